@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data.Demo;
+using Psm.Web.Features.Account;
+using Psm.Web.Features.Customers;
+using Psm.Web.Infrastructure.Audit;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Data;
+
+/// <summary>Thrown when PSM cannot start as configured; Program prints the message and exits.</summary>
+public sealed class StartupException(string message) : Exception(message);
+
+/// <summary>Brings the database to the current schema and makes sure someone can sign in.</summary>
+public sealed class DatabaseInitializer(
+    PsmDb db, UserManager<PsmUser> users, RoleManager<IdentityRole<Guid>> roles,
+    IConfiguration config, IHostEnvironment environment, TimeProvider time, ILogger<DatabaseInitializer> logger)
+{
+    public const string AdminEmailVariable = "PSM_ADMIN_EMAIL";
+    public const string AdminPasswordVariable = "PSM_ADMIN_PASSWORD";
+
+    public bool DemoUsersCreated { get; private set; }
+
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        await db.Database.MigrateAsync(ct);
+
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole<Guid>(role) { Id = NewId.Next() });
+            }
+        }
+
+        if (!await db.Users.AnyAsync(ct))
+        {
+            await CreateFirstUsersAsync();
+        }
+
+        if (config.GetValue("Demo:Seed", false) && !await db.Customers.AnyAsync(ct))
+        {
+            await SeedDemoDataAsync(config.GetValue("Demo:Scale", 1), ct);
+        }
+    }
+
+    private async Task CreateFirstUsersAsync()
+    {
+        var email = config[AdminEmailVariable];
+        var password = config[AdminPasswordVariable];
+        if (!string.IsNullOrWhiteSpace(email) && !string.IsNullOrWhiteSpace(password))
+        {
+            await CreateUserAsync(email, "Administrator", Roles.Admin, password);
+            logger.LogInformation("Created the first admin, {Email}, from {Variable}.", email, AdminEmailVariable);
+            return;
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            throw new StartupException(
+                $"PSM has no users yet and runs outside Development, where there is no default password. " +
+                $"Set {AdminEmailVariable} and {AdminPasswordVariable} to create the first admin, then start PSM again.");
+        }
+
+        foreach (var demo in DemoData.Users)
+        {
+            await CreateUserAsync(demo.Email, demo.DisplayName, demo.Role, DemoData.Password);
+        }
+
+        DemoUsersCreated = true;
+    }
+
+    private async Task CreateUserAsync(string email, string name, string role, string password)
+    {
+        var user = new PsmUser
+        {
+            Email = email, UserName = email, DisplayName = name, EmailConfirmed = true, CreatedAt = time.GetUtcNow(),
+        };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            throw new StartupException(
+                $"Could not create the user {email}: {string.Join(" ", created.Errors.Select(e => e.Description))}");
+        }
+
+        await users.AddToRoleAsync(user, role);
+    }
+
+    private async Task SeedDemoDataAsync(int scale, CancellationToken ct)
+    {
+        var demo = new DemoData(scale);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var count = 0;
+        await using (var writer = BulkWriter<Customer>.Open(db))
+        {
+            foreach (var customer in demo.Customers(time.GetUtcNow()))
+            {
+                await writer.WriteAsync(customer, ct);
+                count++;
+            }
+
+            await writer.CompleteAsync(ct);
+        }
+
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = time.GetUtcNow(), UserName = "system", Action = AuditActions.Imported, Entity = nameof(Customer),
+            EntityKey = "*", Changes = JsonSerializer.Serialize(new { rows = count, source = "demo data" }),
+        });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers.", DemoData.CompanyName, count);
+    }
+}

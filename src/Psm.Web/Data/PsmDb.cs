@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Features.Account;
+using Psm.Web.Features.Customers;
+using Psm.Web.Infrastructure.Audit;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Data;
+
+/// <summary>
+/// PSM's one database context. Code everywhere uses this type; the two provider subclasses below
+/// exist only so each provider keeps its own migrations (see docs/decisions/ADR-001).
+/// </summary>
+public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, IdentityRole<Guid>, Guid>(options)
+{
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
+    public bool SuppressRowAudit { get; set; }
+
+    /// <summary>Who is acting; the audit log records it. Unset means the system itself.</summary>
+    public CurrentUser? CurrentUser { get; set; }
+
+    public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<PsmUser>().ToTable("Users");
+        builder.Entity<IdentityRole<Guid>>().ToTable("Roles");
+        builder.Entity<IdentityUserRole<Guid>>().ToTable("UserRoles");
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("UserClaims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("UserLogins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("UserTokens");
+        builder.Entity<IdentityRoleClaim<Guid>>().ToTable("RoleClaims");
+        builder.ApplyConfigurationsFromAssembly(typeof(PsmDb).Assembly);
+
+        foreach (var entity in builder.Model.GetEntityTypes()
+                     .Where(e => typeof(IVersioned).IsAssignableFrom(e.ClrType)))
+        {
+            builder.Entity(entity.ClrType).Property(nameof(IVersioned.Version)).IsConcurrencyToken();
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        if (IsSqlite)
+        {
+            configuration.Properties<DateTimeOffset>().HaveConversion<UtcTextConverter>();
+            configuration.Properties<decimal>().HaveConversion<double>();
+        }
+    }
+}
+
+public sealed class SqlitePsmDb(DbContextOptions options) : PsmDb(options);
+
+public sealed class PostgresPsmDb(DbContextOptions options) : PsmDb(options);

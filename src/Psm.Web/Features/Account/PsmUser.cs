@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Account;
+
+public sealed class PsmUser : IdentityUser<Guid>
+{
+    public PsmUser()
+    {
+        Id = NewId.Next();
+        SecurityStamp = Guid.NewGuid().ToString();
+    }
+
+    public string DisplayName { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>A deactivated user can neither sign in nor use an API key; history keeps their name.</summary>
+    public DateTimeOffset? DeactivatedAt { get; set; }
+
+    public bool IsActive => DeactivatedAt is null;
+}
+
+internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>
+{
+    public void Configure(EntityTypeBuilder<PsmUser> user)
+    {
+        user.Property(u => u.DisplayName).HasMaxLength(200);
+        user.Ignore(u => u.IsActive);
+    }
+}

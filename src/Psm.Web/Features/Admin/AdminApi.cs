@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.Admin;
+
+public static class AdminApi
+{
+    public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        users.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Lists users with their roles (admins only).");
+        users.MapPost("/", CreateUser).WithName("CreateUser")
+            .WithSummary("Creates a user with roles; without a password, returns a generated one-time password.");
+        users.MapPut("/{id:guid}/roles", SetRoles).WithName("SetUserRoles").WithSummary("Replaces a user's roles.");
+        users.MapPost("/{id:guid}/deactivate", Deactivate).WithName("DeactivateUser")
+            .WithSummary("Deactivates a user: no sign-in, no API keys.");
+        users.MapPost("/{id:guid}/reactivate", Reactivate).WithName("ReactivateUser").WithSummary("Reactivates a user.");
+
+        api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Policies.Admin)
+            .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");
+        return api;
+    }
+
+    private static async Task<Ok<IReadOnlyList<UserDto>>> ListUsers(UserAdministration admin, string? search, CancellationToken ct) =>
+        TypedResults.Ok(await admin.ListAsync(search, ct));
+
+    private static async Task<Created<CreatedUser>> CreateUser(NewUser input, UserAdministration admin, CancellationToken ct)
+    {
+        var created = await admin.CreateAsync(input, ct);
+        return TypedResults.Created($"/api/v1/users/{created.User.Id}", created);
+    }
+
+    private static async Task<Results<Ok<UserDto>, NotFound>> SetRoles(
+        Guid id, RoleAssignment input, UserAdministration admin, CancellationToken ct) =>
+        await admin.SetRolesAsync(id, input.Roles, ct) is { } user ? TypedResults.Ok(user) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<UserDto>, NotFound>> Deactivate(Guid id, UserAdministration admin, CancellationToken ct) =>
+        await admin.SetActiveAsync(id, active: false, ct) is { } user ? TypedResults.Ok(user) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<UserDto>, NotFound>> Reactivate(Guid id, UserAdministration admin, CancellationToken ct) =>
+        await admin.SetActiveAsync(id, active: true, ct) is { } user ? TypedResults.Ok(user) : TypedResults.NotFound();
+
+    private static async Task<Ok<Page<AuditEntryDto>>> ListAudit(
+        AuditLog log, string? entity, string? entityKey, string? user, string? action,
+        DateTimeOffset? from, DateTimeOffset? to, int? limit, string? cursor, CancellationToken ct) =>
+        TypedResults.Ok(await log.ListAsync(
+            new AuditFilter(entity, entityKey, user, action, from?.ToUniversalTime(), to?.ToUniversalTime()),
+            PageRequest.Parse(limit, cursor), ct));
+}

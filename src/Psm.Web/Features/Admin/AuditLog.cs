@@ -1,0 +1,82 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Audit;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.Admin;
+
+public sealed record AuditEntryDto(
+    Guid Id, DateTimeOffset At, Guid? UserId, string UserName, string Action, string Entity, string EntityKey, string Changes);
+
+public sealed record AuditFilter(
+    string? Entity = null, string? EntityKey = null, string? User = null, string? Action = null,
+    DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+/// <summary>Reads the audit log newest first, filtered, one keyset page at a time.</summary>
+public sealed class AuditLog(IDbContextFactory<PsmDb> dbs)
+{
+    public async Task<Page<AuditEntryDto>> ListAsync(AuditFilter filter, PageRequest page, CancellationToken ct = default)
+    {
+        if (filter.From > filter.To)
+        {
+            throw new RequestValidationException("from", "From must be on or before To.");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.AuditEntries.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(filter.Entity))
+        {
+            query = query.Where(e => e.Entity == filter.Entity);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.EntityKey))
+        {
+            query = query.Where(e => e.EntityKey == filter.EntityKey);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.User))
+        {
+            var user = filter.User.Trim().ToLowerInvariant();
+            query = query.Where(e => e.UserName.ToLower().Contains(user));
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Action))
+        {
+            query = query.Where(e => e.Action == filter.Action);
+        }
+
+        if (filter.From is { } from)
+        {
+            query = query.Where(e => e.At >= from);
+        }
+
+        if (filter.To is { } to)
+        {
+            query = query.Where(e => e.At <= to);
+        }
+
+        if (page.After is { } after)
+        {
+            if (after.Count != 2 || !Guid.TryParse(after[1], out var id)
+                || !DateTimeOffset.TryParse(after[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
+            {
+                throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
+            }
+
+            query = query.Where(e => e.At < at || (e.At == at && e.Id.CompareTo(id) < 0));
+        }
+
+        var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Take(page.Limit + 1)
+            .Select(e => new AuditEntryDto(e.Id, e.At, e.UserId, e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes))
+            .ToListAsync(ct);
+        return page.ToPage(rows, e => [e.At.ToString("O", CultureInfo.InvariantCulture), e.Id.ToString()]);
+    }
+
+    public async Task<IReadOnlyList<string>> EntitiesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.AuditEntries.Select(e => e.Entity).Distinct().OrderBy(e => e).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.Customers;
+
+public static class CustomersApi
+{
+    public static RouteGroupBuilder MapCustomersApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/customers").WithTags("Customers");
+
+        group.MapGet("/", List).WithName("ListCustomers")
+            .WithSummary("Lists customers, filtered and sorted, one page at a time (keyset cursor).");
+        group.MapGet("/export.csv", Export).WithName("ExportCustomers")
+            .WithSummary("Exports every customer matching the filters as CSV.");
+        group.MapGet("/{id:guid}", Get).WithName("GetCustomer").WithSummary("Gets one customer.");
+        group.MapPost("/", Create).WithName("CreateCustomer").WithSummary("Creates a customer.")
+            .RequireAuthorization(Policies.Editor);
+        group.MapPut("/{id:guid}", Update).WithName("UpdateCustomer")
+            .WithSummary("Updates a customer; send the version you read, or get 409 if it changed since.")
+            .RequireAuthorization(Policies.Editor);
+        group.MapDelete("/{id:guid}", Archive).WithName("ArchiveCustomer")
+            .WithSummary("Archives a customer (nothing is deleted).").RequireAuthorization(Policies.Editor);
+        group.MapPost("/{id:guid}/restore", Restore).WithName("RestoreCustomer")
+            .WithSummary("Restores an archived customer.").RequireAuthorization(Policies.Editor);
+        group.MapDelete("/{id:guid}/purge", Purge).WithName("PurgeCustomer")
+            .WithSummary("Deletes an archived customer for good (admins only).").RequireAuthorization(Policies.Admin);
+        group.MapPost("/import", Import).WithName("ImportCustomers")
+            .WithSummary("Imports customers from CSV (name,email,country,industry,employees): all rows or none.")
+            .Accepts<string>("text/csv")
+            .RequireAuthorization(Policies.Editor);
+        return api;
+    }
+
+    private static async Task<Ok<Page<CustomerDto>>> List(
+        CustomerService customers, string? search, string? country, bool? includeArchived, CustomerSort? sort,
+        int? limit, string? cursor, CancellationToken ct)
+    {
+        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? CustomerSort.Name);
+        return TypedResults.Ok(await customers.ListAsync(filter, PageRequest.Parse(limit, cursor), ct));
+    }
+
+    private static async Task Export(
+        HttpContext http, CustomerService customers, string? search, string? country, bool? includeArchived,
+        CustomerSort? sort, CancellationToken ct)
+    {
+        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? CustomerSort.Name);
+        http.Response.ContentType = Csv.ContentType;
+        http.Response.Headers.ContentDisposition = "attachment; filename=customers.csv";
+        await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024);
+        await writer.WriteLineAsync(Csv.Line(["id", "name", "email", "country", "industry", "employees", "created_at", "archived_at"]));
+        await foreach (var c in customers.StreamAsync(filter, ct))
+        {
+            await writer.WriteLineAsync(Csv.Line([
+                c.Id.ToString(), c.Name, c.Email, c.Country, c.Industry,
+                c.Employees.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                c.CreatedAt.ToString("O"), c.ArchivedAt?.ToString("O"),
+            ]));
+        }
+    }
+
+    private static async Task<Results<Ok<CustomerDto>, NotFound>> Get(Guid id, CustomerService customers, CancellationToken ct) =>
+        await customers.GetAsync(id, ct) is { } customer ? TypedResults.Ok(customer) : TypedResults.NotFound();
+
+    private static async Task<Created<CustomerDto>> Create(CustomerInput input, CustomerService customers, CancellationToken ct)
+    {
+        var customer = await customers.CreateAsync(input, ct);
+        return TypedResults.Created($"/api/v1/customers/{customer.Id}", customer);
+    }
+
+    private static async Task<Results<Ok<CustomerDto>, NotFound>> Update(
+        Guid id, CustomerUpdate input, CustomerService customers, CancellationToken ct) =>
+        await customers.UpdateAsync(id, input, ct) is { } customer ? TypedResults.Ok(customer) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<CustomerDto>, NotFound>> Archive(Guid id, CustomerService customers, CancellationToken ct) =>
+        await customers.SetArchivedAsync(id, archived: true, ct) is { } customer ? TypedResults.Ok(customer) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<CustomerDto>, NotFound>> Restore(Guid id, CustomerService customers, CancellationToken ct) =>
+        await customers.SetArchivedAsync(id, archived: false, ct) is { } customer ? TypedResults.Ok(customer) : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, NotFound>> Purge(Guid id, CustomerService customers, CancellationToken ct) =>
+        await customers.PurgeAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<ImportResult>, BadRequest<ImportResult>, ProblemHttpResult>> Import(
+        HttpRequest request, CustomerImport import, CancellationToken ct)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Send the file as text/csv.");
+        }
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var result = await import.ImportAsync(CustomerImport.ParseCsv(reader, ct), ct: ct);
+        return result.Succeeded ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Infrastructure.Audit;
+
+/// <summary>One write to one record: who, when, what, and each changed field's old and new value.</summary>
+public sealed class AuditEntry
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public DateTimeOffset At { get; set; }
+    public Guid? UserId { get; set; }
+    public string UserName { get; set; } = "";
+    public string Action { get; set; } = "";
+    public string Entity { get; set; } = "";
+    public string EntityKey { get; set; } = "";
+
+    /// <summary>JSON object: field name to { "old": ..., "new": ... }.</summary>
+    public string Changes { get; set; } = "{}";
+}
+
+public static class AuditActions
+{
+    public const string Created = "Created";
+    public const string Updated = "Updated";
+    public const string Deleted = "Deleted";
+    public const string Archived = "Archived";
+    public const string Restored = "Restored";
+    public const string Imported = "Imported";
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> entry)
+    {
+        entry.ToTable("AuditLog");
+        entry.Property(e => e.UserName).HasMaxLength(256);
+        entry.Property(e => e.Action).HasMaxLength(32);
+        entry.Property(e => e.Entity).HasMaxLength(128);
+        entry.Property(e => e.EntityKey).HasMaxLength(128);
+        entry.HasIndex(e => new { e.At, e.Id });
+        entry.HasIndex(e => new { e.Entity, e.EntityKey });
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Authorization;
+using Psm.Web.Features.Account;
+
+namespace Psm.Web.Infrastructure.Auth;
+
+/// <summary>A read-scoped API key may only read; cookie sessions are bound by role alone.</summary>
+public sealed class ApiScopeRequirement : IAuthorizationRequirement;
+
+public sealed class ApiScopeHandler(IHttpContextAccessor http) : AuthorizationHandler<ApiScopeRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiScopeRequirement requirement)
+    {
+        var scope = context.User.FindFirst(ApiKeyAuthenticationHandler.ScopeClaim)?.Value;
+        var method = http.HttpContext?.Request.Method ?? HttpMethods.Get;
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+
+        if (scope is null || isRead || scope == nameof(ApiKeyScope.ReadWrite))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, "This API key is read-only; create a read-write key to make changes."));
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text;
+
+namespace Psm.Web.Infrastructure.Http;
+
+/// <summary>RFC 4180 CSV: the format every list exports and every import reads.</summary>
+public static class Csv
+{
+    public const string ContentType = "text/csv; charset=utf-8";
+
+    public static string Line(IEnumerable<string?> fields) => string.Join(",", fields.Select(Escape));
+
+    private static string Escape(string? field)
+    {
+        field ??= "";
+        // A leading =, +, - or @ would be run as a formula by spreadsheets: prefix it so it stays text.
+        if (field.Length > 0 && field[0] is '=' or '+' or '-' or '@')
+        {
+            field = "'" + field;
+        }
+
+        return field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{field.Replace("\"", "\"\"")}\"" : field;
+    }
+
+    /// <summary>Reads records one at a time, so a large upload is never held in memory whole.</summary>
+    public static async IAsyncEnumerable<string[]> ReadAsync(
+        TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        var any = false;
+        var buffer = new char[16 * 1024];
+        int read;
+        var pendingQuote = false;
+        var skipNewline = false;
+
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), ct)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                var ch = buffer[i];
+                if (skipNewline)
+                {
+                    skipNewline = false;
+                    if (ch == '\n')
+                    {
+                        continue;
+                    }
+                }
+
+                if (quoted)
+                {
+                    if (pendingQuote)
+                    {
+                        pendingQuote = false;
+                        if (ch == '"')
+                        {
+                            field.Append('"');
+                            continue;
+                        }
+
+                        quoted = false;
+                    }
+                    else if (ch == '"')
+                    {
+                        pendingQuote = true;
+                        continue;
+                    }
+                    else
+                    {
+                        field.Append(ch);
+                        continue;
+                    }
+                }
+
+                switch (ch)
+                {
+                    case '"' when field.Length == 0:
+                        quoted = true;
+                        any = true;
+                        break;
+                    case ',':
+                        fields.Add(field.ToString());
+                        field.Clear();
+                        any = true;
+                        break;
+                    case '\r' or '\n':
+                        skipNewline = ch == '\r';
+                        if (any || field.Length > 0)
+                        {
+                            fields.Add(field.ToString());
+                            yield return fields.ToArray();
+                        }
+
+                        fields.Clear();
+                        field.Clear();
+                        any = false;
+                        break;
+                    default:
+                        field.Append(ch);
+                        any = true;
+                        break;
+                }
+            }
+        }
+
+        if (any || field.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(field.ToString());
+            yield return fields.ToArray();
+        }
+    }
+}

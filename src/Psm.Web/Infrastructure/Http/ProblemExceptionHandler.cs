@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Psm.Web.Infrastructure.Http;
+
+/// <summary>Thrown by shared services when input breaks a rule that only the database can check.</summary>
+public sealed class RequestValidationException(IDictionary<string, string[]> errors)
+    : Exception("The request has invalid fields.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+
+    public RequestValidationException(string field, string error)
+        : this(new Dictionary<string, string[]> { [field] = [error] })
+    {
+    }
+}
+
+/// <summary>The one place exceptions become problem details; nothing internal leaks into a response.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public const string StaleRecordMessage =
+        "This record was changed by someone else since you loaded it. Reload it and apply your change again.";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem = exception switch
+        {
+            RequestValidationException invalid => new HttpValidationProblemDetails(invalid.Errors)
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "One or more fields are invalid.",
+            },
+            DbUpdateConcurrencyException => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The record was changed by someone else.",
+                Detail = StaleRecordMessage,
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read.",
+                Detail = bad.Message,
+            },
+            _ => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "An unexpected error occurred.",
+                Detail = "The error has been logged. Quote the trace id when you report it.",
+            },
+        };
+
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+}

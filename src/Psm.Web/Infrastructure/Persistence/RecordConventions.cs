@@ -1,0 +1,23 @@
+namespace Psm.Web.Infrastructure.Persistence;
+
+/// <summary>An editable record: writes must name the version they read, or they get a conflict.</summary>
+public interface IVersioned
+{
+    Guid Version { get; set; }
+}
+
+/// <summary>A record that is archived instead of deleted; only an admin purges.</summary>
+public interface IArchivable
+{
+    DateTimeOffset? ArchivedAt { get; set; }
+}
+
+/// <summary>Marks a property whose value must never be copied into the audit log.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class NotAuditedAttribute : Attribute;
+
+public static class NewId
+{
+    /// <summary>Time-ordered ids (UUID version 7) keep inserts local in the primary key index.</summary>
+    public static Guid Next() => Guid.CreateVersion7();
+}

@@ -1,0 +1,145 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MudBlazor.Services;
+using Psm.Web.Components;
+using Psm.Web.Data;
+using Psm.Web.Data.Demo;
+using Psm.Web.Features.Account;
+using Psm.Web.Features.Admin;
+using Psm.Web.Features.Customers;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Infrastructure;
+
+public static class PsmApp
+{
+    public static WebApplicationBuilder AddPsm(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddPsmDatabase(DatabaseSettings.From(builder.Configuration, builder.Environment.ContentRootPath));
+        services.AddPsmAuth();
+        services.AddHttpContextAccessor();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddValidation();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddScoped<DatabaseInitializer>();
+        services.AddScoped<OperationScope>();
+        services.AddScoped<CustomerService>();
+        services.AddScoped<CustomerImport>();
+        services.AddScoped<ApiKeyService>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<AuditLog>();
+        return builder;
+    }
+
+    /// <summary>Migrates, makes sure someone can sign in, and seeds demo data when asked to.</summary>
+    public static async Task InitializePsmAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var initializer = scope.ServiceProvider.GetRequiredService<DatabaseInitializer>();
+        await initializer.InitializeAsync();
+
+        if (initializer.DemoUsersCreated || app.Environment.IsDevelopment())
+        {
+            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app));
+        }
+    }
+
+    public static WebApplication UsePsm(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseWhen(context => ApiPaths.IsApi(context.Request), api => api.UseStatusCodePages());
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAuthentication();
+        app.UseCurrentUser();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapOpenApi().AllowAnonymous();
+        app.UseSwaggerUI(options =>
+        {
+            options.RoutePrefix = "api/docs";
+            options.SwaggerEndpoint("/openapi/v1.json", "PSM API v1");
+            options.DocumentTitle = "PSM API reference";
+        });
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+            .AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapCustomersApi();
+        api.MapAdminApi();
+        api.MapAccountApi();
+
+        app.MapAccountForms();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static void PrintWelcome(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var lines = new List<string> { "", $"PSM is running for {DemoData.CompanyName}: {string.Join(", ", addresses)}" };
+        lines.Add($"Demo sign-in (every user's password is {DemoData.Password}):");
+        lines.AddRange(DemoData.Users.Select(u => $"  {u.Email,-30} {Roles.Describe(u.Role)}"));
+        lines.Add("");
+        Console.WriteLine(string.Join(Environment.NewLine, lines));
+    }
+}
+
+/// <summary>Ready means the database answers.</summary>
+public sealed class DatabaseHealthCheck(IDbContextFactory<PsmDb> dbs) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            return await db.Database.CanConnectAsync(ct)
+                ? HealthCheckResult.Healthy("The database answers.")
+                : HealthCheckResult.Unhealthy("The database does not answer.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("The database does not answer.");
+        }
+    }
+}
+
+/// <summary>
+/// Runs one operation in a scope of its own, acting as the current user. Interactive pages use it
+/// for services (Identity's UserManager) that hold a context and must not live as long as a circuit.
+/// </summary>
+public sealed class OperationScope(IServiceScopeFactory scopes, CurrentUser currentUser)
+{
+    public async Task<T> RunAsync<TService, T>(Func<TService, Task<T>> operation) where TService : notnull
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUser>().Set(currentUser.Principal);
+        return await operation(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+}
