@@ -38,6 +38,7 @@ public static class PsmApp
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<Components.Shared.BrowserTimeZone>();
 
         services.AddScoped<DatabaseInitializer>();
         services.AddScoped<OperationScope>();
