@@ -72,7 +72,8 @@ public static class PsmApp
             app.UseHsts();
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseWhen(context => !ApiPaths.IsApi(context.Request),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAuthentication();
         app.UseCurrentUser();
         app.UseAuthorization();

@@ -59,13 +59,16 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
         var rng = new Random(seed);
         var start = now.AddYears(-3);
         var span = (now - start).Ticks;
+        // Every first-and-last-word pair once, in a seeded order, before any name repeats with a number.
+        var names = NameStarts.SelectMany(first => NameEnds.Select(last => $"{first} {last}")).ToArray();
+        rng.Shuffle(names);
         for (var i = 0; i < count; i++)
         {
-            var name = $"{NameStarts[rng.Next(NameStarts.Length)]} {NameEnds[rng.Next(NameEnds.Length)]}";
-            var number = i / (NameStarts.Length * NameEnds.Length);
-            if (number > 0)
+            var name = names[i % names.Length];
+            var round = i / names.Length;
+            if (round > 0)
             {
-                name += $" {number + 1}";
+                name += $" {round + 1}";
             }
 
             var createdAt = start.AddTicks(span / count * i + rng.NextInt64(span / count));

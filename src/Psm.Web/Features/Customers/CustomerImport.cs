@@ -65,13 +65,17 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
                 }
             }
 
-            if (errors.Count > 0)
+            if (errors.Count == 0)
             {
-                await transaction.RollbackAsync(ct);
-                return new ImportResult(rowNumber, 0, errors, truncated);
+                await writer.CompleteAsync(ct);
             }
+        }
 
-            await writer.CompleteAsync(ct);
+        // The writer is closed first: on PostgreSQL an unfinished COPY must end before the rollback.
+        if (errors.Count > 0)
+        {
+            await transaction.RollbackAsync(ct);
+            return new ImportResult(rowNumber, 0, errors, truncated);
         }
 
         db.AuditEntries.Add(new AuditEntry

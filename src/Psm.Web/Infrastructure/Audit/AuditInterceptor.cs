@@ -16,9 +16,12 @@ namespace Psm.Web.Infrastructure.Audit;
 /// </summary>
 public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
 {
+    // Secrets, derived copies, and Identity's bookkeeping (a failed sign-in is not a change to a record;
+    // the lockout it may cause is, through LockoutEnd).
     private static readonly HashSet<string> AlwaysHidden =
     [
         "PasswordHash", "SecurityStamp", "ConcurrencyStamp", "Hash", "NormalizedEmail", "NormalizedUserName",
+        "NormalizedName", "AccessFailedCount", "LockoutEnabled", "PhoneNumberConfirmed", "TwoFactorEnabled",
     ];
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
@@ -74,7 +77,7 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 UserId = actor.UserId,
                 UserName = actor.Name,
                 Action = ActionOf(entry),
-                Entity = entry.Metadata.ClrType.Name,
+                Entity = AuditNames.Of(entry.Metadata.ClrType),
                 EntityKey = KeyOf(entry),
                 Changes = JsonSerializer.Serialize(changes),
             });
@@ -114,7 +117,8 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
         foreach (var property in entry.Properties)
         {
             var name = property.Metadata.Name;
-            if (name == nameof(IVersioned.Version) || IsHidden(property.Metadata.PropertyInfo, name))
+            if (name == nameof(IVersioned.Version) || property.Metadata.IsPrimaryKey()
+                || IsHidden(property.Metadata.PropertyInfo, name))
             {
                 continue;
             }
@@ -141,3 +145,14 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
 }
 
 public sealed record AuditChange(object? Old, object? New);
+
+/// <summary>The names records go by in the audit log: the users' words, not CLR type names.</summary>
+public static class AuditNames
+{
+    public static string Of(Type type) => type.Name switch
+    {
+        "PsmUser" => "User",
+        _ when type.IsGenericType => type.Name[..type.Name.IndexOf('`')].Replace("Identity", ""),
+        _ => type.Name,
+    };
+}

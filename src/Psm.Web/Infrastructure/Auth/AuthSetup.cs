@@ -57,6 +57,7 @@ public static class AuthSetup
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<PsmDb>()
             .AddSignInManager<PsmSignInManager>()
+            .AddClaimsPrincipalFactory<PsmClaimsFactory>()
             .AddDefaultTokenProviders();
 
         services.AddSingleton<IAuthorizationHandler, ApiScopeHandler>();

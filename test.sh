@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Runs every PSM test suite on SQLite and on PostgreSQL and ends with "Tests: N passed, N failed".
+# On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql),
+# starts a throwaway PostgreSQL on a free loopback port, and stops it at the end.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+config=Release
+results="$root/artifacts/test-results"
+rm -rf "$results" "$root/artifacts/screenshots"
+mkdir -p "$results" "$root/artifacts/screenshots"
+
+say() { printf '\n== %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing ${missing[*]} from Debian's packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    echo "Could not install ${missing[*]}"; exit 1; }
+fi
+PG_BIN=$(pg_bin)
+
+# --- a throwaway PostgreSQL, trust auth on 127.0.0.1 only --------------------------------------
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pg_port=""
+for candidate in $(seq 55432 55532); do
+  if port_free "$candidate"; then pg_port=$candidate; break; fi
+done
+[ -n "$pg_port" ] || { echo "No free port for PostgreSQL"; exit 1; }
+
+pg_dir=$(mktemp -d /tmp/psm-pg.XXXXXX)
+pg_user=$(id -un)
+run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; pg_user=postgres; fi
+
+stop_pg() {
+  run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+
+say "Starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
+run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$pg_dir/initdb.log" 2>&1 \
+  || { cat "$pg_dir/initdb.log"; exit 1; }
+run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
+  -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  >/dev/null || { cat "$pg_dir/log"; exit 1; }
+export PSM_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Include Error Detail=true"
+
+# --- build once, check both providers' migrations ----------------------------------------------
+say "Building"
+dotnet tool restore >/dev/null || exit 1
+dotnet build Psm.slnx -c $config -nologo -clp:ErrorsOnly || exit 1
+
+say "Checking that both providers' migrations match the model"
+for context in SqlitePsmDb PostgresPsmDb; do
+  dotnet ef migrations has-pending-model-changes --project src/Psm.Web --context "$context" \
+    --configuration $config --no-build >"$results/pending-$context.log" 2>&1 \
+    || { cat "$results/pending-$context.log"; echo "Tests: 0 passed, 1 failed"; exit 1; }
+  tail -n 1 "$results/pending-$context.log"
+done
+
+# --- run the suites ---------------------------------------------------------------------------
+passed=0
+failed=0
+broken=()
+run_suite() { # project provider
+  local project=$1 provider=$2 name log summary p f
+  name="$(basename "$project")-$provider"
+  log="$results/$name.log"
+  say "$(basename "$project") on $provider"
+  PSM_TEST_PROVIDER=$provider dotnet test "$project" -c $config --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$log" 2>&1
+  local code=$?
+  grep -E '^\s+Failed |Error Message|^\s+Assert|Expected|Actual' "$log" | head -n 40
+  summary=$(grep -E '(Passed|Failed)!\s+- Failed:' "$log" | tail -n 1)
+  if [ -z "$summary" ]; then
+    tail -n 30 "$log"
+    broken+=("$name")
+    failed=$((failed + 1))
+    return
+  fi
+  echo "$summary"
+  p=$(echo "$summary" | sed -E 's/.*Passed:\s+([0-9]+).*/\1/')
+  f=$(echo "$summary" | sed -E 's/.*Failed:\s+([0-9]+),.*/\1/')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [ "$code" -eq 0 ] || [ "$f" -gt 0 ] || { broken+=("$name"); failed=$((failed + 1)); }
+}
+
+run_suite tests/Psm.UnitTests none
+for provider in sqlite postgres; do
+  run_suite tests/Psm.IntegrationTests $provider
+  run_suite tests/Psm.BrowserTests $provider
+done
+
+[ ${#broken[@]} -eq 0 ] || echo "Suites that did not finish cleanly: ${broken[*]}"
+echo
+echo "Tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

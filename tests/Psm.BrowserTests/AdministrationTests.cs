@@ -1,0 +1,58 @@
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class AdministrationTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task AddsAUserWhoCanSignInThenDeactivatesThemAndTheAuditLogShowsIt()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Admin));
+            await session.NavigateAsync("Users");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("users-table")).ToContainTextAsync(PsmServer.EmailOf(Roles.Stakeholder));
+
+            await page.GetByTestId("invite-user").ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByLabel("Email").FillAsync("lena@northwind.test");
+            await dialog.GetByLabel("Display name").FillAsync("Lena Legal");
+            await page.GetByTestId("save-user").ClickAsync();
+            var password = (await page.GetByTestId("generated-password").TextContentAsync())!.Trim();
+            await Expect(page.GetByTestId("users-table")).ToContainTextAsync("Lena Legal");
+            await session.ScreenshotAsync("users");
+
+            await using (var second = await session.Context.Browser!.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString() }))
+            {
+                var lena = await second.NewPageAsync();
+                await lena.GotoAsync("/account/sign-in");
+                await lena.GetByLabel("Email").FillAsync("lena@northwind.test");
+                await lena.GetByLabel("Password").FillAsync(password);
+                await lena.GetByTestId("sign-in").ClickAsync();
+                await Expect(lena.GetByRole(AriaRole.Heading, new() { Name = "Welcome, Lena Legal" })).ToBeVisibleAsync();
+            }
+
+            await page.GetByTestId("deactivate-lena@northwind.test").ClickAsync();
+            await Expect(page.GetByTestId("users-table")).ToContainTextAsync("Deactivated");
+
+            await session.NavigateAsync("Audit log");
+            await session.WaitUntilInteractiveAsync();
+            var table = page.GetByTestId("audit-table");
+            await Expect(table).ToContainTextAsync("lena@northwind.test");
+            await Expect(table).ToContainTextAsync("DeactivatedAt");
+            await session.ScreenshotAsync("audit");
+
+            await using var third = await session.Context.Browser!.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString() });
+            var again = await third.NewPageAsync();
+            await again.GotoAsync("/account/sign-in");
+            await again.GetByLabel("Email").FillAsync("lena@northwind.test");
+            await again.GetByLabel("Password").FillAsync(password);
+            await again.GetByTestId("sign-in").ClickAsync();
+            await Expect(again.GetByTestId("sign-in-error")).ToContainTextAsync("deactivated");
+        });
+    }
+}

@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using Psm.Web.Data.Demo;
+
+namespace Psm.BrowserTests;
+
+/// <summary>One Chromium for the whole run (Debian's, at /usr/bin/chromium; nothing is downloaded).</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public IPlaywright Playwright { get; private set; } = default!;
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        SetDefaultExpectTimeout(15_000);
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
+
+/// <summary>A test's own server, browser context and page; screenshots go to artifacts/screenshots.</summary>
+public sealed class Session : IAsyncDisposable
+{
+    private static readonly string ScreenshotFolder = FindScreenshotFolder();
+    private readonly string testName;
+
+    private Session(PsmServer server, IBrowserContext context, IPage page, string testName)
+    {
+        Server = server;
+        Context = context;
+        Page = page;
+        this.testName = testName;
+    }
+
+    public PsmServer Server { get; }
+    public IBrowserContext Context { get; }
+    public IPage Page { get; }
+
+    public static async Task<Session> StartAsync(BrowserFixture browser, [CallerMemberName] string testName = "")
+    {
+        var server = new PsmServer();
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+            TimezoneId = "Europe/Berlin",
+            AcceptDownloads = true,
+        });
+        return new Session(server, context, await context.NewPageAsync(), testName);
+    }
+
+    /// <summary>Runs the test's steps; if one fails, the page as it stood is saved before the failure is reported.</summary>
+    public async Task RunAsync(Func<Task> steps)
+    {
+        try
+        {
+            await steps();
+        }
+        catch
+        {
+            await ScreenshotAsync("FAILED");
+            throw;
+        }
+    }
+
+    public async Task ScreenshotAsync(string step) =>
+        await Page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(ScreenshotFolder, TestProvider.Name, $"{testName}-{step}.png"),
+            FullPage = true,
+        });
+
+    /// <summary>Clicks made before the Blazor circuit is live are lost: wait for the layout to say it is.</summary>
+    public Task WaitUntilInteractiveAsync() =>
+        Expect(Page.Locator("[data-interactive='true']")).ToBeVisibleAsync();
+
+    /// <summary>Follows a link in the navigation drawer and waits for the page to be live.</summary>
+    public async Task NavigateAsync(string link)
+    {
+        await Page.GetByTestId("nav").GetByRole(AriaRole.Link, new() { Name = link, Exact = true }).ClickAsync();
+        await WaitUntilInteractiveAsync();
+    }
+
+    public async Task SignInAsync(string email, string password = DemoData.Password)
+    {
+        await Page.GotoAsync("/account/sign-in");
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(password);
+        await Page.GetByTestId("sign-in").ClickAsync();
+    }
+
+    public async Task SignInAndWaitAsync(string email)
+    {
+        await SignInAsync(email);
+        await WaitUntilInteractiveAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    private static string FindScreenshotFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Psm.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        var folder = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "artifacts", "screenshots");
+        Directory.CreateDirectory(Path.Combine(folder, TestProvider.Name));
+        return folder;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class SignInTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task SignsInReachesTheHomePageAndSignsOut()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await page.GotoAsync("/customers");
+            await Expect(page).ToHaveURLAsync(new Regex("/account/sign-in\\?ReturnUrl=%2Fcustomers", RegexOptions.IgnoreCase));
+            await session.ScreenshotAsync("sign-in");
+
+            await page.GetByLabel("Email").FillAsync(PsmServer.EmailOf(Roles.Admin));
+            await page.GetByLabel("Password").FillAsync(Psm.Web.Data.Demo.DemoData.Password);
+            await page.GetByTestId("sign-in").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex("/customers$"));
+            await session.WaitUntilInteractiveAsync();
+
+            await page.GotoAsync("/");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome, Avery Admin" })).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("Avery Admin");
+            await Expect(page.GetByTestId("user-count")).ToContainTextAsync("5 users");
+            await session.ScreenshotAsync("home");
+
+            await page.GetByTestId("theme-toggle").ClickAsync();
+            await session.ScreenshotAsync("home-dark");
+
+            await page.GetByTestId("sign-out").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex("/account/sign-in\\?signedOut=true"));
+            await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("You have signed out.");
+            await page.GotoAsync("/");
+            await Expect(page).ToHaveURLAsync(new Regex("/account/sign-in"));
+        });
+    }
+
+    [Fact]
+    public async Task ShowsAClearErrorGivenAWrongPassword()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            await session.SignInAsync(PsmServer.EmailOf(Roles.ProductManager), "wrong-password");
+
+            await Expect(session.Page.GetByTestId("sign-in-error")).ToHaveTextAsync("The email or password is not right.");
+            await Expect(session.Page).ToHaveURLAsync(new Regex("/account/sign-in"));
+            await session.ScreenshotAsync("wrong-password");
+        });
+    }
+
+    [Fact]
+    public async Task LocksTheAccountAfterRepeatedFailures()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                await session.SignInAsync(PsmServer.EmailOf(Roles.Marketer), $"wrong-{attempt}");
+            }
+
+            await session.SignInAsync(PsmServer.EmailOf(Roles.Marketer));
+
+            await Expect(session.Page.GetByTestId("sign-in-error")).ToContainTextAsync("locked");
+        });
+    }
+
+    [Fact]
+    public async Task KeepsAStakeholderOutOfTheAdminPages()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Stakeholder));
+            await Expect(page.GetByTestId("nav")).ToContainTextAsync("Customers");
+            await Expect(page.GetByTestId("nav")).Not.ToContainTextAsync("Audit log");
+            await page.GotoAsync("/customers");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("customers-table")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("new-customer")).ToHaveCountAsync(0);
+
+            await page.GotoAsync("/admin/users");
+
+            await Expect(page).ToHaveURLAsync(new Regex("/account/access-denied"));
+            await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+            await session.ScreenshotAsync("access-denied");
+        });
+    }
+}

@@ -1,0 +1,49 @@
+using Psm.Web.Features.Customers;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.UnitTests.Features;
+
+public sealed class CustomerCsvTests
+{
+    private static async Task<List<CustomerInput>> Parse(string csv)
+    {
+        var rows = new List<CustomerInput>();
+        await foreach (var row in CustomerImport.ParseCsv(new StringReader(csv)))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task ReadsColumnsByHeaderNameInAnyOrderAndCase()
+    {
+        var rows = await Parse("Country,EMPLOYEES,name,Email\nde,250,Maple Bank,info@maple.example\n");
+
+        var row = Assert.Single(rows);
+        Assert.Equal("Maple Bank", row.Name);
+        Assert.Equal("info@maple.example", row.Email);
+        Assert.Equal("de", row.Country);
+        Assert.Equal(250, row.Employees);
+        Assert.Equal("", row.Industry);
+    }
+
+    [Fact]
+    public async Task MarksANonNumericEmployeeCountInvalidRatherThanGuessing()
+    {
+        var rows = await Parse("name,email,country,employees\nA,a@example.com,DE,lots\nB,b@example.com,DE,\n");
+
+        Assert.Equal(-1, rows[0].Employees);
+        Assert.Equal(1, rows[1].Employees);
+    }
+
+    [Fact]
+    public async Task RejectsAFileWithoutTheRequiredColumns()
+    {
+        var error = await Assert.ThrowsAsync<RequestValidationException>(() => Parse("name,phone\nA,123\n"));
+
+        Assert.Contains("file", error.Errors.Keys);
+        Assert.Contains("email", error.Errors["file"][0]);
+    }
+}
