@@ -13,47 +13,17 @@ mkdir -p "$results" "$root/artifacts/screenshots"
 
 say() { printf '\n== %s\n' "$*"; }
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/throwaway-postgres.sh
+. "$root/scripts/throwaway-postgres.sh"
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "Installing ${missing[*]} from Debian's packages"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
-    echo "Could not install ${missing[*]}"; exit 1; }
+if [ ! -x /usr/bin/chromium ]; then
+  say "Installing chromium from Debian's packages"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || { echo "Could not install chromium"; exit 1; }
 fi
-PG_BIN=$(pg_bin)
-
-# --- a throwaway PostgreSQL, trust auth on 127.0.0.1 only --------------------------------------
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pg_port=""
-for candidate in $(seq 55432 55532); do
-  if port_free "$candidate"; then pg_port=$candidate; break; fi
-done
-[ -n "$pg_port" ] || { echo "No free port for PostgreSQL"; exit 1; }
-
-pg_dir=$(mktemp -d /tmp/psm-pg.XXXXXX)
-pg_user=$(id -un)
-run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; pg_user=postgres; fi
-
-stop_pg() {
-  run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
-}
-trap stop_pg EXIT
-
-say "Starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
-run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$pg_dir/initdb.log" 2>&1 \
-  || { cat "$pg_dir/initdb.log"; exit 1; }
-run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
-  -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-  >/dev/null || { cat "$pg_dir/log"; exit 1; }
-export PSM_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Include Error Detail=true"
+say "PostgreSQL"
+start_throwaway_postgres || exit 1
+export PSM_TEST_POSTGRES="$PSM_PG_CONNECTION"
 
 # --- build once, check both providers' migrations ----------------------------------------------
 say "Building"

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -129,22 +128,6 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         }
     }
 
-    private static bool Validate(CustomerInput input, int row, List<ImportRowError> errors)
-    {
-        var results = new List<ValidationResult>();
-        if (Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true))
-        {
-            return true;
-        }
-
-        foreach (var result in results)
-        {
-            foreach (var member in result.MemberNames.DefaultIfEmpty(""))
-            {
-                errors.Add(new ImportRowError(row, member, result.ErrorMessage ?? "Invalid value."));
-            }
-        }
-
-        return false;
-    }
+    private static bool Validate(CustomerInput input, int row, List<ImportRowError> errors) =>
+        RowValidator<CustomerInput>.Instance.Validate(input, (field, message) => errors.Add(new ImportRowError(row, field, message)));
 }

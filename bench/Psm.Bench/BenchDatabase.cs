@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Bench;
+
+/// <summary>A fresh database for one measured run, migrated by PSM's own migrations.</summary>
+public sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly string? sqliteFolder;
+    private readonly string? postgresName;
+    private readonly string? postgresServer;
+
+    private BenchDatabase(DatabaseSettings settings, string? sqliteFolder, string? postgresName, string? postgresServer)
+    {
+        Settings = settings;
+        this.sqliteFolder = sqliteFolder;
+        this.postgresName = postgresName;
+        this.postgresServer = postgresServer;
+    }
+
+    public DatabaseSettings Settings { get; }
+
+    public static async Task<BenchDatabase> CreateAsync(string provider)
+    {
+        BenchDatabase database;
+        if (provider == "postgres")
+        {
+            var server = Environment.GetEnvironmentVariable("PSM_PG_CONNECTION")
+                ?? throw new InvalidOperationException("PSM_PG_CONNECTION is not set: run the bench through bench/run.sh.");
+            var name = $"psm_bench_{Guid.NewGuid():N}";
+            var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
+            database = new BenchDatabase(new DatabaseSettings(DatabaseProvider.Postgres, connection), null, name, server);
+        }
+        else
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "psm-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            var connection = $"Data Source={Path.Combine(folder, "psm.db")};Pooling=False";
+            database = new BenchDatabase(new DatabaseSettings(DatabaseProvider.Sqlite, connection), folder, null, null);
+        }
+
+        await using var db = database.Factory().CreateDbContext();
+        await db.Database.MigrateAsync();
+        return database;
+    }
+
+    public IDbContextFactory<PsmDb> Factory()
+    {
+        var builder = new DbContextOptionsBuilder<PsmDb>();
+        Settings.Configure(builder);
+        builder.AddInterceptors(new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System));
+        return new PsmDbFactory(builder.Options, Settings, new CurrentUser());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (postgresName is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(postgresServer);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{postgresName}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        if (sqliteFolder is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(sqliteFolder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Psm.Web.Data.Demo;
+using Psm.Web.Features.Customers;
+
+namespace Psm.Bench;
+
+/// <summary>
+/// Bulk insert of generated customers: PSM's import (validation, mapping, audit entry, bulk writer)
+/// against the same rows written by hand-written ADO.NET, the fastest path each engine offers
+/// (one prepared INSERT in one transaction on SQLite, binary COPY on PostgreSQL).
+/// </summary>
+public static class CustomerInsertScenario
+{
+    public const string Name = "customers-insert";
+
+    public static async Task<ScenarioResult> RunAsync(string provider, int rows, int repeats)
+    {
+        var customers = new DemoData().Customers(rows, DateTimeOffset.UtcNow).ToList();
+        var inputs = customers.Select(CustomerInput.From).ToList();
+
+        // Warm-up: JIT, connection pools and the EF model, outside any measurement.
+        await MeasureAsync(provider, db => PsmImportAsync(db, inputs.Take(2_000).ToList()));
+        await MeasureAsync(provider, db => RawInsertAsync(db, customers.Take(2_000).ToList()));
+
+        var psm = new List<Measurement>();
+        var raw = new List<Measurement>();
+        for (var i = 0; i < repeats; i++)
+        {
+            raw.Add(await MeasureAsync(provider, db => RawInsertAsync(db, customers)));
+            psm.Add(await MeasureAsync(provider, db => PsmImportAsync(db, inputs)));
+        }
+
+        return new ScenarioResult(Name, provider, rows, "rows/s", Median(psm), Median(raw),
+            rows / Median(psm).Elapsed.TotalSeconds, rows / Median(raw).Elapsed.TotalSeconds,
+            Limit: provider == "postgres" ? "binary COPY" : "prepared INSERT, one transaction");
+    }
+
+    private static Measurement Median(List<Measurement> runs) => runs.OrderBy(r => r.Elapsed).ElementAt(runs.Count / 2);
+
+    private static async Task<Measurement> MeasureAsync(string provider, Func<BenchDatabase, Task<int>> work)
+    {
+        await using var database = await BenchDatabase.CreateAsync(provider);
+        var written = 0;
+        var measurement = await Measurement.OfAsync(async () => written = await work(database));
+        await using var db = database.Factory().CreateDbContext();
+        var stored = await db.Customers.CountAsync();
+        if (stored != written)
+        {
+            throw new InvalidOperationException($"Expected {written} stored customers, found {stored}.");
+        }
+
+        return measurement;
+    }
+
+    private static async Task<int> PsmImportAsync(BenchDatabase database, IReadOnlyList<CustomerInput> inputs)
+    {
+        var import = new CustomerImport(database.Factory(), TimeProvider.System);
+        var result = await import.ImportAsync(Stream(inputs));
+        return result.Succeeded ? result.Imported : throw new InvalidOperationException("The import rejected generated rows.");
+    }
+
+    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items)
+        {
+            yield return item;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private static Task<int> RawInsertAsync(BenchDatabase database, IReadOnlyList<Customer> customers) =>
+        database.Settings.Provider == Psm.Web.Infrastructure.Persistence.DatabaseProvider.Postgres
+            ? RawCopyAsync(database.Settings.ConnectionString, customers)
+            : RawSqliteAsync(database.Settings.ConnectionString, customers);
+
+    private static async Task<int> RawSqliteAsync(string connectionString, IReadOnlyList<Customer> customers)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = connection.BeginTransaction();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "CreatedAt", "ArchivedAt", "Version")
+            VALUES ($id, $name, $email, $country, $industry, $employees, $created, NULL, $version)
+            """;
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var name = command.Parameters.Add("$name", SqliteType.Text);
+        var email = command.Parameters.Add("$email", SqliteType.Text);
+        var country = command.Parameters.Add("$country", SqliteType.Text);
+        var industry = command.Parameters.Add("$industry", SqliteType.Text);
+        var employees = command.Parameters.Add("$employees", SqliteType.Integer);
+        var created = command.Parameters.Add("$created", SqliteType.Text);
+        var version = command.Parameters.Add("$version", SqliteType.Text);
+        command.Prepare();
+        foreach (var c in customers)
+        {
+            id.Value = c.Id.ToString().ToUpperInvariant();
+            name.Value = c.Name;
+            email.Value = c.Email;
+            country.Value = c.Country;
+            industry.Value = c.Industry;
+            employees.Value = c.Employees;
+            created.Value = c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
+            version.Value = c.Version.ToString().ToUpperInvariant();
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        return customers.Count;
+    }
+
+    private static async Task<int> RawCopyAsync(string connectionString, IReadOnlyList<Customer> customers)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            """COPY "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "CreatedAt", "Version") FROM STDIN (FORMAT BINARY)"""))
+        {
+            foreach (var c in customers)
+            {
+                copy.StartRow();
+                copy.Write(c.Id, NpgsqlDbType.Uuid);
+                copy.Write(c.Name, NpgsqlDbType.Varchar);
+                copy.Write(c.Email, NpgsqlDbType.Varchar);
+                copy.Write(c.Country, NpgsqlDbType.Varchar);
+                copy.Write(c.Industry, NpgsqlDbType.Varchar);
+                copy.Write(c.Employees, NpgsqlDbType.Integer);
+                copy.Write(c.CreatedAt, NpgsqlDbType.TimestampTz);
+                copy.Write(c.Version, NpgsqlDbType.Uuid);
+            }
+
+            await copy.CompleteAsync();
+        }
+
+        await transaction.CommitAsync();
+        return customers.Count;
+    }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the benchmarks against SQLite and a throwaway PostgreSQL, and writes docs/benchmarks.md.
+# Usage: bench/run.sh [--scale N] [--repeats R]   (defaults: 100 000 rows, median of 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/throwaway-postgres.sh
+start_throwaway_postgres
+dotnet run -c Release --project bench/Psm.Bench -- all --provider both --write docs/benchmarks.md "$@"
