@@ -108,6 +108,12 @@ public sealed class CustomersTests(BrowserFixture browser)
 
             await page.GetByLabel("Search name or email").FillAsync("Import 07");
             await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–1 of 1");
+
+            var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync());
+            var exported = await File.ReadAllLinesAsync((await download.PathAsync())!);
+            Assert.Equal("customers.csv", download.SuggestedFilename);
+            Assert.Equal(2, exported.Length);
+            Assert.Contains("Import 07,c7@example.com,FR,Retail,70", exported[1]);
         });
         File.Delete(file);
     }

@@ -73,4 +73,23 @@ public sealed class AdminApiTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task ExportsTheFilteredAuditLogAndTheUsersAsCsv()
+    {
+        await using var app = new PsmServer();
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Orchid Clinic", email = "o@example.com", country = "IT", employees = 30 });
+
+        var audit = await admin.GetAsync("/api/v1/audit/export.csv?entity=Customer");
+        var users = await admin.GetStringAsync("/api/v1/users/export.csv");
+
+        Assert.Equal("text/csv", audit.Content.Headers.ContentType?.MediaType);
+        var lines = (await audit.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("at,user,action,entity,key,changes", lines[0]);
+        var entry = Assert.Single(lines[1..]);
+        Assert.Contains($",{PsmServer.EmailOf(Roles.Admin)},Created,Customer,", entry);
+        Assert.Contains("Orchid Clinic", entry);
+        Assert.Contains("stakeholder@northwind.test,Stefan Finance,Stakeholder,yes,", users);
+    }
 }

@@ -19,7 +19,37 @@ public static class AdminApi
 
         api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Policies.Admin)
             .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");
+        api.MapGet("/audit/export.csv", ExportAudit).WithTags("Audit").RequireAuthorization(Policies.Admin)
+            .WithName("ExportAuditEntries").WithSummary("Exports the audit entries matching the filters as CSV.");
+        users.MapGet("/export.csv", ExportUsers).WithName("ExportUsers").WithSummary("Exports users and their roles as CSV.");
         return api;
+    }
+
+    private static Task ExportAudit(
+        HttpContext http, AuditLog log, string? entity, string? entityKey, string? user, string? action,
+        DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        var filter = new AuditFilter(entity, entityKey, user, action, from?.ToUniversalTime(), to?.ToUniversalTime());
+        return Csv.WriteAsync(http.Response, "audit-log.csv",
+            ["at", "user", "action", "entity", "key", "changes"], Rows(log.StreamAsync(filter, ct)), ct);
+
+        static async IAsyncEnumerable<string?[]> Rows(IAsyncEnumerable<AuditEntryDto> entries)
+        {
+            await foreach (var e in entries)
+            {
+                yield return [e.At.ToString("O"), e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes];
+            }
+        }
+    }
+
+    private static async Task ExportUsers(HttpContext http, UserAdministration admin, string? search, CancellationToken ct)
+    {
+        var users = await admin.ListAsync(search, ct);
+        await Csv.WriteAsync(http.Response, "users.csv", ["email", "display_name", "roles", "active", "created_at"],
+            users.Select(u => new[]
+            {
+                u.Email, u.DisplayName, string.Join(";", u.Roles), u.Active ? "yes" : "no", u.CreatedAt.ToString("O"),
+            }).ToAsyncEnumerable(), ct);
     }
 
     private static async Task<Ok<IReadOnlyList<UserDto>>> ListUsers(UserAdministration admin, string? search, CancellationToken ct) =>

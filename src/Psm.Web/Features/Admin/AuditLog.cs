@@ -18,12 +18,46 @@ public sealed class AuditLog(IDbContextFactory<PsmDb> dbs)
 {
     public async Task<Page<AuditEntryDto>> ListAsync(AuditFilter filter, PageRequest page, CancellationToken ct = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = Filtered(db, filter);
+        if (page.After is { } after)
+        {
+            if (after.Count != 2 || !Guid.TryParse(after[1], out var id)
+                || !DateTimeOffset.TryParse(after[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
+            {
+                throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
+            }
+
+            query = query.Where(e => e.At < at || (e.At == at && e.Id.CompareTo(id) < 0));
+        }
+
+        var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Take(page.Limit + 1)
+            .Select(e => new AuditEntryDto(e.Id, e.At, e.UserId, e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes))
+            .ToListAsync(ct);
+        return page.ToPage(rows, e => [e.At.ToString("O", CultureInfo.InvariantCulture), e.Id.ToString()]);
+    }
+
+    /// <summary>Every matching entry, newest first, streamed for export.</summary>
+    public async IAsyncEnumerable<AuditEntryDto> StreamAsync(
+        AuditFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = Filtered(db, filter).OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Select(e => new AuditEntryDto(e.Id, e.At, e.UserId, e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes));
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            yield return row;
+        }
+    }
+
+    private static IQueryable<AuditEntry> Filtered(PsmDb db, AuditFilter filter)
+    {
         if (filter.From > filter.To)
         {
             throw new RequestValidationException("from", "From must be on or before To.");
         }
 
-        await using var db = await dbs.CreateDbContextAsync(ct);
         var query = db.AuditEntries.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.Entity))
         {
@@ -56,22 +90,7 @@ public sealed class AuditLog(IDbContextFactory<PsmDb> dbs)
             query = query.Where(e => e.At <= to);
         }
 
-        if (page.After is { } after)
-        {
-            if (after.Count != 2 || !Guid.TryParse(after[1], out var id)
-                || !DateTimeOffset.TryParse(after[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
-            {
-                throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
-            }
-
-            query = query.Where(e => e.At < at || (e.At == at && e.Id.CompareTo(id) < 0));
-        }
-
-        var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
-            .Take(page.Limit + 1)
-            .Select(e => new AuditEntryDto(e.Id, e.At, e.UserId, e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes))
-            .ToListAsync(ct);
-        return page.ToPage(rows, e => [e.At.ToString("O", CultureInfo.InvariantCulture), e.Id.ToString()]);
+        return query;
     }
 
     public async Task<IReadOnlyList<string>> EntitiesAsync(CancellationToken ct = default)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -43,22 +44,25 @@ public static class CustomersApi
         return TypedResults.Ok(await customers.ListAsync(filter, PageRequest.Parse(limit, cursor), ct));
     }
 
-    private static async Task Export(
+    private static Task Export(
         HttpContext http, CustomerService customers, string? search, string? country, bool? includeArchived,
         CustomerSort? sort, CancellationToken ct)
     {
         var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? CustomerSort.Name);
-        http.Response.ContentType = Csv.ContentType;
-        http.Response.Headers.ContentDisposition = "attachment; filename=customers.csv";
-        await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024);
-        await writer.WriteLineAsync(Csv.Line(["id", "name", "email", "country", "industry", "employees", "created_at", "archived_at"]));
-        await foreach (var c in customers.StreamAsync(filter, ct))
+        return Csv.WriteAsync(http.Response, "customers.csv",
+            ["id", "name", "email", "country", "industry", "employees", "created_at", "archived_at"],
+            Rows(customers.StreamAsync(filter, ct)), ct);
+
+        static async IAsyncEnumerable<string?[]> Rows(IAsyncEnumerable<CustomerDto> items)
         {
-            await writer.WriteLineAsync(Csv.Line([
-                c.Id.ToString(), c.Name, c.Email, c.Country, c.Industry,
-                c.Employees.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                c.CreatedAt.ToString("O"), c.ArchivedAt?.ToString("O"),
-            ]));
+            await foreach (var c in items)
+            {
+                yield return
+                [
+                    c.Id.ToString(), c.Name, c.Email, c.Country, c.Industry,
+                    c.Employees.ToString(CultureInfo.InvariantCulture), c.CreatedAt.ToString("O"), c.ArchivedAt?.ToString("O"),
+                ];
+            }
         }
     }
 

@@ -7,6 +7,20 @@ public static class Csv
 {
     public const string ContentType = "text/csv; charset=utf-8";
 
+    /// <summary>Streams rows to the response as a CSV download; memory stays flat however many rows there are.</summary>
+    public static async Task WriteAsync(
+        HttpResponse response, string fileName, string[] header, IAsyncEnumerable<string?[]> rows, CancellationToken ct)
+    {
+        response.ContentType = ContentType;
+        response.Headers.ContentDisposition = $"attachment; filename={fileName}";
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
+        await writer.WriteLineAsync(Line(header));
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            await writer.WriteLineAsync(Line(row));
+        }
+    }
+
     public static string Line(IEnumerable<string?> fields) => string.Join(",", fields.Select(Escape));
 
     private static string Escape(string? field)
