@@ -59,18 +59,8 @@ public static class CustomerInsertScenario
     private static async Task<int> PsmImportAsync(BenchDatabase database, IReadOnlyList<CustomerInput> inputs)
     {
         var import = new CustomerImport(database.Factory(), TimeProvider.System);
-        var result = await import.ImportAsync(Stream(inputs));
+        var result = await import.ImportAsync(inputs.ToAsyncEnumerable());
         return result.Succeeded ? result.Imported : throw new InvalidOperationException("The import rejected generated rows.");
-    }
-
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            yield return item;
-        }
-
-        await Task.CompletedTask;
     }
 
     private static Task<int> RawInsertAsync(BenchDatabase database, IReadOnlyList<Customer> customers) =>

@@ -5,16 +5,7 @@ namespace Psm.UnitTests.Features;
 
 public sealed class CustomerCsvTests
 {
-    private static async Task<List<CustomerInput>> Parse(string csv)
-    {
-        var rows = new List<CustomerInput>();
-        await foreach (var row in CustomerImport.ParseCsv(new StringReader(csv)))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    private static async Task<List<CustomerInput>> Parse(string csv) => await CustomerImport.ParseCsv(new StringReader(csv)).ToListAsync();
 
     [Fact]
     public async Task ReadsColumnsByHeaderNameInAnyOrderAndCase()

@@ -4,16 +4,7 @@ namespace Psm.UnitTests.Infrastructure;
 
 public sealed class CsvTests
 {
-    private static async Task<List<string[]>> ReadAll(string text)
-    {
-        var records = new List<string[]>();
-        await foreach (var record in Csv.ReadAsync(new StringReader(text)))
-        {
-            records.Add(record);
-        }
-
-        return records;
-    }
+    private static async Task<List<string[]>> ReadAll(string text) => await Csv.ReadAsync(new StringReader(text)).ToListAsync();
 
     [Fact]
     public async Task ReadsQuotedFieldsWithCommasQuotesAndLineBreaks()
