@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
+using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
@@ -104,13 +105,24 @@ public sealed class DatabaseInitializer(
             await writer.CompleteAsync(ct);
         }
 
-        db.AuditEntries.Add(new AuditEntry
+        var owner = await db.Users.Where(u => u.Email == DemoData.Users[1].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var (products, history) = demo.Catalog(time.GetUtcNow(), owner);
+        db.SuppressRowAudit = true;
+        db.Products.AddRange(products);
+        db.LifecycleChanges.AddRange(history);
+        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count) })
         {
-            At = time.GetUtcNow(), UserName = "system", Action = AuditActions.Imported, Entity = nameof(Customer),
-            EntityKey = "*", Changes = JsonSerializer.Serialize(new { rows = count, source = "demo data" }),
-        });
+            db.AuditEntries.Add(new AuditEntry
+            {
+                At = time.GetUtcNow(), UserName = "system", Action = AuditActions.Imported, Entity = entity,
+                EntityKey = "*", Changes = JsonSerializer.Serialize(new { rows, source = "demo data" }),
+            });
+        }
+
         await db.SaveChangesAsync(ct);
+        db.SuppressRowAudit = false;
         await transaction.CommitAsync(ct);
-        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers.", DemoData.CompanyName, count);
+        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers, {Products} products.",
+            DemoData.CompanyName, count, products.Count);
     }
 }

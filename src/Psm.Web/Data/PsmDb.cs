@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Features.Account;
+using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
@@ -18,6 +19,9 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Product> Products => Set<Product>();
+    public DbSet<Service> Services => Set<Service>();
+    public DbSet<LifecycleChange> LifecycleChanges => Set<LifecycleChange>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -11,6 +11,7 @@ using Psm.Web.Data;
 using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Admin;
+using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -47,6 +48,8 @@ public static class PsmApp
         services.AddScoped<ApiKeyService>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<Features.Catalog.Catalog>();
+        services.AddScoped<People>();
         return builder;
     }
 
@@ -94,6 +97,7 @@ public static class PsmApp
 
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapCustomersApi();
+        api.MapCatalogApi();
         api.MapAdminApi();
         api.MapAccountApi();
 

@@ -1,12 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Psm.Web.Infrastructure.Http;
 using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Customers;
 
 /// <summary>A customer account: a company that buys the products and uses the services.</summary>
-public sealed class Customer : IVersioned, IArchivable
+public sealed class Customer : IVersioned, IArchivable, IListable
 {
     public Guid Id { get; set; } = NewId.Next();
     public string Name { get; set; } = "";

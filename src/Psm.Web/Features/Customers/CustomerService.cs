@@ -1,14 +1,12 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Customers;
 
-public enum CustomerSort { Name, NameDescending, Newest, Oldest }
-
 public sealed record CustomerFilter(
-    string? Search = null, string? Country = null, bool IncludeArchived = false, CustomerSort Sort = CustomerSort.Name);
+    string? Search = null, string? Country = null, bool IncludeArchived = false, ListSort Sort = ListSort.Name);
 
 /// <summary>Everything the customer pages and the customer API do, in one place.</summary>
 public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider time)
@@ -16,9 +14,9 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
     public async Task<Page<CustomerDto>> ListAsync(CustomerFilter filter, PageRequest page, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = After(Filtered(db, filter), filter.Sort, page.After);
-        var rows = await Ordered(query, filter.Sort).Take(page.Limit + 1).ToListAsync(ct);
-        return page.ToPage(rows.Select(c => c.ToDto()).ToList(), c => KeyOf(c, filter.Sort));
+        var rows = await Filtered(db, filter).After(filter.Sort, page.After).Ordered(filter.Sort)
+            .Take(page.Limit + 1).ToListAsync(ct);
+        return page.ToPage(rows.Select(c => c.ToDto()).ToList(), c => Listing.KeyOf(filter.Sort, c.Name, c.CreatedAt, c.Id));
     }
 
     public async Task<int> CountAsync(CustomerFilter filter, CancellationToken ct = default)
@@ -32,7 +30,7 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
         CustomerFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        await foreach (var customer in Ordered(Filtered(db, filter), filter.Sort).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var customer in Filtered(db, filter).Ordered(filter.Sort).AsAsyncEnumerable().WithCancellation(ct))
         {
             yield return customer.ToDto();
         }
@@ -65,12 +63,7 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
             return null;
         }
 
-        db.Entry(customer).Property(c => c.Version).OriginalValue = update.Version!.Value;
-        if (customer.Version != update.Version)
-        {
-            throw new DbUpdateConcurrencyException(ProblemExceptionHandler.StaleRecordMessage);
-        }
-
+        db.ExpectVersion(customer, update.Version);
         customer.Apply(update);
         await db.SaveChangesAsync(ct);
         return customer.ToDto();
@@ -136,48 +129,4 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
 
         return query;
     }
-
-    private static IQueryable<Customer> Ordered(IQueryable<Customer> query, CustomerSort sort) => sort switch
-    {
-        CustomerSort.NameDescending => query.OrderByDescending(c => c.Name).ThenByDescending(c => c.Id),
-        CustomerSort.Newest => query.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CustomerSort.Oldest => query.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
-        _ => query.OrderBy(c => c.Name).ThenBy(c => c.Id),
-    };
-
-    private static IQueryable<Customer> After(IQueryable<Customer> query, CustomerSort sort, IReadOnlyList<string>? after)
-    {
-        if (after is null)
-        {
-            return query;
-        }
-
-        if (after.Count != 2 || !Guid.TryParse(after[1], out var id))
-        {
-            throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
-        }
-
-        switch (sort)
-        {
-            case CustomerSort.Newest or CustomerSort.Oldest:
-                if (!DateTimeOffset.TryParse(after[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
-                {
-                    throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
-                }
-
-                return sort == CustomerSort.Newest
-                    ? query.Where(c => c.CreatedAt < at || (c.CreatedAt == at && c.Id.CompareTo(id) < 0))
-                    : query.Where(c => c.CreatedAt > at || (c.CreatedAt == at && c.Id.CompareTo(id) > 0));
-            case CustomerSort.NameDescending:
-                return query.Where(c => string.Compare(c.Name, after[0]) < 0 || (c.Name == after[0] && c.Id.CompareTo(id) < 0));
-            default:
-                return query.Where(c => string.Compare(c.Name, after[0]) > 0 || (c.Name == after[0] && c.Id.CompareTo(id) > 0));
-        }
-    }
-
-    private static string[] KeyOf(CustomerDto c, CustomerSort sort) => sort switch
-    {
-        CustomerSort.Newest or CustomerSort.Oldest => [c.CreatedAt.ToString("O", CultureInfo.InvariantCulture), c.Id.ToString()],
-        _ => [c.Name, c.Id.ToString()],
-    };
 }

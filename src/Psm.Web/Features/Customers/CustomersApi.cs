@@ -37,18 +37,18 @@ public static class CustomersApi
     }
 
     private static async Task<Ok<Page<CustomerDto>>> List(
-        CustomerService customers, string? search, string? country, bool? includeArchived, CustomerSort? sort,
+        CustomerService customers, string? search, string? country, bool? includeArchived, ListSort? sort,
         int? limit, string? cursor, CancellationToken ct)
     {
-        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? CustomerSort.Name);
+        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? ListSort.Name);
         return TypedResults.Ok(await customers.ListAsync(filter, PageRequest.Parse(limit, cursor), ct));
     }
 
     private static Task Export(
         HttpContext http, CustomerService customers, string? search, string? country, bool? includeArchived,
-        CustomerSort? sort, CancellationToken ct)
+        ListSort? sort, CancellationToken ct)
     {
-        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? CustomerSort.Name);
+        var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? ListSort.Name);
         return Csv.WriteAsync(http.Response, "customers.csv",
             ["id", "name", "email", "country", "industry", "employees", "created_at", "archived_at"],
             Rows(customers.StreamAsync(filter, ct)), ct);

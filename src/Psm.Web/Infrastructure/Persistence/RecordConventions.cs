@@ -21,3 +21,22 @@ public static class NewId
     /// <summary>Time-ordered ids (UUID version 7) keep inserts local in the primary key index.</summary>
     public static Guid Next() => Guid.CreateVersion7();
 }
+
+public static class Concurrency
+{
+    /// <summary>
+    /// Binds an edit to the version the user read: a stale version is refused before anything is
+    /// written, and the database checks it again in the UPDATE's WHERE clause.
+    /// </summary>
+    public static void ExpectVersion<T>(this Microsoft.EntityFrameworkCore.DbContext db, T record, Guid? expected)
+        where T : class, IVersioned
+    {
+        if (expected is not { } version || version != record.Version)
+        {
+            throw new Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException(
+                Http.ProblemExceptionHandler.StaleRecordMessage);
+        }
+
+        db.Entry(record).Property(nameof(IVersioned.Version)).OriginalValue = version;
+    }
+}

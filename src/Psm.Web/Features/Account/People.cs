@@ -1,0 +1,16 @@
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.Catalog;
+
+namespace Psm.Web.Features.Account;
+
+/// <summary>The people records can be assigned to: active users, by name.</summary>
+public sealed class People(IDbContextFactory<PsmDb> dbs)
+{
+    public async Task<IReadOnlyList<OwnerDto>> ActiveAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.DeactivatedAt == null).OrderBy(u => u.DisplayName)
+            .Select(u => new OwnerDto(u.Id, u.DisplayName)).ToListAsync(ct);
+    }
+}
