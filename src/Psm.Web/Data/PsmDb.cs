@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Persistence;
@@ -22,6 +23,9 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Product> Products => Set<Product>();
     public DbSet<Service> Services => Set<Service>();
     public DbSet<LifecycleChange> LifecycleChanges => Set<LifecycleChange>();
+    public DbSet<Objective> Objectives => Set<Objective>();
+    public DbSet<KeyResult> KeyResults => Set<KeyResult>();
+    public DbSet<CheckIn> CheckIns => Set<CheckIn>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

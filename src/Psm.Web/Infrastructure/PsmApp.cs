@@ -12,6 +12,7 @@ using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Admin;
 using Psm.Web.Features.Catalog;
+using Psm.Web.Features.Strategy;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -50,6 +51,12 @@ public static class PsmApp
         services.AddScoped<AuditLog>();
         services.AddScoped<Features.Catalog.Catalog>();
         services.AddScoped<People>();
+        services.AddScoped<Features.Strategy.Objectives>();
+        services.AddScoped<Features.Strategy.MetricRegistry>();
+        services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
+        services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
+        services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();
+        services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectiveProgressMetric>();
         return builder;
     }
 
@@ -98,6 +105,7 @@ public static class PsmApp
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapCustomersApi();
         api.MapCatalogApi();
+        api.MapStrategyApi();
         api.MapAdminApi();
         api.MapAccountApi();
 

@@ -143,6 +143,36 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("UserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("ObjectiveProducts", b =>
+                {
+                    b.Property<Guid>("ObjectiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProductsId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ObjectiveId", "ProductsId");
+
+                    b.HasIndex("ProductsId");
+
+                    b.ToTable("ObjectiveProducts");
+                });
+
+            modelBuilder.Entity("ObjectiveServices", b =>
+                {
+                    b.Property<Guid>("ObjectiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ServicesId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ObjectiveId", "ServicesId");
+
+                    b.HasIndex("ServicesId");
+
+                    b.ToTable("ObjectiveServices");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Account.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -481,6 +511,176 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("Customers", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Strategy.CheckIn", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Confidence")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("KeyResultId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Value")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyResultId", "Date");
+
+                    b.ToTable("CheckIns", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.KeyResult", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Baseline")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ObjectiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Segment")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Target")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Weight")
+                        .HasPrecision(9, 4)
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ObjectiveId");
+
+                    b.ToTable("KeyResults", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.Objective", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("PeriodEnd")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Status", "PeriodStart");
+
+                    b.ToTable("Objectives", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Infrastructure.Audit.AuditEntry", b =>
                 {
                     b.Property<Guid>("Id")
@@ -578,6 +778,36 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ObjectiveProducts", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Strategy.Objective", null)
+                        .WithMany()
+                        .HasForeignKey("ObjectiveId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Catalog.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductsId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ObjectiveServices", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Strategy.Objective", null)
+                        .WithMany()
+                        .HasForeignKey("ObjectiveId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Catalog.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServicesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Account.ApiKey", b =>
                 {
                     b.HasOne("Psm.Web.Features.Account.PsmUser", "User")
@@ -617,9 +847,56 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("Product");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Strategy.CheckIn", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Strategy.KeyResult", null)
+                        .WithMany("CheckIns")
+                        .HasForeignKey("KeyResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.KeyResult", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Strategy.Objective", "Objective")
+                        .WithMany("KeyResults")
+                        .HasForeignKey("ObjectiveId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Objective");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.Objective", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Account.PsmUser", "Owner")
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Psm.Web.Features.Strategy.Objective", "Parent")
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Owner");
+
+                    b.Navigation("Parent");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Catalog.Product", b =>
                 {
                     b.Navigation("Services");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.KeyResult", b =>
+                {
+                    b.Navigation("CheckIns");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Strategy.Objective", b =>
+                {
+                    b.Navigation("KeyResults");
                 });
 #pragma warning restore 612, 618
         }

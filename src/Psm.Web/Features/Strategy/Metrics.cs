@@ -1,0 +1,142 @@
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Strategy;
+
+public enum MetricDimension { Period, Product, Service, Segment }
+
+public enum Granularity { Week, Month, Quarter }
+
+/// <summary>What a metric is: the registry's entry, shown to users when they pick one for a key result.</summary>
+public sealed record MetricDefinition(
+    string Key, string Name, string Unit, BetterDirection Better, IReadOnlyList<MetricDimension> Dimensions, string Description);
+
+/// <summary>A period (From inclusive, To exclusive, in UTC days) and the cuts to apply.</summary>
+public sealed record MetricQuery(DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null)
+{
+    public DateTimeOffset FromUtc => new(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+    public DateTimeOffset ToUtc => new(To.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+}
+
+public sealed record MetricPoint(DateOnly Bucket, double? Value);
+
+/// <summary>A metric an area computes from its own data, in the database.</summary>
+public interface IMetric
+{
+    MetricDefinition Definition { get; }
+
+    Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct);
+
+    /// <summary>One value per bucket that has data; the registry fills the empty buckets.</summary>
+    Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct);
+}
+
+/// <summary>
+/// The one place metrics are found and evaluated. Key results, dashboards and the API read every
+/// figure through it, so one definition serves every screen.
+/// </summary>
+public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFactory<PsmDb> dbs)
+{
+    private readonly Dictionary<string, IMetric> byKey = metrics.ToDictionary(m => m.Definition.Key);
+
+    public IReadOnlyList<MetricDefinition> Definitions => byKey.Values.Select(m => m.Definition).OrderBy(d => d.Key).ToList();
+
+    public MetricDefinition? Find(string key) => byKey.GetValueOrDefault(key)?.Definition;
+
+    public async Task<double?> EvaluateAsync(string key, MetricQuery query, CancellationToken ct = default)
+    {
+        var metric = Resolve(key, query);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await metric.EvaluateAsync(db, query, ct);
+    }
+
+    public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(string key, MetricQuery query, Granularity granularity, CancellationToken ct = default)
+    {
+        var metric = Resolve(key, query);
+        var buckets = Buckets.Between(query.From, query.To, granularity);
+        if (buckets.Count > 520)
+        {
+            throw new RequestValidationException("granularity", "That is more than 520 points: choose a coarser granularity or a shorter period.");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var values = (await metric.SeriesAsync(db, query, granularity, ct)).ToDictionary(p => p.Bucket, p => p.Value);
+        return buckets.Select(b => new MetricPoint(b, values.GetValueOrDefault(b))).ToList();
+    }
+
+    private IMetric Resolve(string key, MetricQuery query)
+    {
+        if (!byKey.TryGetValue(key, out var metric))
+        {
+            throw new RequestValidationException("key", $"There is no metric '{key}'.");
+        }
+
+        if (query.To <= query.From)
+        {
+            throw new RequestValidationException("to", "The period must end after it starts.");
+        }
+
+        var dims = metric.Definition.Dimensions;
+        if (query.ProductId is not null && !dims.Contains(MetricDimension.Product))
+        {
+            throw new RequestValidationException("productId", $"{metric.Definition.Name} cannot be cut by product.");
+        }
+
+        if (query.ServiceId is not null && !dims.Contains(MetricDimension.Service))
+        {
+            throw new RequestValidationException("serviceId", $"{metric.Definition.Name} cannot be cut by service.");
+        }
+
+        if (query.Segment is not null && !dims.Contains(MetricDimension.Segment))
+        {
+            throw new RequestValidationException("segment", $"{metric.Definition.Name} cannot be cut by segment.");
+        }
+
+        return metric;
+    }
+}
+
+/// <summary>Calendar buckets (weeks start on Monday), and the SQL that puts a timestamp in one.</summary>
+public static class Buckets
+{
+    public static DateOnly StartOf(DateOnly day, Granularity granularity) => granularity switch
+    {
+        Granularity.Week => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
+        Granularity.Month => new DateOnly(day.Year, day.Month, 1),
+        _ => new DateOnly(day.Year, ((day.Month - 1) / 3 * 3) + 1, 1),
+    };
+
+    public static DateOnly Next(DateOnly bucket, Granularity granularity) => granularity switch
+    {
+        Granularity.Week => bucket.AddDays(7),
+        Granularity.Month => bucket.AddMonths(1),
+        _ => bucket.AddMonths(3),
+    };
+
+    /// <summary>Every bucket that overlaps [from, to).</summary>
+    public static IReadOnlyList<DateOnly> Between(DateOnly from, DateOnly to, Granularity granularity)
+    {
+        var list = new List<DateOnly>();
+        for (var b = StartOf(from, granularity); b < to && list.Count <= 520; b = Next(b, granularity))
+        {
+            list.Add(b);
+        }
+
+        return list;
+    }
+
+    /// <summary>SQL for the first day of the bucket holding a timestamp column, as a date.</summary>
+    public static string Sql(DatabaseProvider provider, Granularity granularity, string column) => provider switch
+    {
+        DatabaseProvider.Postgres => $"CAST(date_trunc('{granularity.ToString().ToLowerInvariant()}', {column} AT TIME ZONE 'UTC') AS date)",
+        _ => granularity switch
+        {
+            // SQLite keeps PSM's timestamps as UTC text (ADR-002), which its date functions read directly.
+            Granularity.Week => $"date({column}, '-6 days', 'weekday 1')",
+            Granularity.Month => $"strftime('%Y-%m-01', {column})",
+            _ => $"printf('%04d-%02d-01', CAST(strftime('%Y', {column}) AS INTEGER), ((CAST(strftime('%m', {column}) AS INTEGER) - 1) / 3) * 3 + 1)",
+        },
+    };
+}

@@ -1,0 +1,481 @@
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.Catalog;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Strategy;
+
+public sealed record ObjectiveFilter(
+    string? Search = null, ObjectiveType? Type = null, ObjectiveStatus? Status = null, Guid? OwnerId = null,
+    DateOnly? ActiveOn = null, bool IncludeArchived = false, ListSort Sort = ListSort.Newest);
+
+/// <summary>Objectives, key results and check-ins: what the strategy pages and API share.</summary>
+public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metrics, Catalog.Catalog catalog, TimeProvider time)
+{
+    /// <summary>Points by which progress may trail the share of the period spent before an objective is at risk.</summary>
+    public double AtRiskMargin { get; init; } = AtRisk.DefaultMarginPoints;
+
+    private DateOnly Today => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+
+    public async Task<Page<ObjectiveSummaryDto>> ListAsync(ObjectiveFilter filter, PageRequest page, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = await Filtered(db, filter).After(filter.Sort, page.After).Ordered(filter.Sort).Take(page.Limit + 1)
+            .Select(o => new { o.Id, o.Name, o.CreatedAt })
+            .ToListAsync(ct);
+        var summaries = await SummariesAsync(db, rows.Select(r => r.Id).ToList(), ct);
+        return page.ToPage(rows.Select(r => summaries[r.Id]).ToList(), o => Listing.KeyOf(filter.Sort, o.Title, o.CreatedAt, o.Id));
+    }
+
+    public async Task<int> CountAsync(ObjectiveFilter filter, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Filtered(db, filter).CountAsync(ct);
+    }
+
+    /// <summary>Every matching objective with its progress, streamed in pages of 500 for export.</summary>
+    public async IAsyncEnumerable<ObjectiveSummaryDto> StreamAsync(
+        ObjectiveFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(filter, PageRequest.Parse(PageRequest.MaxLimit, cursor), ct);
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    public async Task<ObjectiveDto?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var objective = await db.Objectives.AsNoTracking()
+            .Include(o => o.Products).Include(o => o.Services).Include(o => o.Parent)
+            .Include(o => o.KeyResults).ThenInclude(k => k.CheckIns)
+            .AsSplitQuery()
+            .SingleOrDefaultAsync(o => o.Id == id, ct);
+        if (objective is null)
+        {
+            return null;
+        }
+
+        var summary = (await SummariesAsync(db, [id], ct))[id];
+        var keyResults = new List<KeyResultDto>();
+        foreach (var kr in objective.KeyResults.OrderBy(k => k.CreatedAt))
+        {
+            var current = await CurrentValueAsync(db, objective, kr, LatestManual(kr), ct);
+            keyResults.Add(ToDto(kr, current));
+        }
+
+        var smart = SmartRules.Check(new SmartObjective(
+            objective.Name, objective.Description, objective.PeriodStart, objective.PeriodEnd, objective.ParentId is not null,
+            objective.Products.Count + objective.Services.Count,
+            objective.KeyResults.Select(k => new SmartKeyResult(k.Title, k.Baseline, k.Target, HasMetric: true,
+                k.CheckIns.Where(c => c.Value is not null).Select(c => (c.Date, c.Value!.Value)).ToList())).ToList()), Today);
+
+        return new ObjectiveDto(summary, objective.Description, objective.ParentId, objective.Parent?.Name,
+            objective.Products.Select(p => new OwnerDto(p.Id, p.Name)).ToList(),
+            objective.Services.Select(s => new OwnerDto(s.Id, s.Name)).ToList(),
+            keyResults, smart, AtRisk.Elapsed(objective.PeriodStart, objective.PeriodEnd, Today));
+    }
+
+    public async Task<ObjectiveDto> CreateAsync(ObjectiveInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var objective = new Objective { CreatedAt = time.GetUtcNow(), Status = ObjectiveStatus.Draft };
+        await ApplyAsync(db, objective, input, ct);
+        db.Objectives.Add(objective);
+        await db.SaveChangesAsync(ct);
+        return (await GetAsync(objective.Id, ct))!;
+    }
+
+    public async Task<ObjectiveDto?> UpdateAsync(Guid id, ObjectiveUpdate update, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var objective = await db.Objectives.Include(o => o.Products).Include(o => o.Services).SingleOrDefaultAsync(o => o.Id == id, ct);
+        if (objective is null)
+        {
+            return null;
+        }
+
+        db.ExpectVersion(objective, update.Version);
+        await ApplyAsync(db, objective, update, ct);
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    /// <summary>Activates a Draft. When the SMART check fails, the caller must confirm, having seen why.</summary>
+    public async Task<ObjectiveDto?> ActivateAsync(Guid id, Activation activation, CancellationToken ct = default)
+    {
+        var current = await GetAsync(id, ct);
+        if (current is null)
+        {
+            return null;
+        }
+
+        if (current.Summary.Status is not (ObjectiveStatus.Draft or ObjectiveStatus.Active))
+        {
+            throw new RequestValidationException("status", $"A {current.Summary.Status} objective cannot be activated.");
+        }
+
+        if (!current.Smart.Passes && !activation.ConfirmSmartFailures)
+        {
+            throw new RequestValidationException(current.Smart.Failures.ToDictionary(
+                f => $"smart.{f.Name}", f => new[] { f.Explanation }));
+        }
+
+        return await SetStatusAsync(id, ObjectiveStatus.Active, ct);
+    }
+
+    public async Task<ObjectiveDto?> SetStatusAsync(Guid id, ObjectiveStatus status, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var objective = await db.Objectives.SingleOrDefaultAsync(o => o.Id == id, ct);
+        if (objective is null)
+        {
+            return null;
+        }
+
+        objective.Status = status;
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    public async Task<KeyResultDto?> AddKeyResultAsync(Guid objectiveId, KeyResultInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var objective = await db.Objectives.SingleOrDefaultAsync(o => o.Id == objectiveId, ct);
+        if (objective is null)
+        {
+            return null;
+        }
+
+        var kr = new KeyResult { ObjectiveId = objectiveId, CreatedAt = time.GetUtcNow() };
+        Apply(kr, input);
+        db.KeyResults.Add(kr);
+        await db.SaveChangesAsync(ct);
+        return ToDto(kr, await CurrentValueAsync(db, objective, kr, null, ct));
+    }
+
+    public async Task<KeyResultDto?> UpdateKeyResultAsync(Guid id, KeyResultUpdate update, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var kr = await db.KeyResults.Include(k => k.Objective).Include(k => k.CheckIns).SingleOrDefaultAsync(k => k.Id == id, ct);
+        if (kr is null)
+        {
+            return null;
+        }
+
+        db.ExpectVersion(kr, update.Version);
+        Apply(kr, update);
+        await db.SaveChangesAsync(ct);
+        return ToDto(kr, await CurrentValueAsync(db, kr.Objective!, kr, LatestManual(kr), ct));
+    }
+
+    public async Task<bool> DeleteKeyResultAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var kr = await db.KeyResults.SingleOrDefaultAsync(k => k.Id == id, ct);
+        if (kr is null)
+        {
+            return false;
+        }
+
+        db.KeyResults.Remove(kr);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>Records a check-in. A manual metric's value is typed in; a derived one's is computed now and kept.</summary>
+    public async Task<CheckInDto?> CheckInAsync(Guid keyResultId, CheckInInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var kr = await db.KeyResults.Include(k => k.Objective).SingleOrDefaultAsync(k => k.Id == keyResultId, ct);
+        if (kr is null)
+        {
+            return null;
+        }
+
+        var date = input.Date ?? Today;
+        if (date > Today)
+        {
+            throw new RequestValidationException(nameof(CheckInInput.Date), "A check-in cannot be dated in the future.");
+        }
+
+        decimal? value;
+        if (kr.IsManual)
+        {
+            value = input.Value ?? throw new RequestValidationException(nameof(CheckInInput.Value),
+                "This key result is measured by hand: enter the value.");
+        }
+        else
+        {
+            if (input.Value is not null)
+            {
+                throw new RequestValidationException(nameof(CheckInInput.Value),
+                    "This key result's value is computed from PSM's data and cannot be typed in.");
+            }
+
+            value = (decimal?)await CurrentValueAsync(db, kr.Objective!, kr, null, ct, asOf: date);
+        }
+
+        var actor = db.CurrentUser?.Actor ?? Actor.System;
+        var checkIn = new CheckIn
+        {
+            KeyResultId = kr.Id, Date = date, Value = value, Confidence = input.Confidence, Note = input.Note.Trim(),
+            UserId = actor.UserId, UserName = actor.Name, CreatedAt = time.GetUtcNow(),
+        };
+        db.CheckIns.Add(checkIn);
+        await db.SaveChangesAsync(ct);
+        return ToCheckInDto(checkIn);
+    }
+
+    private IQueryable<Objective> Filtered(PsmDb db, ObjectiveFilter filter)
+    {
+        var query = db.Objectives.AsNoTracking();
+        if (!filter.IncludeArchived && filter.Status != ObjectiveStatus.Archived)
+        {
+            query = query.Where(o => o.Status != ObjectiveStatus.Archived);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var term = filter.Search.Trim().ToLowerInvariant();
+            query = query.Where(o => o.Name.ToLower().Contains(term) || o.Description.ToLower().Contains(term));
+        }
+
+        if (filter.Type is { } type)
+        {
+            query = query.Where(o => o.Type == type);
+        }
+
+        if (filter.Status is { } status)
+        {
+            query = query.Where(o => o.Status == status);
+        }
+
+        if (filter.OwnerId is { } owner)
+        {
+            query = query.Where(o => o.OwnerId == owner);
+        }
+
+        if (filter.ActiveOn is { } day)
+        {
+            query = query.Where(o => o.PeriodStart <= day && (o.PeriodEnd == null || o.PeriodEnd >= day));
+        }
+
+        return query;
+    }
+
+    /// <summary>
+    /// Progress and at-risk for a page of objectives in two queries: the objectives, and their key
+    /// results with each one's latest typed-in value. Derived key results ask the metric registry.
+    /// </summary>
+    private async Task<Dictionary<Guid, ObjectiveSummaryDto>> SummariesAsync(
+        PsmDb db, List<Guid> ids, CancellationToken ct, DateOnly? asOf = null)
+    {
+        var objectives = await db.Objectives.AsNoTracking().Where(o => ids.Contains(o.Id))
+            .Select(o => new
+            {
+                Objective = o,
+                Owner = o.Owner == null ? null : new OwnerDto(o.Owner.Id, o.Owner.DisplayName),
+            })
+            .ToListAsync(ct);
+        var today = asOf ?? Today;
+        var keyResults = await db.KeyResults.AsNoTracking().Where(k => ids.Contains(k.ObjectiveId))
+            .Select(k => new
+            {
+                KeyResult = k,
+                Latest = db.CheckIns.Where(c => c.KeyResultId == k.Id && c.Value != null && c.Date <= today)
+                    .OrderByDescending(c => c.Date).ThenByDescending(c => c.CreatedAt).Select(c => c.Value).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var byObjective = keyResults.ToLookup(k => k.KeyResult.ObjectiveId);
+
+        var result = new Dictionary<Guid, ObjectiveSummaryDto>();
+        foreach (var row in objectives)
+        {
+            var o = row.Objective;
+            var progress = new List<(double, decimal)>();
+            foreach (var k in byObjective[o.Id])
+            {
+                var current = await CurrentValueAsync(db, o, k.KeyResult, k.Latest, ct, today);
+                progress.Add((KeyResultProgress.Of(k.KeyResult.Baseline, k.KeyResult.Target, (decimal?)current, k.KeyResult.Direction),
+                    k.KeyResult.Weight));
+            }
+
+            var weighted = KeyResultProgress.Weighted(progress);
+            var atRisk = o.Status == ObjectiveStatus.Active && AtRisk.Is(weighted, o.PeriodStart, o.PeriodEnd, today, AtRiskMargin);
+            result[o.Id] = new ObjectiveSummaryDto(o.Id, o.Name, o.Type, o.Status, row.Owner, o.PeriodStart, o.PeriodEnd,
+                weighted, atRisk, progress.Count, o.CreatedAt, o.Version);
+        }
+
+        return result;
+    }
+
+    /// <summary>Progress and at-risk of every objective Active on a day, as judged on that day.</summary>
+    public async Task<IReadOnlyList<ObjectiveSummaryDto>> ActiveOnAsync(PsmDb db, DateOnly day, CancellationToken ct)
+    {
+        var ids = await db.Objectives.Where(o => o.Status == ObjectiveStatus.Active && o.PeriodStart <= day
+                && (o.PeriodEnd == null || o.PeriodEnd >= day))
+            .Select(o => o.Id).ToListAsync(ct);
+        var result = new List<ObjectiveSummaryDto>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            result.AddRange((await SummariesAsync(db, chunk.ToList(), ct, day)).Values);
+        }
+
+        return result;
+    }
+
+    /// <summary>A manual key result's latest check-in; a derived one's metric over the objective's period so far.</summary>
+    private async Task<double?> CurrentValueAsync(
+        PsmDb db, Objective objective, KeyResult kr, decimal? latestManual, CancellationToken ct, DateOnly? asOf = null)
+    {
+        if (kr.IsManual)
+        {
+            return (double?)latestManual;
+        }
+
+        // Strategy's own metrics are computed from key results; reading them here would recurse.
+        if (kr.MetricKey.StartsWith("strategy.", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var end = (asOf ?? Today).AddDays(1);
+        if (objective.PeriodEnd is { } last && last.AddDays(1) < end)
+        {
+            end = last.AddDays(1);
+        }
+
+        if (end <= objective.PeriodStart)
+        {
+            return null;
+        }
+
+        return await metrics.EvaluateAsync(kr.MetricKey,
+            new MetricQuery(objective.PeriodStart, end, kr.ProductId, kr.ServiceId, kr.Segment), ct);
+    }
+
+    private static decimal? LatestManual(KeyResult kr) =>
+        kr.CheckIns.Where(c => c.Value is not null).OrderByDescending(c => c.Date).ThenByDescending(c => c.CreatedAt)
+            .Select(c => c.Value).FirstOrDefault();
+
+    private async Task ApplyAsync(PsmDb db, Objective objective, ObjectiveInput input, CancellationToken ct)
+    {
+        if (input.PeriodEnd is { } end && end < input.PeriodStart)
+        {
+            throw new RequestValidationException(nameof(ObjectiveInput.PeriodEnd), "The period cannot end before it starts.");
+        }
+
+        if (input.OwnerId is { } owner && !await db.Users.AnyAsync(u => u.Id == owner && u.DeactivatedAt == null, ct))
+        {
+            throw new RequestValidationException(nameof(ObjectiveInput.OwnerId), "No active user has this id.");
+        }
+
+        if (input.ParentId is { } parent)
+        {
+            if (parent == objective.Id || !await db.Objectives.AnyAsync(o => o.Id == parent, ct))
+            {
+                throw new RequestValidationException(nameof(ObjectiveInput.ParentId), "The parent must be another existing objective.");
+            }
+        }
+
+        var productIds = input.ProductIds.Distinct().ToList();
+        var serviceIds = input.ServiceIds.Distinct().ToList();
+        var products = await db.Products.Where(p => productIds.Contains(p.Id)).ToListAsync(ct);
+        var services = await db.Services.Where(s => serviceIds.Contains(s.Id)).ToListAsync(ct);
+        if (products.Count != productIds.Count)
+        {
+            throw new RequestValidationException(nameof(ObjectiveInput.ProductIds), "One or more products do not exist.");
+        }
+
+        if (services.Count != serviceIds.Count)
+        {
+            throw new RequestValidationException(nameof(ObjectiveInput.ServiceIds), "One or more services do not exist.");
+        }
+
+        // Only newly linked items are checked: an objective may keep a product that retired after it was set.
+        var alreadyLinked = objective.Products.Select(p => p.Id).Concat(objective.Services.Select(s => s.Id)).ToHashSet();
+        foreach (var product in products.Where(p => !alreadyLinked.Contains(p.Id)))
+        {
+            await catalog.EnsureOpenForNewWorkAsync(product.Id, null, "objectives", ct);
+        }
+
+        foreach (var service in services.Where(s => !alreadyLinked.Contains(s.Id)))
+        {
+            await catalog.EnsureOpenForNewWorkAsync(null, service.Id, "objectives", ct);
+        }
+
+        objective.Name = input.Title.Trim();
+        objective.Description = input.Description.Trim();
+        objective.Type = input.Type;
+        objective.OwnerId = input.OwnerId;
+        objective.PeriodStart = input.PeriodStart!.Value;
+        objective.PeriodEnd = input.PeriodEnd;
+        objective.ParentId = input.ParentId;
+        objective.Products = products;
+        objective.Services = services;
+    }
+
+    private void Apply(KeyResult kr, KeyResultInput input)
+    {
+        if (input.MetricKey != KeyResult.ManualMetric)
+        {
+            var metric = metrics.Find(input.MetricKey)
+                ?? throw new RequestValidationException(nameof(KeyResultInput.MetricKey), $"There is no metric '{input.MetricKey}'.");
+            if (!string.IsNullOrWhiteSpace(input.Unit) && !string.Equals(input.Unit.Trim(), metric.Unit, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RequestValidationException(nameof(KeyResultInput.Unit),
+                    $"{metric.Name} is measured in {metric.Unit}, not {input.Unit.Trim()}.");
+            }
+
+            if (input.Direction != metric.Better)
+            {
+                throw new RequestValidationException(nameof(KeyResultInput.Direction),
+                    $"For {metric.Name}, {(metric.Better == BetterDirection.Up ? "higher" : "lower")} is better.");
+            }
+
+            kr.Unit = metric.Unit;
+        }
+        else
+        {
+            kr.Unit = input.Unit.Trim();
+        }
+
+        if (input.Direction == BetterDirection.Up ? input.Target < input.Baseline : input.Target > input.Baseline)
+        {
+            throw new RequestValidationException(nameof(KeyResultInput.Target),
+                input.Direction == BetterDirection.Up
+                    ? "When higher is better, the target cannot be below the baseline."
+                    : "When lower is better, the target cannot be above the baseline.");
+        }
+
+        kr.Title = input.Title.Trim();
+        kr.MetricKey = input.MetricKey;
+        kr.Baseline = input.Baseline;
+        kr.Target = input.Target;
+        kr.Direction = input.Direction;
+        kr.ProductId = input.ProductId;
+        kr.ServiceId = input.ServiceId;
+        kr.Segment = string.IsNullOrWhiteSpace(input.Segment) ? null : input.Segment.Trim();
+        kr.Weight = input.Weight;
+    }
+
+    private KeyResultDto ToDto(KeyResult kr, double? current) =>
+        new(kr.Id, kr.ObjectiveId, kr.Title, kr.MetricKey, kr.IsManual ? "Typed in at check-ins" : metrics.Find(kr.MetricKey)?.Name ?? kr.MetricKey,
+            kr.Baseline, kr.Target, kr.Unit, kr.Direction, kr.ProductId, kr.ServiceId, kr.Segment, kr.Weight, current,
+            KeyResultProgress.Of(kr.Baseline, kr.Target, (decimal?)current, kr.Direction),
+            kr.CheckIns.OrderByDescending(c => c.Date).ThenByDescending(c => c.CreatedAt).Select(c => (Confidence?)c.Confidence).FirstOrDefault(),
+            kr.CheckIns.OrderBy(c => c.Date).ThenBy(c => c.CreatedAt).Select(ToCheckInDto).ToList(), kr.Version);
+
+    private static CheckInDto ToCheckInDto(CheckIn c) => new(c.Id, c.Date, c.Value, c.Confidence, c.Note, c.UserName);
+}
