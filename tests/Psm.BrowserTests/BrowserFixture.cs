@@ -56,9 +56,13 @@ public sealed class Session : IAsyncDisposable
     public IBrowserContext Context { get; }
     public IPage Page { get; }
 
-    public static async Task<Session> StartAsync(BrowserFixture browser, [CallerMemberName] string testName = "")
+    public static Task<Session> StartAsync(BrowserFixture browser, [CallerMemberName] string testName = "") =>
+        StartAsync(browser, null, testName);
+
+    public static async Task<Session> StartAsync(
+        BrowserFixture browser, Dictionary<string, string?>? settings, [CallerMemberName] string testName = "")
     {
-        var server = new PsmServer();
+        var server = new PsmServer(settings);
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.BaseAddress.ToString(),

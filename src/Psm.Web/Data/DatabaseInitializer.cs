@@ -5,6 +5,7 @@ using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Persistence;
@@ -110,7 +111,9 @@ public sealed class DatabaseInitializer(
         db.SuppressRowAudit = true;
         db.Products.AddRange(products);
         db.LifecycleChanges.AddRange(history);
-        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count) })
+        var objectives = demo.Objectives(time.GetUtcNow(), owner, products);
+        db.Objectives.AddRange(objectives);
+        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count) })
         {
             db.AuditEntries.Add(new AuditEntry
             {
@@ -122,7 +125,7 @@ public sealed class DatabaseInitializer(
         await db.SaveChangesAsync(ct);
         db.SuppressRowAudit = false;
         await transaction.CommitAsync(ct);
-        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers, {Products} products.",
-            DemoData.CompanyName, count, products.Count);
+        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers, {Products} products, {Objectives} objectives.",
+            DemoData.CompanyName, count, products.Count, objectives.Count);
     }
 }

@@ -1,5 +1,6 @@
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.Web.Data.Demo;
@@ -160,6 +161,101 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
         }
 
         return (products, history);
+    }
+
+    /// <summary>
+    /// Objectives of every type for this year and last, with key results and monthly check-ins since
+    /// each period began. One lags its pace, so the at-risk view has something to show.
+    /// </summary>
+    public IReadOnlyList<Objective> Objectives(DateTimeOffset now, Guid? ownerId, IReadOnlyList<Product> products)
+    {
+        var rng = new Random(seed + 2);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var year = new DateOnly(today.Year, 1, 1);
+        var lastYear = year.AddYears(-1);
+        Product ProductNamed(string name) => products.Single(p => p.Name == name);
+
+        // (title, description, type, status, start, end, product, key results: title, unit, direction, baseline, target, reached share by now)
+        var plans = new (string Title, string Description, ObjectiveType Type, ObjectiveStatus Status, DateOnly Start, DateOnly? End,
+            string? Product, (string Title, string Metric, string Unit, BetterDirection Direction, decimal Baseline, decimal Target, double Reached)[] KeyResults)[]
+        {
+            ("Grow recurring revenue from Helpdesk", "Expand Helpdesk revenue through upsell of Premium Support and Admin Training to existing accounts.",
+                ObjectiveType.Financial, ObjectiveStatus.Active, year, year.AddYears(1).AddDays(-1), "Northwind Helpdesk",
+                [("Monthly recurring revenue", KeyResult.ManualMetric, "kEUR", BetterDirection.Up, 410, 520, 0.86),
+                 ("Accounts on Premium Support", KeyResult.ManualMetric, "accounts", BetterDirection.Up, 38, 60, 0.8)]),
+            ("Raise support satisfaction on Helpdesk", "Customers rate Helpdesk support 4.5 or better after every resolved ticket.",
+                ObjectiveType.CustomerSatisfaction, ObjectiveStatus.Active, year, year.AddYears(1).AddDays(-1), "Northwind Helpdesk",
+                [("Average CSAT after resolution", KeyResult.ManualMetric, "points", BetterDirection.Up, 4.1m, 4.5m, 0.9)]),
+            ("Cut first-response time for support", "Answer every new ticket within four business hours, across all support services.",
+                ObjectiveType.OperationalEfficiency, ObjectiveStatus.Active, year, year.AddYears(1).AddDays(-1), "Northwind Helpdesk",
+                [("Median first response", KeyResult.ManualMetric, "hours", BetterDirection.Down, 9, 4, 0.35)]),
+            ("Win new customers for the portfolio", "Bring new logos in through Analytics and Field Service early access, this year.",
+                ObjectiveType.MarketPositioning, ObjectiveStatus.Active, year, year.AddYears(1).AddDays(-1), "Northwind Analytics",
+                [("New customers this year", "customers.new", "customers", BetterDirection.Up, 0, 90, 0)]),
+            ("Move Legacy CRM customers to Helpdesk", "Migrate the remaining Legacy CRM accounts before maintenance ends.",
+                ObjectiveType.OperationalEfficiency, ObjectiveStatus.Draft, today.AddDays(-20), null, "Northwind Legacy CRM", []),
+            ("Launch Analytics to early adopters", "Get Analytics in front of early adopters with a working onboarding path.",
+                ObjectiveType.MarketPositioning, ObjectiveStatus.Achieved, lastYear, year.AddDays(-1), "Northwind Analytics",
+                [("Paying Analytics accounts", KeyResult.ManualMetric, "accounts", BetterDirection.Up, 0, 25, 1.1)]),
+            ("Halve Classic Mail cost to serve", "Reduce the cost of keeping Classic Mail running while customers migrate.",
+                ObjectiveType.Financial, ObjectiveStatus.Missed, lastYear, year.AddDays(-1), "Northwind Classic Mail",
+                [("Monthly cost to serve", KeyResult.ManualMetric, "kEUR", BetterDirection.Down, 48, 24, 0.6)]),
+        };
+
+        var objectives = new List<Objective>();
+        foreach (var plan in plans)
+        {
+            var created = new DateTimeOffset(plan.Start.AddDays(-7).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var objective = new Objective
+            {
+                Id = DeterministicId(rng, created), Version = DeterministicId(rng, created), Name = plan.Title, Description = plan.Description,
+                Type = plan.Type, Status = plan.Status, OwnerId = ownerId, PeriodStart = plan.Start, PeriodEnd = plan.End, CreatedAt = created,
+            };
+            if (plan.Product is { } productName)
+            {
+                objective.Products.Add(ProductNamed(productName));
+            }
+
+            foreach (var k in plan.KeyResults)
+            {
+                var kr = new KeyResult
+                {
+                    Id = DeterministicId(rng, created), Version = DeterministicId(rng, created), ObjectiveId = objective.Id, Title = k.Title,
+                    MetricKey = k.Metric, Unit = k.Unit, Direction = k.Direction, Baseline = k.Baseline, Target = k.Target, CreatedAt = created,
+                };
+                if (kr.IsManual)
+                {
+                    var last = plan.End is { } end && end < today ? end : today;
+                    var months = Math.Max(1, (last.Year - plan.Start.Year) * 12 + last.Month - plan.Start.Month);
+                    for (var m = 1; m <= months; m++)
+                    {
+                        var date = plan.Start.AddMonths(m).AddDays(-1);
+                        if (date > last)
+                        {
+                            date = last;
+                        }
+
+                        // Progress so far follows a slightly noisy curve toward the share reached by the last check-in.
+                        var share = k.Reached * m / months + (rng.NextDouble() - 0.5) * 0.04;
+                        var value = Math.Round(k.Baseline + (k.Target - k.Baseline) * (decimal)share, 2);
+                        var confidence = k.Reached * m / months >= (double)m / Math.Max(months, 12) - 0.1 ? Confidence.OnTrack : Confidence.AtRisk;
+                        kr.CheckIns.Add(new CheckIn
+                        {
+                            Id = DeterministicId(rng, created), KeyResultId = kr.Id, Date = date, Value = value, Confidence = confidence,
+                            Note = confidence == Confidence.OnTrack ? "Moving as planned." : "Behind plan; see the retro notes.",
+                            UserId = ownerId, UserName = "pm@northwind.test",
+                            CreatedAt = new DateTimeOffset(date.ToDateTime(new TimeOnly(17, 0)), TimeSpan.Zero),
+                        });
+                    }
+                }
+
+                objective.KeyResults.Add(kr);
+            }
+
+            objectives.Add(objective);
+        }
+
+        return objectives;
     }
 
     private static IEnumerable<LifecycleChange> Steps(

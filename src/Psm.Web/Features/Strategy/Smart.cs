@@ -70,10 +70,16 @@ public static class SmartRules
                 continue;
             }
 
-            var fastest = points.Zip(points.Skip(1))
+            var paces = points.Zip(points.Skip(1))
                 .Where(p => p.Second.Date > p.First.Date)
                 .Select(p => Math.Abs((double)(p.Second.Value - p.First.Value)) / (p.Second.Date.DayNumber - p.First.Date.DayNumber))
-                .DefaultIfEmpty(0).Max();
+                .ToList();
+            if (paces.Count == 0)
+            {
+                continue; // readings from a single day say nothing about pace
+            }
+
+            var fastest = paces.Max();
             var from = today > o.Start ? today : o.Start;
             var daysLeft = Math.Max(1, end.DayNumber - from.DayNumber);
             var needed = Math.Abs((double)(kr.Target - points[^1].Value)) / daysLeft;

@@ -74,4 +74,15 @@ public sealed class SmartRulesTests
 
         Assert.True(Criterion(fresh, "Achievable").Passes);
     }
+
+    [Fact]
+    public void JudgesNoPaceFromReadingsTakenOnOneDay()
+    {
+        var sameDay = Good() with
+        {
+            KeyResults = [Good().KeyResults[0] with { Target = 100m, History = [(Today, 4.0m), (Today, 4.25m), (Today, 4.4m)] }],
+        };
+
+        Assert.True(Criterion(sameDay, "Achievable").Passes);
+    }
 }

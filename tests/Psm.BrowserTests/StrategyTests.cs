@@ -1,0 +1,93 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Psm.Web.Features.Catalog;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class StrategyTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task CreatesAnObjectiveWithAKeyResultChecksInAndSeesProgressAndTheSmartCheckMove()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            await api.PostAsJsonAsync("/api/v1/products", new { name = "Northwind Helpdesk", stage = "Growth" });
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Objectives");
+            await page.GetByTestId("new-objective").ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByLabel("Title").FillAsync("Raise helpdesk customer satisfaction");
+            await dialog.GetByLabel("What will change, and for whom?").FillAsync("Helpdesk customers rate support 4.5 or better.");
+            await page.GetByTestId("save-objective").ClickAsync();
+
+            await Expect(page).ToHaveURLAsync(new Regex("/objectives/[0-9a-f-]{36}$"));
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("objective-status")).ToHaveTextAsync("Draft");
+            await Expect(page.GetByTestId("smart-Measurable")).ToHaveAttributeAsync("data-passes", "false");
+            await Expect(page.GetByTestId("smart-Relevant")).ToHaveAttributeAsync("data-passes", "false");
+
+            await page.GetByTestId("add-key-result").ClickAsync();
+            await dialog.GetByLabel("Title").FillAsync("Average CSAT");
+            await dialog.GetByLabel("Baseline").FillAsync("4");
+            await dialog.GetByLabel("Target").FillAsync("4.5");
+            await dialog.GetByLabel("Unit").FillAsync("points");
+            await page.GetByTestId("save-key-result").ClickAsync();
+            await Expect(page.GetByTestId("smart-Measurable")).ToHaveAttributeAsync("data-passes", "true");
+            await Expect(page.GetByTestId("objective-progress")).ToHaveTextAsync("0%");
+
+            await page.GetByTestId("check-in").ClickAsync();
+            await dialog.GetByLabel("Value (points)").FillAsync("4.25");
+            await dialog.GetByLabel("Note").FillAsync("New macros halved reopen rates.");
+            await page.GetByTestId("save-check-in").ClickAsync();
+            await Expect(page.GetByTestId("objective-progress")).ToHaveTextAsync("50%");
+            await Expect(page.GetByTestId("kr-current")).ToContainTextAsync("4.25 points");
+
+            await page.GetByTestId("check-in").ClickAsync();
+            await dialog.GetByLabel("Value (points)").FillAsync("4.4");
+            await page.GetByTestId("save-check-in").ClickAsync();
+            await Expect(page.GetByTestId("objective-progress")).ToHaveTextAsync("80%");
+            await Expect(page.GetByTestId("sparkline")).ToBeVisibleAsync();
+
+            await page.GetByTestId("activate").ClickAsync();
+            await Expect(page.GetByTestId("confirm-failure")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("confirm-failure")).ToContainTextAsync("Relevant: Not linked to any product, service or parent objective.");
+            await session.ScreenshotAsync("confirm");
+            await page.GetByTestId("confirm-activate").ClickAsync();
+            await Expect(page.GetByTestId("objective-status")).ToHaveTextAsync("Active");
+            await session.ScreenshotAsync("objective");
+        });
+    }
+
+    [Fact]
+    public async Task ShowsTheDemoPortfolioWithProgressAndObjectivesAtRisk()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Stakeholder));
+            await session.NavigateAsync("Objectives");
+            var table = page.GetByTestId("objectives-table");
+            await Expect(table).ToContainTextAsync("Cut first-response time for support");
+            await Expect(table.Locator("tr", new() { HasText = "Cut first-response time" })).ToContainTextAsync("At risk");
+            await Expect(page.GetByTestId("new-objective")).ToHaveCountAsync(0);
+            await session.ScreenshotAsync("objectives");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = "Grow recurring revenue from Helpdesk" }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("key-result")).ToHaveCountAsync(2);
+            await Expect(page.GetByTestId("sparkline").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("objective");
+
+            await session.NavigateAsync("Catalog");
+            await Expect(page.GetByTestId("products-table")).ToContainTextAsync("Northwind Legacy CRM");
+            await session.ScreenshotAsync("catalog");
+        });
+    }
+}
