@@ -208,4 +208,27 @@ public sealed class StrategyApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("no new objectives", (await response.ReadAsync<ProblemBody>()).Errors!["productId"][0]);
     }
+
+    [Fact]
+    public async Task ExportsTheSameProgressTheListShows()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        foreach (var (title, value) in new[] { ("Grow helpdesk revenue steadily", 450m), ("Cut helpdesk backlog by half", 420m) })
+        {
+            var (_, objective) = await CreateObjective(pm, title);
+            var kr = await (await pm.PostAsJsonAsync($"/api/v1/objectives/{objective.Summary.Id}/key-results",
+                new { title = "MRR", metricKey = "manual", baseline = 400, target = 500, direction = "Up" })).ReadAsync<KeyResultDto>();
+            await pm.PostAsJsonAsync($"/api/v1/key-results/{kr.Id}/check-ins", new { value, confidence = "OnTrack" });
+        }
+
+        var list = await pm.GetFromJsonAsync<Page<ObjectiveSummaryDto>>("/api/v1/objectives?sort=Name", Json.Options);
+        var csv = (await pm.GetStringAsync("/api/v1/objectives/export.csv?sort=Name")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal([20.0, 50.0], list!.Items.Select(o => Math.Round(o.Progress!.Value, 1)));
+        Assert.Equal(3, csv.Length);
+        Assert.Contains("Cut helpdesk backlog by half,CustomerSatisfaction,Draft,", csv[1]);
+        Assert.Contains(",20,no,1", csv[1]);
+        Assert.Contains(",50,no,1", csv[2]);
+    }
 }

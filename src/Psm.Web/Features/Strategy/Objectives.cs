@@ -22,11 +22,10 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
     public async Task<Page<ObjectiveSummaryDto>> ListAsync(ObjectiveFilter filter, PageRequest page, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var rows = await Filtered(db, filter).After(filter.Sort, page.After).Ordered(filter.Sort).Take(page.Limit + 1)
-            .Select(o => new { o.Id, o.Name, o.CreatedAt })
+        var rows = await Project(Filtered(db, filter).After(filter.Sort, page.After).Ordered(filter.Sort).Take(page.Limit + 1))
             .ToListAsync(ct);
-        var summaries = await SummariesAsync(db, rows.Select(r => r.Id).ToList(), ct);
-        return page.ToPage(rows.Select(r => summaries[r.Id]).ToList(), o => Listing.KeyOf(filter.Sort, o.Title, o.CreatedAt, o.Id));
+        var summaries = await SummarizeAsync(db, rows, Today, ct);
+        return page.ToPage(summaries, o => Listing.KeyOf(filter.Sort, o.Title, o.CreatedAt, o.Id));
     }
 
     public async Task<int> CountAsync(ObjectiveFilter filter, CancellationToken ct = default)
@@ -35,22 +34,21 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
         return await Filtered(db, filter).CountAsync(ct);
     }
 
-    /// <summary>Every matching objective with its progress, streamed in pages of 500 for export.</summary>
+    /// <summary>
+    /// Every matching objective with its progress, for export, in two queries: the key results of
+    /// all matching objectives (a semi-join on the same filter), then the objectives, streamed.
+    /// </summary>
     public async IAsyncEnumerable<ObjectiveSummaryDto> StreamAsync(
         ObjectiveFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        string? cursor = null;
-        do
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var matching = Filtered(db, filter).Select(o => o.Id);
+        var keyResults = (await KeyResultRows(db, db.KeyResults.Where(k => matching.Contains(k.ObjectiveId)), Today).ToListAsync(ct))
+            .ToLookup(k => k.ObjectiveId);
+        await foreach (var row in Project(Filtered(db, filter).Ordered(filter.Sort)).AsAsyncEnumerable().WithCancellation(ct))
         {
-            var page = await ListAsync(filter, PageRequest.Parse(PageRequest.MaxLimit, cursor), ct);
-            foreach (var item in page.Items)
-            {
-                yield return item;
-            }
-
-            cursor = page.NextCursor;
+            yield return await SummarizeAsync(row, keyResults[row.Id], Today, ct);
         }
-        while (cursor is not null);
     }
 
     public async Task<ObjectiveDto?> GetAsync(Guid id, CancellationToken ct = default)
@@ -274,50 +272,69 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
         return query;
     }
 
-    /// <summary>
-    /// Progress and at-risk for a page of objectives in two queries: the objectives, and their key
-    /// results with each one's latest typed-in value. Derived key results ask the metric registry.
-    /// </summary>
+    /// <summary>The columns a summary needs, read in the list's own query.</summary>
+    private static IQueryable<ObjectiveRow> Project(IQueryable<Objective> query) =>
+        query.Select(o => new ObjectiveRow(o.Id, o.Name, o.Type, o.Status,
+            o.Owner == null ? null : new OwnerDto(o.Owner.Id, o.Owner.DisplayName), o.PeriodStart, o.PeriodEnd, o.CreatedAt, o.Version));
+
+    private sealed record ObjectiveRow(
+        Guid Id, string Name, ObjectiveType Type, ObjectiveStatus Status, OwnerDto? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
+        DateTimeOffset CreatedAt, Guid Version);
+
+    private sealed record KeyResultRow(
+        Guid ObjectiveId, string MetricKey, decimal Baseline, decimal Target, BetterDirection Direction, Guid? ProductId,
+        Guid? ServiceId, string? Segment, decimal Weight, decimal? Latest);
+
     private async Task<Dictionary<Guid, ObjectiveSummaryDto>> SummariesAsync(
         PsmDb db, List<Guid> ids, CancellationToken ct, DateOnly? asOf = null)
     {
-        var objectives = await db.Objectives.AsNoTracking().Where(o => ids.Contains(o.Id))
-            .Select(o => new
-            {
-                Objective = o,
-                Owner = o.Owner == null ? null : new OwnerDto(o.Owner.Id, o.Owner.DisplayName),
-            })
-            .ToListAsync(ct);
-        var today = asOf ?? Today;
-        var keyResults = await db.KeyResults.AsNoTracking().Where(k => ids.Contains(k.ObjectiveId))
-            .Select(k => new
-            {
-                KeyResult = k,
-                Latest = db.CheckIns.Where(c => c.KeyResultId == k.Id && c.Value != null && c.Date <= today)
-                    .OrderByDescending(c => c.Date).ThenByDescending(c => c.CreatedAt).Select(c => c.Value).FirstOrDefault(),
-            })
-            .ToListAsync(ct);
-        var byObjective = keyResults.ToLookup(k => k.KeyResult.ObjectiveId);
+        var rows = await Project(db.Objectives.AsNoTracking().Where(o => ids.Contains(o.Id))).ToListAsync(ct);
+        return (await SummarizeAsync(db, rows, asOf ?? Today, ct)).ToDictionary(s => s.Id);
+    }
 
-        var result = new Dictionary<Guid, ObjectiveSummaryDto>();
-        foreach (var row in objectives)
+    /// <summary>
+    /// Progress and at-risk for objectives already read: one more query fetches their key results with
+    /// each one's latest typed-in value (a correlated subquery on the check-in index). Derived key
+    /// results ask the metric registry.
+    /// </summary>
+    private async Task<List<ObjectiveSummaryDto>> SummarizeAsync(PsmDb db, List<ObjectiveRow> rows, DateOnly today, CancellationToken ct)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var byObjective = (await KeyResultRows(db, db.KeyResults.Where(k => ids.Contains(k.ObjectiveId)), today).ToListAsync(ct))
+            .ToLookup(k => k.ObjectiveId);
+        var result = new List<ObjectiveSummaryDto>(rows.Count);
+        foreach (var row in rows)
         {
-            var o = row.Objective;
-            var progress = new List<(double, decimal)>();
-            foreach (var k in byObjective[o.Id])
-            {
-                var current = await CurrentValueAsync(db, o, k.KeyResult, k.Latest, ct, today);
-                progress.Add((KeyResultProgress.Of(k.KeyResult.Baseline, k.KeyResult.Target, (decimal?)current, k.KeyResult.Direction),
-                    k.KeyResult.Weight));
-            }
-
-            var weighted = KeyResultProgress.Weighted(progress);
-            var atRisk = o.Status == ObjectiveStatus.Active && AtRisk.Is(weighted, o.PeriodStart, o.PeriodEnd, today, AtRiskMargin);
-            result[o.Id] = new ObjectiveSummaryDto(o.Id, o.Name, o.Type, o.Status, row.Owner, o.PeriodStart, o.PeriodEnd,
-                weighted, atRisk, progress.Count, o.CreatedAt, o.Version);
+            result.Add(await SummarizeAsync(row, byObjective[row.Id], today, ct));
         }
 
         return result;
+    }
+
+    /// <summary>Key results with each one's latest typed-in value, by a correlated subquery on the check-in index.</summary>
+    private static IQueryable<KeyResultRow> KeyResultRows(PsmDb db, IQueryable<KeyResult> keyResults, DateOnly today) =>
+        keyResults.AsNoTracking().Select(k => new KeyResultRow(k.ObjectiveId, k.MetricKey, k.Baseline, k.Target, k.Direction,
+            k.ProductId, k.ServiceId, k.Segment, k.Weight,
+            db.CheckIns.Where(c => c.KeyResultId == k.Id && c.Value != null && c.Date <= today)
+                .OrderByDescending(c => c.Date).ThenByDescending(c => c.CreatedAt).Select(c => c.Value).FirstOrDefault()));
+
+    /// <summary>One objective's progress and at-risk from its key results; derived ones ask the metric registry.</summary>
+    private async Task<ObjectiveSummaryDto> SummarizeAsync(
+        ObjectiveRow o, IEnumerable<KeyResultRow> keyResults, DateOnly today, CancellationToken ct)
+    {
+        var progress = new List<(double, decimal)>();
+        foreach (var k in keyResults)
+        {
+            var current = k.MetricKey == KeyResult.ManualMetric
+                ? (double?)k.Latest
+                : await DerivedValueAsync(k.MetricKey, o.PeriodStart, o.PeriodEnd, k.ProductId, k.ServiceId, k.Segment, today, ct);
+            progress.Add((KeyResultProgress.Of(k.Baseline, k.Target, (decimal?)current, k.Direction), k.Weight));
+        }
+
+        var weighted = KeyResultProgress.Weighted(progress);
+        var atRisk = o.Status == ObjectiveStatus.Active && AtRisk.Is(weighted, o.PeriodStart, o.PeriodEnd, today, AtRiskMargin);
+        return new ObjectiveSummaryDto(o.Id, o.Name, o.Type, o.Status, o.Owner, o.PeriodStart, o.PeriodEnd,
+            weighted, atRisk, progress.Count, o.CreatedAt, o.Version);
     }
 
     /// <summary>Progress and at-risk of every objective Active on a day, as judged on that day.</summary>
@@ -336,33 +353,28 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
     }
 
     /// <summary>A manual key result's latest check-in; a derived one's metric over the objective's period so far.</summary>
-    private async Task<double?> CurrentValueAsync(
-        PsmDb db, Objective objective, KeyResult kr, decimal? latestManual, CancellationToken ct, DateOnly? asOf = null)
+    private Task<double?> CurrentValueAsync(
+        PsmDb db, Objective objective, KeyResult kr, decimal? latestManual, CancellationToken ct, DateOnly? asOf = null) =>
+        kr.IsManual
+            ? Task.FromResult((double?)latestManual)
+            : DerivedValueAsync(kr.MetricKey, objective.PeriodStart, objective.PeriodEnd, kr.ProductId, kr.ServiceId, kr.Segment, asOf ?? Today, ct);
+
+    private async Task<double?> DerivedValueAsync(
+        string metricKey, DateOnly start, DateOnly? last, Guid? productId, Guid? serviceId, string? segment, DateOnly asOf, CancellationToken ct)
     {
-        if (kr.IsManual)
-        {
-            return (double?)latestManual;
-        }
-
         // Strategy's own metrics are computed from key results; reading them here would recurse.
-        if (kr.MetricKey.StartsWith("strategy.", StringComparison.Ordinal))
+        if (metricKey.StartsWith("strategy.", StringComparison.Ordinal))
         {
             return null;
         }
 
-        var end = (asOf ?? Today).AddDays(1);
-        if (objective.PeriodEnd is { } last && last.AddDays(1) < end)
+        var end = asOf.AddDays(1);
+        if (last is { } periodEnd && periodEnd.AddDays(1) < end)
         {
-            end = last.AddDays(1);
+            end = periodEnd.AddDays(1);
         }
 
-        if (end <= objective.PeriodStart)
-        {
-            return null;
-        }
-
-        return await metrics.EvaluateAsync(kr.MetricKey,
-            new MetricQuery(objective.PeriodStart, end, kr.ProductId, kr.ServiceId, kr.Segment), ct);
+        return end <= start ? null : await metrics.EvaluateAsync(metricKey, new MetricQuery(start, end, productId, serviceId, segment), ct);
     }
 
     private static decimal? LatestManual(KeyResult kr) =>

@@ -77,7 +77,7 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 UserId = actor.UserId,
                 UserName = actor.Name,
                 Action = ActionOf(entry),
-                Entity = AuditNames.Of(entry.Metadata.ClrType),
+                Entity = AuditNames.Of(entry.Metadata),
                 EntityKey = KeyOf(entry),
                 Changes = JsonSerializer.Serialize(changes),
             });
@@ -149,10 +149,20 @@ public sealed record AuditChange(object? Old, object? New);
 /// <summary>The names records go by in the audit log: the users' words, not CLR type names.</summary>
 public static class AuditNames
 {
-    public static string Of(Type type) => type.Name switch
+    public static string Of(Microsoft.EntityFrameworkCore.Metadata.IEntityType entity)
     {
-        "PsmUser" => "User",
-        _ when type.IsGenericType => type.Name[..type.Name.IndexOf('`')].Replace("Identity", ""),
-        _ => type.Name,
-    };
+        // Join tables of many-to-many links share one CLR type; their model name says what they are.
+        if (entity.HasSharedClrType)
+        {
+            return entity.Name;
+        }
+
+        var type = entity.ClrType;
+        return type.Name switch
+        {
+            "PsmUser" => "User",
+            _ when type.IsGenericType => type.Name[..type.Name.IndexOf('`')].Replace("Identity", ""),
+            _ => type.Name,
+        };
+    }
 }
