@@ -64,7 +64,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
         }
 
         var scale = int.TryParse(Value("--scale"), out var s) && s > 0 ? s : 400;
-        var repeats = int.TryParse(Value("--repeats"), out var r) && r > 0 ? r : 3;
+        var repeats = int.TryParse(Value("--repeats"), out var r) && r > 0 ? r : 5;
         return new Options(args[0], provider == "both" ? ["sqlite", "postgres"] : [provider], scale, repeats, Value("--write"));
     }
 }

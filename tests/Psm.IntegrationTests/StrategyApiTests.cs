@@ -231,4 +231,22 @@ public sealed class StrategyApiTests
         Assert.Contains(",20,no,1", csv[1]);
         Assert.Contains(",50,no,1", csv[2]);
     }
+
+    [Fact]
+    public async Task UsesTheConfiguredAtRiskMargin()
+    {
+        await using var app = new PsmServer(new Dictionary<string, string?> { ["Strategy:AtRiskMarginPoints"] = "50" });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var (_, objective) = await CreateObjective(pm);
+        var kr = await (await pm.PostAsJsonAsync($"/api/v1/objectives/{objective.Summary.Id}/key-results",
+            new { title = "CSAT", metricKey = "manual", baseline = 4.0, target = 4.5, direction = "Up" })).ReadAsync<KeyResultDto>();
+        await pm.PostAsJsonAsync($"/api/v1/key-results/{kr.Id}/check-ins", new { value = 4.0, confidence = "OffTrack" });
+        await pm.PostAsJsonAsync($"/api/v1/objectives/{objective.Summary.Id}/activate", new { confirmSmartFailures = true });
+
+        // A third of the period gone and no progress: at risk with the default 15 points, not with 50.
+        var read = await pm.GetFromJsonAsync<ObjectiveDto>($"/api/v1/objectives/{objective.Summary.Id}", Json.Options);
+
+        Assert.False(read!.Summary.AtRisk);
+        Assert.Equal(0, read.Summary.Progress);
+    }
 }

@@ -51,7 +51,17 @@ public static class PsmApp
         services.AddScoped<AuditLog>();
         services.AddScoped<Features.Catalog.Catalog>();
         services.AddScoped<People>();
-        services.AddScoped<Features.Strategy.Objectives>();
+        var atRiskMargin = builder.Configuration.GetValue("Strategy:AtRiskMarginPoints", Features.Strategy.AtRisk.DefaultMarginPoints);
+        if (atRiskMargin is < 0 or > 100)
+        {
+            throw new InvalidOperationException("Strategy:AtRiskMarginPoints must be between 0 and 100.");
+        }
+
+        services.AddScoped(sp => new Features.Strategy.Objectives(
+            sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<PsmDb>>(),
+            sp.GetRequiredService<Features.Strategy.MetricRegistry>(),
+            sp.GetRequiredService<Features.Catalog.Catalog>(),
+            sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
