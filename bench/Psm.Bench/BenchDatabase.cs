@@ -47,6 +47,16 @@ public sealed class BenchDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>A plain ADO.NET connection, opened, for the limit's hand-written SQL.</summary>
+    public async Task<System.Data.Common.DbConnection> OpenRawAsync()
+    {
+        System.Data.Common.DbConnection connection = Settings.Provider == DatabaseProvider.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection(Settings.ConnectionString)
+            : new NpgsqlConnection(Settings.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
     public IDbContextFactory<PsmDb> Factory()
     {
         var builder = new DbContextOptionsBuilder<PsmDb>();

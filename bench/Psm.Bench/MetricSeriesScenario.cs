@@ -74,10 +74,7 @@ public static class MetricSeriesScenario
     private static async Task<double> RawSeriesAsync(BenchDatabase database, MetricQuery query)
     {
         var sqlite = database.Settings.Provider == DatabaseProvider.Sqlite;
-        await using DbConnection connection = sqlite
-            ? new Microsoft.Data.Sqlite.SqliteConnection(database.Settings.ConnectionString)
-            : new Npgsql.NpgsqlConnection(database.Settings.ConnectionString);
-        await connection.OpenAsync();
+        await using var connection = await database.OpenRawAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sqlite
             ? """SELECT strftime('%Y-%m-01', "CreatedAt"), COUNT(*) FROM "Customers" WHERE "CreatedAt" >= @from AND "CreatedAt" < @to GROUP BY 1"""

@@ -103,10 +103,7 @@ public static class ObjectivesListScenario
     {
         var sqlite = database.Settings.Provider == DatabaseProvider.Sqlite;
         var (clampLow, clampHigh) = sqlite ? ("MAX", "MIN") : ("GREATEST", "LEAST");
-        await using DbConnection connection = sqlite
-            ? new Microsoft.Data.Sqlite.SqliteConnection(database.Settings.ConnectionString)
-            : new Npgsql.NpgsqlConnection(database.Settings.ConnectionString);
-        await connection.OpenAsync();
+        await using var connection = await database.OpenRawAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             WITH latest AS (
