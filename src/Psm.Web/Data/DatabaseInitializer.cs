@@ -42,6 +42,8 @@ public sealed class DatabaseInitializer(
             await CreateFirstUsersAsync();
         }
 
+        await Features.Roadmap.Roadmap.EnsureDefaultCriteriaAsync(db, ct);
+
         if (config.GetValue("Demo:Seed", false) && !await db.Customers.AnyAsync(ct))
         {
             await SeedDemoDataAsync(config.GetValue("Demo:Scale", 1), ct);

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
@@ -26,6 +27,12 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Objective> Objectives => Set<Objective>();
     public DbSet<KeyResult> KeyResults => Set<KeyResult>();
     public DbSet<CheckIn> CheckIns => Set<CheckIn>();
+    public DbSet<Initiative> Initiatives => Set<Initiative>();
+    public DbSet<InitiativeObjective> InitiativeObjectives => Set<InitiativeObjective>();
+    public DbSet<InitiativeDependency> InitiativeDependencies => Set<InitiativeDependency>();
+    public DbSet<ScoringCriterion> ScoringCriteria => Set<ScoringCriterion>();
+    public DbSet<CriterionScore> CriterionScores => Set<CriterionScore>();
+    public DbSet<ScoreChange> ScoreChanges => Set<ScoreChange>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -12,6 +12,7 @@ using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
 using Psm.Web.Features.Admin;
 using Psm.Web.Features.Catalog;
+using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Auth;
@@ -63,6 +64,7 @@ public static class PsmApp
             sp.GetRequiredService<Features.Catalog.Catalog>(),
             sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
+        services.AddScoped<Features.Roadmap.Roadmap>();
         services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();
@@ -116,6 +118,7 @@ public static class PsmApp
         api.MapCustomersApi();
         api.MapCatalogApi();
         api.MapStrategyApi();
+        api.MapRoadmapApi();
         api.MapAdminApi();
         api.MapAccountApi();
 
