@@ -115,7 +115,10 @@ public sealed class DatabaseInitializer(
         db.LifecycleChanges.AddRange(history);
         var objectives = demo.Objectives(time.GetUtcNow(), owner, products);
         db.Objectives.AddRange(objectives);
-        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count) })
+        var criteria = await db.ScoringCriteria.Where(c => !c.Retired).ToListAsync(ct);
+        var initiatives = demo.Initiatives(time.GetUtcNow(), owner, products, objectives, criteria);
+        db.Initiatives.AddRange(initiatives);
+        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count) })
         {
             db.AuditEntries.Add(new AuditEntry
             {
@@ -127,7 +130,8 @@ public sealed class DatabaseInitializer(
         await db.SaveChangesAsync(ct);
         db.SuppressRowAudit = false;
         await transaction.CommitAsync(ct);
-        logger.LogInformation("Seeded demo data for {Company}: {Customers} customers, {Products} products, {Objectives} objectives.",
-            DemoData.CompanyName, count, products.Count, objectives.Count);
+        logger.LogInformation(
+            "Seeded demo data for {Company}: {Customers} customers, {Products} products, {Objectives} objectives, {Initiatives} initiatives.",
+            DemoData.CompanyName, count, products.Count, objectives.Count, initiatives.Count);
     }
 }

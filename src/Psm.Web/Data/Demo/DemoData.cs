@@ -1,5 +1,6 @@
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Auth;
 
@@ -256,6 +257,67 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
         }
 
         return objectives;
+    }
+
+    /// <summary>Initiatives in every status, scored in all three frameworks, serving the demo objectives.</summary>
+    public IReadOnlyList<Initiative> Initiatives(
+        DateTimeOffset now, Guid? ownerId, IReadOnlyList<Product> products, IReadOnlyList<Objective> objectives,
+        IReadOnlyList<ScoringCriterion> criteria)
+    {
+        var rng = new Random(seed + 3);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        Objective ObjectiveNamed(string start) => objectives.First(o => o.Name.StartsWith(start, StringComparison.Ordinal));
+        Product ProductNamed(string name) => products.Single(p => p.Name == name);
+
+        var plans = new (string Title, InitiativeStatus Status, string Team, string Product, string? Objective, int Reach, decimal Impact, int Confidence, decimal Effort, Moscow Moscow, int StartOffsetDays, int Weeks)[]
+        {
+            ("Help centre with guided answers", InitiativeStatus.InProgress, "Support tools", "Northwind Helpdesk", "Raise support", 4000, 2, 80, 6, Moscow.Must, -40, 12),
+            ("Premium Support upsell in-app", InitiativeStatus.Planned, "Growth", "Northwind Helpdesk", "Grow recurring", 900, 2, 70, 3, Moscow.Should, 10, 8),
+            ("First-response routing rules", InitiativeStatus.InProgress, "Support tools", "Northwind Helpdesk", "Cut first-response", 2500, 3, 60, 4, Moscow.Must, -20, 10),
+            ("Analytics trial onboarding", InitiativeStatus.Released, "Onboarding", "Northwind Analytics", "Win new customers", 1200, 1, 80, 2, Moscow.Should, -90, 8),
+            ("Field Service offline mode", InitiativeStatus.Backlog, "Mobile", "Northwind Field Service", null, 300, 2, 50, 8, Moscow.Could, 60, 16),
+            ("Legacy CRM migration assistant", InitiativeStatus.Measuring, "Platform", "Northwind Legacy CRM", "Move Legacy CRM", 400, 2, 90, 5, Moscow.Must, -150, 14),
+            ("Dark theme for agents", InitiativeStatus.Idea, "Support tools", "Northwind Helpdesk", null, 3000, 0.25m, 90, 1, Moscow.Could, 30, 4),
+            ("Customer health score", InitiativeStatus.Idea, "Data", "Northwind Analytics", "Win new customers", 800, 2, 40, 6, Moscow.Wont, 90, 10),
+            ("SLA breach alerts by SMS", InitiativeStatus.Backlog, "Support tools", "Northwind Helpdesk", "Cut first-response", 1500, 1, 80, 1, Moscow.Should, 45, 4),
+            ("Mobile app for managers", InitiativeStatus.Dropped, "Mobile", "Northwind Helpdesk", null, 200, 0.5m, 30, 9, Moscow.Wont, -60, 12),
+            ("Billing self-service portal", InitiativeStatus.Done, "Growth", "Northwind Helpdesk", "Grow recurring", 2000, 1, 90, 3, Moscow.Must, -200, 10),
+            ("Data onboarding templates", InitiativeStatus.Planned, "Onboarding", "Northwind Analytics", "Win new customers", 600, 1, 80, 2, Moscow.Could, 20, 6),
+        };
+
+        var initiatives = new List<Initiative>();
+        foreach (var plan in plans)
+        {
+            var start = today.AddDays(plan.StartOffsetDays);
+            var created = new DateTimeOffset(start.AddDays(-30).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var initiative = new Initiative
+            {
+                Id = DeterministicId(rng, created), Version = DeterministicId(rng, created), Name = plan.Title, Status = plan.Status,
+                Problem = $"Customers of {plan.Product} asked for it; see the linked objective.", ExpectedOutcome = "Measured by the linked key results.",
+                Team = plan.Team, OwnerId = ownerId, CreatedAt = created,
+                PlannedStart = plan.Status == InitiativeStatus.Idea ? null : start,
+                PlannedEnd = plan.Status == InitiativeStatus.Idea ? null : start.AddDays(plan.Weeks * 7),
+                ReleasedOn = plan.Status is InitiativeStatus.Released or InitiativeStatus.Measuring or InitiativeStatus.Done ? start.AddDays(plan.Weeks * 7) : null,
+                Reach = plan.Reach, Impact = plan.Impact, Confidence = plan.Confidence, Effort = plan.Effort,
+                RiceScore = Rice.Score(plan.Reach, plan.Impact, plan.Confidence, plan.Effort), Moscow = plan.Moscow,
+            };
+            initiative.Products.Add(ProductNamed(plan.Product));
+            if (plan.Objective is { } objective)
+            {
+                initiative.Objectives.Add(new InitiativeObjective
+                {
+                    InitiativeId = initiative.Id, ObjectiveId = ObjectiveNamed(objective).Id, Contribution = "Moves its key results directly.",
+                });
+            }
+
+            initiative.CriterionScores = criteria.Select(c => new CriterionScore { InitiativeId = initiative.Id, CriterionId = c.Id, Score = rng.Next(1, 6) }).ToList();
+            initiative.WeightedScore = WeightedScore.Of(criteria.Select(c => (c.Weight, initiative.CriterionScores.Single(x => x.CriterionId == c.Id).Score)));
+            initiatives.Add(initiative);
+        }
+
+        // The premium upsell waits on the help centre.
+        initiatives[1].DependsOn.Add(new InitiativeDependency { InitiativeId = initiatives[1].Id, DependsOnId = initiatives[0].Id });
+        return initiatives;
     }
 
     private static IEnumerable<LifecycleChange> Steps(
