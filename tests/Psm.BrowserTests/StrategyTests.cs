@@ -89,6 +89,13 @@ public sealed class StrategyTests(BrowserFixture browser)
             await session.NavigateAsync("Catalog");
             await Expect(page.GetByTestId("products-table")).ToContainTextAsync("Northwind Legacy CRM");
             await session.ScreenshotAsync("catalog");
+
+            // The demo's one active initiative serving no active objective: the migration serves a Draft.
+            await session.NavigateAsync("Alignment");
+            await Expect(page.GetByTestId("alignment-score")).ToHaveTextAsync("77%");
+            await Expect(page.GetByTestId("gap-off-strategy")).ToContainTextAsync("Legacy CRM migration assistant");
+            await Expect(page.GetByTestId("alignment-matrix")).ToContainTextAsync("Help centre with guided answers");
+            await session.ScreenshotAsync("alignment");
         });
     }
 }

@@ -65,6 +65,10 @@ public static class PsmApp
             sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Roadmap.Roadmap>();
+        services.AddScoped<Features.Alignment.AlignmentReport>();
+        services.AddScoped<Features.Strategy.IMetric, Features.Alignment.AlignmentScoreMetric>();
+        services.AddScoped<Features.Strategy.IMetric, Features.Alignment.UnservedObjectivesMetric>();
+        services.AddScoped<Features.Strategy.IMetric, Features.Alignment.OffStrategyInitiativesMetric>();
         services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();

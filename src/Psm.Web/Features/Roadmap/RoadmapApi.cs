@@ -29,6 +29,9 @@ public static class RoadmapApi
 
         api.MapGet("/prioritisation", Prioritise).WithTags("Roadmap").WithName("Prioritise")
             .WithSummary("Initiatives ranked by RICE, MoSCoW or weighted criteria, the other two beside, with disagreements flagged.");
+        api.MapGet("/alignment", (Alignment.AlignmentReport report, CancellationToken ct) => report.BuildAsync(ct)).WithTags("Alignment")
+            .WithName("GetAlignment")
+            .WithSummary("The alignment score (with its formula), the gaps, and which active initiatives serve which active objectives.");
         api.MapGet("/scoring-criteria", (Roadmap roadmap, CancellationToken ct) => roadmap.CriteriaAsync(ct)).WithTags("Roadmap")
             .WithName("ListScoringCriteria").WithSummary("The weighted scoring model: criteria and weights.");
         api.MapPut("/scoring-criteria", SetCriteria).WithTags("Roadmap").WithName("SetScoringCriteria")

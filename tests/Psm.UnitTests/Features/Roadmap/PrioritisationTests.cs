@@ -101,3 +101,28 @@ public sealed class DependencyGraphTests
     [Fact]
     public void RefusesAnInitiativeWaitingOnItself() => Assert.NotNull(DependencyGraph.CycleIfAdded([], A, A));
 }
+
+public sealed class AlignmentScoreTests
+{
+    [Fact]
+    public void WeighsInitiativesByEffort()
+    {
+        var result = AlignmentScore.Of([(6m, true), (2m, false)]);
+
+        Assert.Equal(75, result.Percent);
+        Assert.Equal(6m, result.AlignedEffort);
+        Assert.Equal(8m, result.TotalEffort);
+    }
+
+    [Fact]
+    public void CountsUnestimatedInitiativesApartInsteadOfGuessing()
+    {
+        var result = AlignmentScore.Of([(4m, true), (null, false), (0m, false)]);
+
+        Assert.Equal(100, result.Percent);
+        Assert.Equal(2, result.Unestimated);
+    }
+
+    [Fact]
+    public void HasNoScoreWithoutEstimatedActiveWork() => Assert.Null(AlignmentScore.Of([(null, true)]).Percent);
+}

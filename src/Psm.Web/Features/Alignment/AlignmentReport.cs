@@ -1,0 +1,93 @@
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.Catalog;
+using Psm.Web.Features.Roadmap;
+using Psm.Web.Features.Strategy;
+
+namespace Psm.Web.Features.Alignment;
+
+public sealed record AlignedInitiative(Guid Id, string Title, InitiativeStatus Status, decimal? Effort, IReadOnlyList<Guid> ActiveObjectiveIds);
+
+public sealed record AlignmentDto(
+    double? ScorePercent, decimal AlignedEffort, decimal TotalEffort, int UnestimatedInitiatives, string Formula,
+    IReadOnlyList<OwnerDto> ActiveObjectives, IReadOnlyList<AlignedInitiative> ActiveInitiatives,
+    IReadOnlyList<OwnerDto> ObjectivesNoInitiativeServes, IReadOnlyList<OwnerDto> InitiativesOutsideTheStrategy,
+    IReadOnlyList<OwnerDto> ObjectivesWithoutKeyResults);
+
+/// <summary>How well the work on the roadmap serves the strategy, and where it does not: computed, never typed in.</summary>
+public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
+{
+    public async Task<AlignmentDto> BuildAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await BuildAsync(db, ct);
+    }
+
+    public static async Task<AlignmentDto> BuildAsync(PsmDb db, CancellationToken ct)
+    {
+        var active = AlignmentScore.ActiveStatuses.ToList();
+        var objectives = await db.Objectives.AsNoTracking().Where(o => o.Status == ObjectiveStatus.Active).OrderBy(o => o.Name)
+            .Select(o => new { o.Id, o.Name, HasKeyResults = o.KeyResults.Any() }).ToListAsync(ct);
+        var initiatives = await db.Initiatives.AsNoTracking().Where(i => active.Contains(i.Status)).OrderBy(i => i.Name)
+            .Select(i => new AlignedInitiative(i.Id, i.Name, i.Status, i.Effort,
+                i.Objectives.Where(o => o.Objective!.Status == ObjectiveStatus.Active).Select(o => o.ObjectiveId).ToList()))
+            .ToListAsync(ct);
+        // Any initiative not dropped counts as serving: an idea in the backlog is still a plan for the objective.
+        var served = await db.InitiativeObjectives.AsNoTracking()
+            .Where(l => db.Initiatives.Any(i => i.Id == l.InitiativeId && i.Status != InitiativeStatus.Dropped))
+            .Select(l => l.ObjectiveId).Distinct().ToListAsync(ct);
+
+        var score = AlignmentScore.Of(initiatives.Select(i => (i.Effort, i.ActiveObjectiveIds.Count > 0)));
+        return new AlignmentDto(score.Percent, score.AlignedEffort, score.TotalEffort, score.Unestimated, AlignmentScore.Formula,
+            objectives.Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
+            initiatives,
+            objectives.Where(o => !served.Contains(o.Id)).Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
+            initiatives.Where(i => i.ActiveObjectiveIds.Count == 0).Select(i => new OwnerDto(i.Id, i.Title)).ToList(),
+            objectives.Where(o => !o.HasKeyResults).Select(o => new OwnerDto(o.Id, o.Name)).ToList());
+    }
+}
+
+/// <summary>
+/// Alignment figures in the registry. They describe the roadmap as it stands: status history is not
+/// kept yet, so a series has a value only in the bucket that holds today.
+/// </summary>
+public abstract class CurrentAlignmentMetric : IMetric
+{
+    public abstract MetricDefinition Definition { get; }
+
+    protected abstract double? Measure(AlignmentDto alignment);
+
+    public async Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct) =>
+        Measure(await AlignmentReport.BuildAsync(db, ct));
+
+    public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var bucket = Buckets.StartOf(today, granularity);
+        return bucket >= query.From && bucket < query.To ? [new MetricPoint(bucket, await EvaluateAsync(db, query, ct))] : [];
+    }
+}
+
+public sealed class AlignmentScoreMetric : CurrentAlignmentMetric
+{
+    public override MetricDefinition Definition { get; } = new("alignment.score", "Alignment score", "%", BetterDirection.Up,
+        [MetricDimension.Period], "The share of active initiatives' effort that serves at least one active objective.");
+
+    protected override double? Measure(AlignmentDto alignment) => alignment.ScorePercent;
+}
+
+public sealed class UnservedObjectivesMetric : CurrentAlignmentMetric
+{
+    public override MetricDefinition Definition { get; } = new("alignment.objectives_unserved", "Active objectives no initiative serves",
+        "objectives", BetterDirection.Down, [MetricDimension.Period], "Active objectives that no initiative (other than dropped ones) serves.");
+
+    protected override double? Measure(AlignmentDto alignment) => alignment.ObjectivesNoInitiativeServes.Count;
+}
+
+public sealed class OffStrategyInitiativesMetric : CurrentAlignmentMetric
+{
+    public override MetricDefinition Definition { get; } = new("alignment.initiatives_off_strategy", "Active initiatives serving no active objective",
+        "initiatives", BetterDirection.Down, [MetricDimension.Period], "Planned, in-progress, released or measuring initiatives that serve no active objective.");
+
+    protected override double? Measure(AlignmentDto alignment) => alignment.InitiativesOutsideTheStrategy.Count;
+}
