@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Psm.Web.Features.Alignment;
 using Psm.Web.Features.Roadmap;
@@ -59,5 +60,87 @@ public sealed class AlignmentApiTests
         Assert.Equal(["Be loved by everyone"], report.ObjectivesWithoutKeyResults.Select(o => o.Name));
         Assert.Equal(75, score!.Value);
         Assert.Equal(1, offStrategy!.Value);
+    }
+}
+
+public sealed class AlignmentRecordsApiTests
+{
+    [Fact]
+    public async Task LetsAStakeholderRecordAConcernButNotADecision()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        var legal = await (await pm.PostAsJsonAsync("/api/v1/stakeholders",
+            new { name = "Lena Legal", department = "Legal", role = "Counsel", influence = 4, interest = 5 })).ReadAsync<StakeholderDto>();
+        var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives", new { title = "Call recording" })).ReadAsync<InitiativeDto>();
+
+        var concern = await stakeholder.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            stakeholderId = legal.Id, subject = "Initiative", subjectId = initiative.Summary.Id, stance = "Opposes",
+            text = "Recording calls needs consent in three of our markets.",
+        });
+        var decision = await stakeholder.PostAsJsonAsync("/api/v1/decisions",
+            new { title = "x", outcome = "y", rationale = "z", decidedBy = "me" });
+
+        Assert.Equal(HttpStatusCode.Created, concern.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, decision.StatusCode);
+        var listed = await pm.GetFromJsonAsync<List<ConcernDto>>(
+            $"/api/v1/concerns?subject=Initiative&subjectId={initiative.Summary.Id}", Json.Options);
+        var only = Assert.Single(listed!);
+        Assert.Equal(Stance.Opposes, only.Stance);
+        Assert.Equal(Department.Legal, only.Department);
+        Assert.Equal(PsmServer.EmailOf(Roles.Stakeholder), only.RecordedBy);
+    }
+
+    [Fact]
+    public async Task KeepsTheDissentThatRemainsOnADecision()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var finance = await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Stefan", department = "Finance" })).ReadAsync<StakeholderDto>();
+        var sales = await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Sara", department = "Sales" })).ReadAsync<StakeholderDto>();
+        var decision = await (await pm.PostAsJsonAsync("/api/v1/decisions", new
+        {
+            title = "Sunset Classic Mail", context = "Few users, high cost.", optionsConsidered = "Keep; sunset; sell.",
+            outcome = "Sunset by year end.", rationale = "Cost to serve exceeds revenue.", decidedBy = "Leadership team",
+            consultedStakeholderIds = new[] { finance.Id, sales.Id },
+        })).ReadAsync<DecisionDto>();
+        var dissent = await (await pm.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            stakeholderId = sales.Id, subject = "Decision", subjectId = decision.Id, stance = "Opposes", text = "Two large accounts still use it.",
+        })).ReadAsync<ConcernDto>();
+        await pm.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            stakeholderId = finance.Id, subject = "Decision", subjectId = decision.Id, stance = "Concerned", text = "Migration cost unclear.",
+        });
+
+        var read = await pm.GetFromJsonAsync<DecisionDto>($"/api/v1/decisions/{decision.Id}", Json.Options);
+        Assert.Equal(2, read!.RemainingConcerns.Count);
+        Assert.Equal(["Sara", "Stefan"], read.Consulted.Select(c => c.Name).Order());
+
+        await pm.PostAsJsonAsync($"/api/v1/concerns/{dissent.Id}/status", new { status = "AcceptedAsRisk" });
+        var financeConcern = read.RemainingConcerns.Single(c => c.StakeholderName == "Stefan");
+        await pm.PostAsJsonAsync($"/api/v1/concerns/{financeConcern.Id}/status", new { status = "Addressed" });
+        var after = await pm.GetFromJsonAsync<DecisionDto>($"/api/v1/decisions/{decision.Id}", Json.Options);
+        var remaining = Assert.Single(after!.RemainingConcerns);
+        Assert.Equal(ConcernStatus.AcceptedAsRisk, remaining.Status);
+    }
+
+    [Fact]
+    public async Task Returns400GivenADecisionWithoutRationaleOrAConcernOnNothing()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var someone = await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Someone", department = "Other" })).ReadAsync<StakeholderDto>();
+
+        var noRationale = await pm.PostAsJsonAsync("/api/v1/decisions", new { title = "T", outcome = "O", rationale = "", decidedBy = "Me" });
+        var nowhere = await pm.PostAsJsonAsync("/api/v1/concerns",
+            new { stakeholderId = someone.Id, subject = "Initiative", subjectId = Guid.NewGuid(), stance = "Neutral", text = "Hm." });
+        var badInfluence = await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Big", department = "Sales", influence = 9 });
+
+        Assert.Contains("Rationale", (await noRationale.ReadAsync<ProblemBody>()).Errors!.Keys);
+        Assert.Contains("SubjectId", (await nowhere.ReadAsync<ProblemBody>()).Errors!.Keys);
+        Assert.Contains("Influence", (await badInfluence.ReadAsync<ProblemBody>()).Errors!.Keys);
     }
 }

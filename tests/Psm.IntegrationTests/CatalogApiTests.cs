@@ -161,5 +161,10 @@ public sealed class CatalogApiTests
         Assert.NotNull(history);
         Assert.Equal(LifecycleStage.Maturity, history.First(h => h.ItemKind == CatalogItemKind.Product).To);
         Assert.True(history.Count >= 8);
+
+        var stakeholders = await client.GetFromJsonAsync<List<Psm.Web.Features.Alignment.StakeholderDto>>("/api/v1/stakeholders", Json.Options);
+        var decisions = await client.GetFromJsonAsync<List<Psm.Web.Features.Alignment.DecisionDto>>("/api/v1/decisions", Json.Options);
+        Assert.Equal(Enum.GetValues<Psm.Web.Features.Alignment.Department>().Order(), stakeholders!.Select(s => s.Department).Distinct().Order());
+        Assert.Equal(Psm.Web.Features.Alignment.Stance.Opposes, Assert.Single(Assert.Single(decisions!).RemainingConcerns).Stance);
     }
 }

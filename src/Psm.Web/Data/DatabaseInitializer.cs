@@ -118,6 +118,10 @@ public sealed class DatabaseInitializer(
         var criteria = await db.ScoringCriteria.Where(c => !c.Retired).ToListAsync(ct);
         var initiatives = demo.Initiatives(time.GetUtcNow(), owner, products, objectives, criteria);
         db.Initiatives.AddRange(initiatives);
+        var (stakeholders, concerns, decisions) = demo.AlignmentRecords(time.GetUtcNow(), initiatives);
+        db.Stakeholders.AddRange(stakeholders);
+        db.Concerns.AddRange(concerns);
+        db.Decisions.AddRange(decisions);
         foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count) })
         {
             db.AuditEntries.Add(new AuditEntry

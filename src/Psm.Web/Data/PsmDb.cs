@@ -33,6 +33,9 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<ScoringCriterion> ScoringCriteria => Set<ScoringCriterion>();
     public DbSet<CriterionScore> CriterionScores => Set<CriterionScore>();
     public DbSet<ScoreChange> ScoreChanges => Set<ScoreChange>();
+    public DbSet<Features.Alignment.Stakeholder> Stakeholders => Set<Features.Alignment.Stakeholder>();
+    public DbSet<Features.Alignment.Concern> Concerns => Set<Features.Alignment.Concern>();
+    public DbSet<Features.Alignment.Decision> Decisions => Set<Features.Alignment.Decision>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -66,6 +66,7 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Roadmap.Roadmap>();
         services.AddScoped<Features.Alignment.AlignmentReport>();
+        services.AddScoped<Features.Alignment.AlignmentRecords>();
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.AlignmentScoreMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.UnservedObjectivesMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.OffStrategyInitiativesMetric>();
@@ -123,6 +124,7 @@ public static class PsmApp
         api.MapCatalogApi();
         api.MapStrategyApi();
         api.MapRoadmapApi();
+        Features.Alignment.AlignmentApi.MapAlignmentApi(api);
         api.MapAdminApi();
         api.MapAccountApi();
 

@@ -320,6 +320,62 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
         return initiatives;
     }
 
+    /// <summary>A stakeholder from every department, their concerns (one opposition among them), and one decision with dissent.</summary>
+    public (IReadOnlyList<Features.Alignment.Stakeholder> Stakeholders, IReadOnlyList<Features.Alignment.Concern> Concerns,
+        IReadOnlyList<Features.Alignment.Decision> Decisions) AlignmentRecords(DateTimeOffset now, IReadOnlyList<Initiative> initiatives)
+    {
+        var rng = new Random(seed + 4);
+        var people = new (string Name, Features.Alignment.Department Department, string Role, int Influence, int Interest)[]
+        {
+            ("Sara Sales", Features.Alignment.Department.Sales, "VP Sales", 4, 4),
+            ("Mia Marketing", Features.Alignment.Department.Marketing, "Head of Marketing", 3, 4),
+            ("Stefan Finance", Features.Alignment.Department.Finance, "CFO", 5, 3),
+            ("Lena Legal", Features.Alignment.Department.Legal, "General Counsel", 4, 2),
+            ("Pia Privacy", Features.Alignment.Department.Privacy, "Data Protection Officer", 3, 3),
+            ("Sam Support", Features.Alignment.Department.Support, "Head of Support", 3, 5),
+            ("Eli Engineering", Features.Alignment.Department.Engineering, "CTO", 5, 4),
+            ("Dana Design", Features.Alignment.Department.Design, "Design Lead", 2, 4),
+            ("Leo Leadership", Features.Alignment.Department.Leadership, "CEO", 5, 5),
+            ("Olga Operations", Features.Alignment.Department.Operations, "COO", 4, 3),
+            ("Oskar Partner", Features.Alignment.Department.Other, "Reseller partner", 2, 2),
+        };
+        var stakeholders = people.Select(p => new Features.Alignment.Stakeholder
+        {
+            Id = DeterministicId(rng, now), Version = DeterministicId(rng, now), Name = p.Name, Department = p.Department, Role = p.Role,
+            Influence = p.Influence, Interest = p.Interest, CreatedAt = now.AddMonths(-6),
+        }).ToList();
+        Features.Alignment.Stakeholder Who(string name) => stakeholders.Single(s => s.Name == name);
+        Initiative Work(string title) => initiatives.Single(i => i.Name == title);
+
+        var decision = new Features.Alignment.Decision
+        {
+            Id = DeterministicId(rng, now), Title = "Retire Classic Mail", Context = "Few customers remain; the cost to serve keeps rising.",
+            OptionsConsidered = "Keep it; retire it with a migration offer; sell it to a partner.", Outcome = "Retire it, with a free migration to Helpdesk.",
+            Rationale = "Cost to serve exceeded revenue for four quarters; Helpdesk covers every use.", DecidedOn = DateOnly.FromDateTime(now.AddMonths(-3).UtcDateTime),
+            DecidedBy = "Leadership team", Consulted = [Who("Stefan Finance"), Who("Sara Sales"), Who("Sam Support")], CreatedAt = now.AddMonths(-3),
+        };
+
+        Features.Alignment.Concern On(Features.Alignment.ConcernSubject subject, Guid id, string who, Features.Alignment.Stance stance, string text,
+            Features.Alignment.ConcernStatus status = Features.Alignment.ConcernStatus.Open) => new()
+        {
+            Id = DeterministicId(rng, now), StakeholderId = Who(who).Id, Subject = subject, SubjectId = id, Stance = stance, Text = text,
+            Status = status, CreatedAt = now.AddDays(-rng.Next(5, 60)), RecordedBy = "pm@northwind.test",
+        };
+
+        var concerns = new List<Features.Alignment.Concern>
+        {
+            On(Features.Alignment.ConcernSubject.Initiative, Work("Help centre with guided answers").Id, "Sam Support", Features.Alignment.Stance.Supports,
+                "Fewer repeat tickets for the team."),
+            On(Features.Alignment.ConcernSubject.Initiative, Work("Premium Support upsell in-app").Id, "Pia Privacy", Features.Alignment.Stance.Opposes,
+                "In-app offers use usage data we have no consent to use for marketing."),
+            On(Features.Alignment.ConcernSubject.Initiative, Work("Legacy CRM migration assistant").Id, "Stefan Finance", Features.Alignment.Stance.Concerned,
+                "Migration credits hit this year's margin.", Features.Alignment.ConcernStatus.AcceptedAsRisk),
+            On(Features.Alignment.ConcernSubject.Decision, decision.Id, "Sara Sales", Features.Alignment.Stance.Opposes,
+                "Two large accounts still use Classic Mail daily.", Features.Alignment.ConcernStatus.AcceptedAsRisk),
+        };
+        return (stakeholders, concerns, [decision]);
+    }
+
     private static IEnumerable<LifecycleChange> Steps(
         Random rng, CatalogItemKind kind, Guid itemId, Guid productId, (LifecycleStage Stage, int MonthsAgo, string Why)[] path, DateTimeOffset now)
     {

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.Web.Features.Alignment;
+
+public static class AlignmentApi
+{
+    public static RouteGroupBuilder MapAlignmentApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("").WithTags("Alignment");
+        group.MapGet("/stakeholders", async (AlignmentRecords records, Department? department, CancellationToken ct) =>
+                TypedResults.Ok(await records.StakeholdersAsync(department, ct)))
+            .WithName("ListStakeholders").WithSummary("Stakeholders by department, with influence and interest for the power-interest grid.");
+        group.MapPost("/stakeholders", AddStakeholder).WithName("AddStakeholder").WithSummary("Adds a stakeholder.")
+            .RequireAuthorization(Policies.Editor);
+        group.MapGet("/concerns", async (AlignmentRecords records, ConcernSubject subject, Guid subjectId, CancellationToken ct) =>
+                TypedResults.Ok(await records.ConcernsAsync(subject, subjectId, ct)))
+            .WithName("ListConcerns").WithSummary("The concerns recorded on an initiative, objective or decision, newest first.");
+        group.MapPost("/concerns", AddConcern).WithName("AddConcern")
+            .WithSummary("Records a stakeholder's stance and concern (anyone signed in may, Stakeholders included).");
+        group.MapPost("/concerns/{id:guid}/status", SetConcernStatus).WithName("SetConcernStatus")
+            .WithSummary("Marks a concern open, addressed, or accepted as a risk.").RequireAuthorization(Policies.Editor);
+        group.MapGet("/decisions", async (AlignmentRecords records, CancellationToken ct) => TypedResults.Ok(await records.DecisionsAsync(ct)))
+            .WithName("ListDecisions").WithSummary("The decision log, newest first, with the dissent that remains.");
+        group.MapGet("/decisions/{id:guid}", GetDecision).WithName("GetDecision").WithSummary("Gets a decision.");
+        group.MapPost("/decisions", RecordDecision).WithName("RecordDecision")
+            .WithSummary("Records a decision: context, options, outcome, rationale, who decided and who was consulted.")
+            .RequireAuthorization(Policies.Editor);
+        return api;
+    }
+
+    private static async Task<Created<StakeholderDto>> AddStakeholder(StakeholderInput input, AlignmentRecords records, CancellationToken ct)
+    {
+        var stakeholder = await records.AddStakeholderAsync(input, ct);
+        return TypedResults.Created($"/api/v1/stakeholders/{stakeholder.Id}", stakeholder);
+    }
+
+    private static async Task<Created<ConcernDto>> AddConcern(ConcernInput input, AlignmentRecords records, CancellationToken ct)
+    {
+        var concern = await records.AddConcernAsync(input, ct);
+        return TypedResults.Created($"/api/v1/concerns/{concern.Id}", concern);
+    }
+
+    private static async Task<Results<Ok<ConcernDto>, NotFound>> SetConcernStatus(
+        Guid id, ConcernStatusInput input, AlignmentRecords records, CancellationToken ct) =>
+        await records.SetConcernStatusAsync(id, input.Status, ct) is { } concern ? TypedResults.Ok(concern) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<DecisionDto>, NotFound>> GetDecision(Guid id, AlignmentRecords records, CancellationToken ct) =>
+        await records.DecisionAsync(id, ct) is { } decision ? TypedResults.Ok(decision) : TypedResults.NotFound();
+
+    private static async Task<Created<DecisionDto>> RecordDecision(DecisionInput input, AlignmentRecords records, CancellationToken ct)
+    {
+        var decision = await records.RecordDecisionAsync(input, ct);
+        return TypedResults.Created($"/api/v1/decisions/{decision.Id}", decision);
+    }
+}
