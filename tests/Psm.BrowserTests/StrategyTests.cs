@@ -95,6 +95,8 @@ public sealed class StrategyTests(BrowserFixture browser)
             await Expect(page.GetByTestId("alignment-score")).ToHaveTextAsync("77%");
             await Expect(page.GetByTestId("gap-off-strategy")).ToContainTextAsync("Legacy CRM migration assistant");
             await Expect(page.GetByTestId("alignment-matrix")).ToContainTextAsync("Help centre with guided answers");
+            await Expect(page.GetByTestId("gap-opposed")).ToContainTextAsync("Premium Support upsell in-app");
+            await Expect(page.GetByTestId("gap-unconsulted")).ToContainTextAsync("First-response routing rules");
             await session.ScreenshotAsync("alignment");
         });
     }

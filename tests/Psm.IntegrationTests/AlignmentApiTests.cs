@@ -128,6 +128,41 @@ public sealed class AlignmentRecordsApiTests
     }
 
     [Fact]
+    public async Task ListsOpenOppositionAndDepartmentsNeverConsulted()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        async Task<StakeholderDto> Person(string name, string department) =>
+            await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name, department })).ReadAsync<StakeholderDto>();
+        var legal = await Person("Lena", "Legal");
+        var finance = await Person("Stefan", "Finance");
+        await Person("Sara", "Sales");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives",
+            new { title = "Call recording", plannedStart = today, plannedEnd = today.AddDays(30) })).ReadAsync<InitiativeDto>();
+        await pm.PostAsJsonAsync($"/api/v1/initiatives/{initiative.Summary.Id}/status", new { status = "InProgress" });
+        var opposition = await (await pm.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            stakeholderId = legal.Id, subject = "Initiative", subjectId = initiative.Summary.Id, stance = "Opposes", text = "Consent.",
+        })).ReadAsync<ConcernDto>();
+        await pm.PostAsJsonAsync("/api/v1/decisions", new
+        {
+            title = "Go ahead with consent", outcome = "Yes", rationale = "Value outweighs cost.", decidedBy = "PM",
+            consultedStakeholderIds = new[] { finance.Id }, initiativeIds = new[] { initiative.Summary.Id },
+        });
+
+        var report = await pm.GetFromJsonAsync<AlignmentDto>("/api/v1/alignment", Json.Options);
+
+        Assert.Equal(["Call recording"], report!.InitiativesWithOpenOpposition.Select(i => i.Name));
+        var gap = Assert.Single(report.DepartmentsNeverConsulted);
+        Assert.Equal([Department.Sales], gap.Departments);
+
+        await pm.PostAsJsonAsync($"/api/v1/concerns/{opposition.Id}/status", new { status = "Addressed" });
+        var after = await pm.GetFromJsonAsync<AlignmentDto>("/api/v1/alignment", Json.Options);
+        Assert.Empty(after!.InitiativesWithOpenOpposition);
+    }
+
+    [Fact]
     public async Task Returns400GivenADecisionWithoutRationaleOrAConcernOnNothing()
     {
         await using var app = new PsmServer();

@@ -8,11 +8,14 @@ namespace Psm.Web.Features.Alignment;
 
 public sealed record AlignedInitiative(Guid Id, string Title, InitiativeStatus Status, decimal? Effort, IReadOnlyList<Guid> ActiveObjectiveIds);
 
+public sealed record UnconsultedDepartments(Guid InitiativeId, string Title, IReadOnlyList<Department> Departments);
+
 public sealed record AlignmentDto(
     double? ScorePercent, decimal AlignedEffort, decimal TotalEffort, int UnestimatedInitiatives, string Formula,
     IReadOnlyList<OwnerDto> ActiveObjectives, IReadOnlyList<AlignedInitiative> ActiveInitiatives,
     IReadOnlyList<OwnerDto> ObjectivesNoInitiativeServes, IReadOnlyList<OwnerDto> InitiativesOutsideTheStrategy,
-    IReadOnlyList<OwnerDto> ObjectivesWithoutKeyResults);
+    IReadOnlyList<OwnerDto> ObjectivesWithoutKeyResults, IReadOnlyList<OwnerDto> InitiativesWithOpenOpposition,
+    IReadOnlyList<UnconsultedDepartments> DepartmentsNeverConsulted);
 
 /// <summary>How well the work on the roadmap serves the strategy, and where it does not: computed, never typed in.</summary>
 public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
@@ -38,12 +41,40 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
             .Select(l => l.ObjectiveId).Distinct().ToListAsync(ct);
 
         var score = AlignmentScore.Of(initiatives.Select(i => (i.Effort, i.ActiveObjectiveIds.Count > 0)));
+
+        // Open opposition on initiatives still going ahead.
+        var opposed = await db.Initiatives.AsNoTracking()
+            .Where(i => i.Status != InitiativeStatus.Dropped && i.Status != InitiativeStatus.Done
+                && db.Concerns.Any(c => c.Subject == ConcernSubject.Initiative && c.SubjectId == i.Id
+                    && c.Stance == Stance.Opposes && c.Status == ConcernStatus.Open))
+            .OrderBy(i => i.Name).Select(i => new OwnerDto(i.Id, i.Name)).ToListAsync(ct);
+
+        // A department is consulted on an initiative when one of its stakeholders has a view on record there,
+        // or was consulted on a decision about it. Only departments with stakeholders on record can be asked.
+        var departments = await db.Stakeholders.Select(s => s.Department).Distinct().ToListAsync(ct);
+        var inProgress = await db.Initiatives.AsNoTracking().Where(i => i.Status == InitiativeStatus.InProgress)
+            .OrderBy(i => i.Name).Select(i => new { i.Id, i.Name }).ToListAsync(ct);
+        var inProgressIds = inProgress.Select(i => i.Id).ToList();
+        var heard = await db.Concerns.AsNoTracking()
+            .Where(c => c.Subject == ConcernSubject.Initiative && inProgressIds.Contains(c.SubjectId))
+            .Select(c => new { InitiativeId = c.SubjectId, c.Stakeholder!.Department }).ToListAsync(ct);
+        var decisions = await db.Decisions.AsNoTracking()
+            .Where(d => d.Initiatives.Any(i => inProgressIds.Contains(i.Id)))
+            .Select(d => new { Initiatives = d.Initiatives.Select(i => i.Id).ToList(), Departments = d.Consulted.Select(s => s.Department).ToList() })
+            .ToListAsync(ct);
+        var consulted = decisions.SelectMany(d => d.Initiatives.Where(inProgressIds.Contains)
+            .SelectMany(i => d.Departments.Select(department => new { InitiativeId = i, Department = department })));
+        var reached = heard.Concat(consulted).ToLookup(x => x.InitiativeId, x => x.Department);
+        var unconsulted = inProgress
+            .Select(i => new UnconsultedDepartments(i.Id, i.Name, departments.Except(reached[i.Id]).Order().ToList()))
+            .Where(u => u.Departments.Count > 0).ToList();
         return new AlignmentDto(score.Percent, score.AlignedEffort, score.TotalEffort, score.Unestimated, AlignmentScore.Formula,
             objectives.Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
             initiatives,
             objectives.Where(o => !served.Contains(o.Id)).Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
             initiatives.Where(i => i.ActiveObjectiveIds.Count == 0).Select(i => new OwnerDto(i.Id, i.Title)).ToList(),
-            objectives.Where(o => !o.HasKeyResults).Select(o => new OwnerDto(o.Id, o.Name)).ToList());
+            objectives.Where(o => !o.HasKeyResults).Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
+            opposed, unconsulted);
     }
 }
 
