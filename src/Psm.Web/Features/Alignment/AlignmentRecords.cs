@@ -152,9 +152,9 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
                 .Where(c => c.Subject == ConcernSubject.Decision && ids.Contains(c.SubjectId) && c.Status != ConcernStatus.Addressed))
             .ToListAsync(ct)).ToLookup(c => c.SubjectId);
         return decisions.Select(d => new DecisionDto(d.Id, d.Title, d.Context, d.OptionsConsidered, d.Outcome, d.Rationale, d.DecidedOn,
-            d.DecidedBy, d.Consulted.Select(s => new OwnerDto(s.Id, s.Name)).ToList(),
-            d.Initiatives.Select(i => new OwnerDto(i.Id, i.Name)).ToList(),
-            d.Objectives.Select(o => new OwnerDto(o.Id, o.Name)).ToList(), open[d.Id].ToList())).ToList();
+            d.DecidedBy, d.Consulted.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
+            d.Initiatives.Select(i => new NamedRef(i.Id, i.Name)).ToList(),
+            d.Objectives.Select(o => new NamedRef(o.Id, o.Name)).ToList(), open[d.Id].ToList())).ToList();
     }
 
     private static IQueryable<ConcernDto> Project(IQueryable<Concern> query) =>

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Http;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
 using Psm.Web.Features.Catalog;
@@ -12,9 +13,9 @@ public sealed record UnconsultedDepartments(Guid InitiativeId, string Title, IRe
 
 public sealed record AlignmentDto(
     double? ScorePercent, decimal AlignedEffort, decimal TotalEffort, int UnestimatedInitiatives, string Formula,
-    IReadOnlyList<OwnerDto> ActiveObjectives, IReadOnlyList<AlignedInitiative> ActiveInitiatives,
-    IReadOnlyList<OwnerDto> ObjectivesNoInitiativeServes, IReadOnlyList<OwnerDto> InitiativesOutsideTheStrategy,
-    IReadOnlyList<OwnerDto> ObjectivesWithoutKeyResults, IReadOnlyList<OwnerDto> InitiativesWithOpenOpposition,
+    IReadOnlyList<NamedRef> ActiveObjectives, IReadOnlyList<AlignedInitiative> ActiveInitiatives,
+    IReadOnlyList<NamedRef> ObjectivesNoInitiativeServes, IReadOnlyList<NamedRef> InitiativesOutsideTheStrategy,
+    IReadOnlyList<NamedRef> ObjectivesWithoutKeyResults, IReadOnlyList<NamedRef> InitiativesWithOpenOpposition,
     IReadOnlyList<UnconsultedDepartments> DepartmentsNeverConsulted);
 
 /// <summary>How well the work on the roadmap serves the strategy, and where it does not: computed, never typed in.</summary>
@@ -47,7 +48,7 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
             .Where(i => i.Status != InitiativeStatus.Dropped && i.Status != InitiativeStatus.Done
                 && db.Concerns.Any(c => c.Subject == ConcernSubject.Initiative && c.SubjectId == i.Id
                     && c.Stance == Stance.Opposes && c.Status == ConcernStatus.Open))
-            .OrderBy(i => i.Name).Select(i => new OwnerDto(i.Id, i.Name)).ToListAsync(ct);
+            .OrderBy(i => i.Name).Select(i => new NamedRef(i.Id, i.Name)).ToListAsync(ct);
 
         // A department is consulted on an initiative when one of its stakeholders has a view on record there,
         // or was consulted on a decision about it. Only departments with stakeholders on record can be asked.
@@ -69,11 +70,11 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
             .Select(i => new UnconsultedDepartments(i.Id, i.Name, departments.Except(reached[i.Id]).Order().ToList()))
             .Where(u => u.Departments.Count > 0).ToList();
         return new AlignmentDto(score.Percent, score.AlignedEffort, score.TotalEffort, score.Unestimated, AlignmentScore.Formula,
-            objectives.Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
+            objectives.Select(o => new NamedRef(o.Id, o.Name)).ToList(),
             initiatives,
-            objectives.Where(o => !served.Contains(o.Id)).Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
-            initiatives.Where(i => i.ActiveObjectiveIds.Count == 0).Select(i => new OwnerDto(i.Id, i.Title)).ToList(),
-            objectives.Where(o => !o.HasKeyResults).Select(o => new OwnerDto(o.Id, o.Name)).ToList(),
+            objectives.Where(o => !served.Contains(o.Id)).Select(o => new NamedRef(o.Id, o.Name)).ToList(),
+            initiatives.Where(i => i.ActiveObjectiveIds.Count == 0).Select(i => new NamedRef(i.Id, i.Title)).ToList(),
+            objectives.Where(o => !o.HasKeyResults).Select(o => new NamedRef(o.Id, o.Name)).ToList(),
             opposed, unconsulted);
     }
 }

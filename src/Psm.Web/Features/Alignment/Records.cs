@@ -135,7 +135,7 @@ public sealed record ConcernDto(
 
 public sealed record DecisionDto(
     Guid Id, string Title, string Context, string OptionsConsidered, string Outcome, string Rationale, DateOnly DecidedOn, string DecidedBy,
-    IReadOnlyList<Catalog.OwnerDto> Consulted, IReadOnlyList<Catalog.OwnerDto> Initiatives, IReadOnlyList<Catalog.OwnerDto> Objectives,
+    IReadOnlyList<NamedRef> Consulted, IReadOnlyList<NamedRef> Initiatives, IReadOnlyList<NamedRef> Objectives,
     IReadOnlyList<ConcernDto> RemainingConcerns);
 
 internal sealed class AlignmentRecordsConfiguration :

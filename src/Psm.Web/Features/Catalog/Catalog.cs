@@ -288,12 +288,12 @@ public sealed class Catalog(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
     private static IQueryable<ProductDto> Project(IQueryable<Product> query) =>
         query.Select(p => new ProductDto(p.Id, p.Name, p.Description, p.UniqueSellingProposition,
-            p.Owner == null ? null : new OwnerDto(p.Owner.Id, p.Owner.DisplayName),
+            p.Owner == null ? null : new NamedRef(p.Owner.Id, p.Owner.DisplayName),
             p.Stage, p.StageChangedAt, p.Services.Count(s => s.ArchivedAt == null), p.CreatedAt, p.ArchivedAt, p.Version));
 
     private static IQueryable<ServiceDto> ProjectServices(IQueryable<Service> query) =>
         query.Select(s => new ServiceDto(s.Id, s.ProductId, s.Name, s.Kind, s.Description,
-            s.Owner == null ? null : new OwnerDto(s.Owner.Id, s.Owner.DisplayName),
+            s.Owner == null ? null : new NamedRef(s.Owner.Id, s.Owner.DisplayName),
             s.Stage, s.StageChangedAt, s.CreatedAt, s.ArchivedAt, s.Version));
 
     private static void Apply(Product product, ProductInput input)

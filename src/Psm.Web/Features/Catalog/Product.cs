@@ -43,14 +43,12 @@ public sealed class Service : IVersioned, IArchivable
     public Guid Version { get; set; } = Guid.NewGuid();
 }
 
-public sealed record OwnerDto(Guid Id, string Name);
-
 public sealed record ServiceDto(
-    Guid Id, Guid ProductId, string Name, ServiceKind Kind, string Description, OwnerDto? Owner,
+    Guid Id, Guid ProductId, string Name, ServiceKind Kind, string Description, NamedRef? Owner,
     LifecycleStage Stage, DateTimeOffset StageChangedAt, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, Guid Version);
 
 public sealed record ProductDto(
-    Guid Id, string Name, string Description, string UniqueSellingProposition, OwnerDto? Owner,
+    Guid Id, string Name, string Description, string UniqueSellingProposition, NamedRef? Owner,
     LifecycleStage Stage, DateTimeOffset StageChangedAt, int ServiceCount, DateTimeOffset CreatedAt,
     DateTimeOffset? ArchivedAt, Guid Version);
 

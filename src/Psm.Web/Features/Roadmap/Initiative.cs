@@ -174,7 +174,7 @@ public sealed class CriterionInput
 }
 
 public sealed record InitiativeSummaryDto(
-    Guid Id, string Title, InitiativeStatus Status, OwnerDto? Owner, string Team, DateOnly? PlannedStart, DateOnly? PlannedEnd,
+    Guid Id, string Title, InitiativeStatus Status, NamedRef? Owner, string Team, DateOnly? PlannedStart, DateOnly? PlannedEnd,
     DateOnly? ReleasedOn, decimal? RiceScore, Moscow? Moscow, decimal? WeightedScore, decimal? Effort, int ObjectiveCount,
     int ActiveObjectiveCount, DateTimeOffset CreatedAt, Guid Version);
 
@@ -184,8 +184,8 @@ public sealed record CriterionScoreDto(Guid CriterionId, string Name, decimal We
 
 public sealed record InitiativeDto(
     InitiativeSummaryDto Summary, string Problem, string ExpectedOutcome, int? Reach, decimal? Impact, int? Confidence,
-    IReadOnlyList<OwnerDto> Products, IReadOnlyList<OwnerDto> Services, IReadOnlyList<ObjectiveLinkDto> Objectives,
-    IReadOnlyList<OwnerDto> DependsOn, IReadOnlyList<CriterionScoreDto> Criteria);
+    IReadOnlyList<NamedRef> Products, IReadOnlyList<NamedRef> Services, IReadOnlyList<ObjectiveLinkDto> Objectives,
+    IReadOnlyList<NamedRef> DependsOn, IReadOnlyList<CriterionScoreDto> Criteria);
 
 public sealed record ScoreChangeDto(
     DateTimeOffset At, string UserName, decimal? RiceScore, Moscow? Moscow, decimal? WeightedScore, int? Reach, decimal? Impact,

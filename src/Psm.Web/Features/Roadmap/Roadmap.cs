@@ -78,10 +78,10 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
         var scores = initiative.CriterionScores.ToDictionary(s => s.CriterionId, s => s.Score);
         return new InitiativeDto(summary, initiative.Problem, initiative.ExpectedOutcome, initiative.Reach, initiative.Impact,
             initiative.Confidence,
-            initiative.Products.Select(p => new OwnerDto(p.Id, p.Name)).ToList(),
-            initiative.Services.Select(s => new OwnerDto(s.Id, s.Name)).ToList(),
+            initiative.Products.Select(p => new NamedRef(p.Id, p.Name)).ToList(),
+            initiative.Services.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
             initiative.Objectives.Select(o => new ObjectiveLinkDto(o.ObjectiveId, o.Objective!.Name, o.Objective.Status, o.Contribution)).ToList(),
-            initiative.DependsOn.Select(d => new OwnerDto(d.DependsOnId, d.DependsOn!.Name)).ToList(),
+            initiative.DependsOn.Select(d => new NamedRef(d.DependsOnId, d.DependsOn!.Name)).ToList(),
             criteria.Select(c => new CriterionScoreDto(c.Id, c.Name, c.Weight, scores.TryGetValue(c.Id, out var s) ? s : null)).ToList());
     }
 
@@ -362,7 +362,7 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
 
     private static IQueryable<InitiativeSummaryDto> Project(IQueryable<Initiative> query) =>
         query.Select(i => new InitiativeSummaryDto(i.Id, i.Name, i.Status,
-            i.Owner == null ? null : new OwnerDto(i.Owner.Id, i.Owner.DisplayName), i.Team, i.PlannedStart, i.PlannedEnd, i.ReleasedOn,
+            i.Owner == null ? null : new NamedRef(i.Owner.Id, i.Owner.DisplayName), i.Team, i.PlannedStart, i.PlannedEnd, i.ReleasedOn,
             i.RiceScore, i.Moscow, i.WeightedScore, i.Effort, i.Objectives.Count(),
             i.Objectives.Count(o => o.Objective!.Status == ObjectiveStatus.Active), i.CreatedAt, i.Version));
 

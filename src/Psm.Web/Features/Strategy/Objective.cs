@@ -163,12 +163,12 @@ public sealed record KeyResultDto(
 public sealed record CheckInDto(Guid Id, DateOnly Date, decimal? Value, Confidence Confidence, string Note, string UserName);
 
 public sealed record ObjectiveSummaryDto(
-    Guid Id, string Title, ObjectiveType Type, ObjectiveStatus Status, OwnerDto? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
+    Guid Id, string Title, ObjectiveType Type, ObjectiveStatus Status, NamedRef? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
     double? Progress, bool AtRisk, int KeyResultCount, DateTimeOffset CreatedAt, Guid Version);
 
 public sealed record ObjectiveDto(
-    ObjectiveSummaryDto Summary, string Description, Guid? ParentId, string? ParentTitle, IReadOnlyList<OwnerDto> Products,
-    IReadOnlyList<OwnerDto> Services, IReadOnlyList<KeyResultDto> KeyResults, SmartCheck Smart, double Elapsed);
+    ObjectiveSummaryDto Summary, string Description, Guid? ParentId, string? ParentTitle, IReadOnlyList<NamedRef> Products,
+    IReadOnlyList<NamedRef> Services, IReadOnlyList<KeyResultDto> KeyResults, SmartCheck Smart, double Elapsed);
 
 internal sealed class ObjectiveConfiguration : IEntityTypeConfiguration<Objective>
 {

@@ -79,8 +79,8 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
                 k.CheckIns.Where(c => c.Value is not null).Select(c => (c.Date, c.Value!.Value)).ToList())).ToList()), Today);
 
         return new ObjectiveDto(summary, objective.Description, objective.ParentId, objective.Parent?.Name,
-            objective.Products.Select(p => new OwnerDto(p.Id, p.Name)).ToList(),
-            objective.Services.Select(s => new OwnerDto(s.Id, s.Name)).ToList(),
+            objective.Products.Select(p => new NamedRef(p.Id, p.Name)).ToList(),
+            objective.Services.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
             keyResults, smart, AtRisk.Elapsed(objective.PeriodStart, objective.PeriodEnd, Today));
     }
 
@@ -275,10 +275,10 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
     /// <summary>The columns a summary needs, read in the list's own query.</summary>
     private static IQueryable<ObjectiveRow> Project(IQueryable<Objective> query) =>
         query.Select(o => new ObjectiveRow(o.Id, o.Name, o.Type, o.Status,
-            o.Owner == null ? null : new OwnerDto(o.Owner.Id, o.Owner.DisplayName), o.PeriodStart, o.PeriodEnd, o.CreatedAt, o.Version));
+            o.Owner == null ? null : new NamedRef(o.Owner.Id, o.Owner.DisplayName), o.PeriodStart, o.PeriodEnd, o.CreatedAt, o.Version));
 
     private sealed record ObjectiveRow(
-        Guid Id, string Name, ObjectiveType Type, ObjectiveStatus Status, OwnerDto? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
+        Guid Id, string Name, ObjectiveType Type, ObjectiveStatus Status, NamedRef? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
         DateTimeOffset CreatedAt, Guid Version);
 
     private sealed record KeyResultRow(

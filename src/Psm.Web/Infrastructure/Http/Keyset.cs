@@ -3,6 +3,9 @@ using System.Text.Json;
 
 namespace Psm.Web.Infrastructure.Http;
 
+/// <summary>A reference to a record by id, with the name people know it by.</summary>
+public sealed record NamedRef(Guid Id, string Name);
+
 /// <summary>One page of a list, and the cursor that fetches the next one (null on the last page).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
