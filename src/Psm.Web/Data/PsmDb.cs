@@ -36,6 +36,16 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Alignment.Stakeholder> Stakeholders => Set<Features.Alignment.Stakeholder>();
     public DbSet<Features.Alignment.Concern> Concerns => Set<Features.Alignment.Concern>();
     public DbSet<Features.Alignment.Decision> Decisions => Set<Features.Alignment.Decision>();
+    public DbSet<CustomerContact> CustomerContacts => Set<CustomerContact>();
+    public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
+    public DbSet<Segment> Segments => Set<Segment>();
+    public DbSet<Persona> Personas => Set<Persona>();
+    public DbSet<Features.Feedback.FeedbackItem> Feedback => Set<Features.Feedback.FeedbackItem>();
+    public DbSet<Features.Feedback.Theme> Themes => Set<Features.Feedback.Theme>();
+    public DbSet<Features.Feedback.FeedbackTheme> FeedbackThemes => Set<Features.Feedback.FeedbackTheme>();
+    public DbSet<Features.Feedback.Evidence> Evidence => Set<Features.Feedback.Evidence>();
+    public DbSet<Features.Feedback.Survey> Surveys => Set<Features.Feedback.Survey>();
+    public DbSet<Features.Feedback.SurveyResponse> SurveyResponses => Set<Features.Feedback.SurveyResponse>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -15,6 +15,7 @@ using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Feedback;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 using Psm.Web.Infrastructure.Persistence;
@@ -71,6 +72,15 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.UnservedObjectivesMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.OffStrategyInitiativesMetric>();
         services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
+        services.AddScoped<Audiences>();
+        services.AddScoped<Features.Feedback.FeedbackInbox>();
+        services.AddScoped<Features.Feedback.FeedbackAnalysis>();
+        services.AddScoped<Features.Feedback.Surveys>();
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Nps());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Csat());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Ces());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Responses());
+        services.AddPublicSurveyRateLimit(builder.Configuration);
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectiveProgressMetric>();
@@ -104,6 +114,7 @@ public static class PsmApp
         app.UseAuthentication();
         app.UseCurrentUser();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
@@ -127,6 +138,8 @@ public static class PsmApp
         Features.Alignment.AlignmentApi.MapAlignmentApi(api);
         api.MapAdminApi();
         api.MapAccountApi();
+        api.MapFeedbackApi();
+        app.MapPublicSurveyApi();
 
         app.MapAccountForms();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -141,6 +154,33 @@ public static class PsmApp
         lines.AddRange(DemoData.Users.Select(u => $"  {u.Email,-30} {Roles.Describe(u.Role)}"));
         lines.Add("");
         Console.WriteLine(string.Join(Environment.NewLine, lines));
+    }
+}
+
+public static class RateLimits
+{
+    /// <summary>
+    /// Anonymous survey answers are limited per client address (Surveys:PublicAnswersPerMinute,
+    /// 30 by default): the link is public, so someone could script it. Past the limit: 429.
+    /// </summary>
+    public static IServiceCollection AddPublicSurveyRateLimit(this IServiceCollection services, IConfiguration configuration)
+    {
+        var perMinute = configuration.GetValue("Surveys:PublicAnswersPerMinute", 30);
+        if (perMinute < 1)
+        {
+            throw new InvalidOperationException("Surveys:PublicAnswersPerMinute must be at least 1.");
+        }
+
+        return services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(FeedbackApi.PublicRateLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                }));
+        });
     }
 }
 

@@ -15,11 +15,27 @@ public sealed class Customer : IVersioned, IArchivable, IListable
     public string Country { get; set; } = "";
     public string Industry { get; set; } = "";
     public int Employees { get; set; }
+
+    /// <summary>The customer's id in the system it came from; imports use it to recognise a customer again.</summary>
+    public string? ExternalRef { get; set; }
+    public string Plan { get; set; } = "";
+    public string Region { get; set; } = "";
+    public DateOnly? SignupDate { get; set; }
+    public decimal LifetimeValue { get; set; }
+    public Guid? PersonaId { get; set; }
+    public DateTimeOffset? ChurnedAt { get; set; }
+
+    /// <summary>Current consent, kept in step with the latest <see cref="ConsentEvent"/> for each purpose.</summary>
+    public bool ProfilingConsent { get; set; }
+    public bool MarketingConsent { get; set; }
+    public List<CustomerContact> Contacts { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? ArchivedAt { get; set; }
     public Guid Version { get; set; } = Guid.NewGuid();
 
-    public CustomerDto ToDto() => new(Id, Name, Email, Country, Industry, Employees, CreatedAt, ArchivedAt, Version);
+    public CustomerDto ToDto() => new(
+        Id, Name, Email, Country, Industry, Employees, ExternalRef, Plan, Region, SignupDate, LifetimeValue, PersonaId, ChurnedAt,
+        ProfilingConsent, MarketingConsent, CreatedAt, ArchivedAt, Version);
 
     public void Apply(CustomerInput input)
     {
@@ -28,12 +44,29 @@ public sealed class Customer : IVersioned, IArchivable, IListable
         Country = input.Country.Trim().ToUpperInvariant();
         Industry = input.Industry.Trim();
         Employees = input.Employees;
+        ExternalRef = string.IsNullOrWhiteSpace(input.ExternalRef) ? null : input.ExternalRef.Trim();
+        Plan = input.Plan.Trim();
+        Region = input.Region.Trim();
+        SignupDate = input.SignupDate;
+        LifetimeValue = input.LifetimeValue;
+        PersonaId = input.PersonaId;
+        ChurnedAt = input.ChurnedAt;
     }
 }
 
 public sealed record CustomerDto(
-    Guid Id, string Name, string Email, string Country, string Industry, int Employees,
-    DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, Guid Version);
+    Guid Id, string Name, string Email, string Country, string Industry, int Employees, string? ExternalRef, string Plan,
+    string Region, DateOnly? SignupDate, decimal LifetimeValue, Guid? PersonaId, DateTimeOffset? ChurnedAt,
+    bool ProfilingConsent, bool MarketingConsent, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, Guid Version);
+
+/// <summary>A person at a customer whom PSM may address.</summary>
+public sealed class CustomerContact
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public Guid CustomerId { get; set; }
+    public string Name { get; set; } = "";
+    public string Email { get; set; } = "";
+}
 
 /// <summary>What a user may set on a customer.</summary>
 public class CustomerInput
@@ -57,9 +90,29 @@ public class CustomerInput
     [Range(1, 10_000_000, ErrorMessage = "Employees must be between 1 and 10,000,000.")]
     public int Employees { get; set; } = 1;
 
+    [StringLength(100, ErrorMessage = "External reference must be at most 100 characters.")]
+    public string? ExternalRef { get; set; }
+
+    [StringLength(50, ErrorMessage = "Plan must be at most 50 characters.")]
+    public string Plan { get; set; } = "";
+
+    [StringLength(50, ErrorMessage = "Region must be at most 50 characters.")]
+    public string Region { get; set; } = "";
+
+    public DateOnly? SignupDate { get; set; }
+
+    [Range(0, 1_000_000_000_000, ErrorMessage = "Lifetime value must be zero or more.")]
+    public decimal LifetimeValue { get; set; }
+
+    public Guid? PersonaId { get; set; }
+
+    public DateTimeOffset? ChurnedAt { get; set; }
+
     public static CustomerInput From(Customer c) => new()
     {
         Name = c.Name, Email = c.Email, Country = c.Country, Industry = c.Industry, Employees = c.Employees,
+        ExternalRef = c.ExternalRef, Plan = c.Plan, Region = c.Region, SignupDate = c.SignupDate,
+        LifetimeValue = c.LifetimeValue, PersonaId = c.PersonaId, ChurnedAt = c.ChurnedAt,
     };
 }
 
@@ -81,5 +134,22 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         customer.Property(c => c.Industry).HasMaxLength(100);
         customer.HasIndex(c => new { c.Name, c.Id });
         customer.HasIndex(c => new { c.CreatedAt, c.Id });
+        customer.Property(c => c.ExternalRef).HasMaxLength(100);
+        customer.HasIndex(c => c.ExternalRef).IsUnique();
+        customer.Property(c => c.Plan).HasMaxLength(50);
+        customer.Property(c => c.Region).HasMaxLength(50);
+        customer.Property(c => c.LifetimeValue).HasPrecision(18, 2);
+        customer.HasOne<Persona>().WithMany().HasForeignKey(c => c.PersonaId).OnDelete(DeleteBehavior.SetNull);
+        customer.HasMany(c => c.Contacts).WithOne().HasForeignKey(k => k.CustomerId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class CustomerContactConfiguration : IEntityTypeConfiguration<CustomerContact>
+{
+    public void Configure(EntityTypeBuilder<CustomerContact> contact)
+    {
+        contact.ToTable("CustomerContacts");
+        contact.Property(c => c.Name).HasMaxLength(200);
+        contact.Property(c => c.Email).HasMaxLength(256);
     }
 }

@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Strategy;
 
-public enum MetricDimension { Period, Product, Service, Segment }
+public enum MetricDimension { Period, Product, Service, Segment, Persona }
 
 public enum Granularity { Week, Month, Quarter }
 
@@ -14,7 +14,8 @@ public sealed record MetricDefinition(
     string Key, string Name, string Unit, BetterDirection Better, IReadOnlyList<MetricDimension> Dimensions, string Description);
 
 /// <summary>A period (From inclusive, To exclusive, in UTC days) and the cuts to apply.</summary>
-public sealed record MetricQuery(DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null)
+public sealed record MetricQuery(
+    DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null, Guid? PersonaId = null)
 {
     public DateTimeOffset FromUtc => new(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
     public DateTimeOffset ToUtc => new(To.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -92,6 +93,11 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
         if (query.Segment is not null && !dims.Contains(MetricDimension.Segment))
         {
             throw new RequestValidationException("segment", $"{metric.Definition.Name} cannot be cut by segment.");
+        }
+
+        if (query.PersonaId is not null && !dims.Contains(MetricDimension.Persona))
+        {
+            throw new RequestValidationException("personaId", $"{metric.Definition.Name} cannot be cut by persona.");
         }
 
         return metric;

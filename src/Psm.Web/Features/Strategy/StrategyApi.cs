@@ -125,7 +125,7 @@ public static class StrategyApi
             ? TypedResults.Created($"/api/v1/key-results/{id}/check-ins/{checkIn.Id}", checkIn)
             : TypedResults.NotFound();
 
-    private static MetricQuery Query(DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment)
+    private static MetricQuery Query(DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment, Guid? personaId)
     {
         var errors = new Dictionary<string, string[]>();
         if (from is null)
@@ -140,20 +140,21 @@ public static class StrategyApi
 
         return errors.Count > 0
             ? throw new RequestValidationException(errors)
-            : new MetricQuery(from!.Value, to!.Value, productId, serviceId, segment);
+            : new MetricQuery(from!.Value, to!.Value, productId, serviceId, segment, personaId);
     }
 
     private static async Task<Ok<MetricValue>> Evaluate(
-        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment, CancellationToken ct)
+        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment, Guid? personaId,
+        CancellationToken ct)
     {
-        var query = Query(from, to, productId, serviceId, segment);
+        var query = Query(from, to, productId, serviceId, segment, personaId);
         return TypedResults.Ok(new MetricValue(key, query.From, query.To, await registry.EvaluateAsync(key, query, ct)));
     }
 
     private static async Task<Ok<IReadOnlyList<MetricPoint>>> Series(
         string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Granularity? granularity, Guid? productId, Guid? serviceId,
-        string? segment, CancellationToken ct) =>
-        TypedResults.Ok(await registry.SeriesAsync(key, Query(from, to, productId, serviceId, segment), granularity ?? Granularity.Month, ct));
+        string? segment, Guid? personaId, CancellationToken ct) =>
+        TypedResults.Ok(await registry.SeriesAsync(key, Query(from, to, productId, serviceId, segment, personaId), granularity ?? Granularity.Month, ct));
 }
 
 public sealed record MetricValue(string Key, DateOnly From, DateOnly To, double? Value);

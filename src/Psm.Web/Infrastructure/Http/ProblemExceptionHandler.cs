@@ -14,6 +14,16 @@ public sealed class RequestValidationException(IDictionary<string, string[]> err
         : this(new Dictionary<string, string[]> { [field] = [error] })
     {
     }
+
+    /// <summary>Throws one exception naming every field at fault, or nothing when the list is empty.</summary>
+    public static void ThrowIfAny(IEnumerable<(string Field, string Message)> problems)
+    {
+        var errors = problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray());
+        if (errors.Count > 0)
+        {
+            throw new RequestValidationException(errors);
+        }
+    }
 }
 
 /// <summary>The one place exceptions become problem details; nothing internal leaks into a response.</summary>
@@ -37,6 +47,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Status = StatusCodes.Status409Conflict,
                 Title = "The record was changed by someone else.",
                 Detail = StaleRecordMessage,
+            },
+            KeyNotFoundException missing => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Not found.",
+                Detail = missing.Message,
             },
             BadHttpRequestException bad => new ProblemDetails
             {

@@ -65,6 +65,14 @@ public sealed class RowValidator<T>
         return valid;
     }
 
+    /// <summary>Every broken rule, with the field named as the JSON API names it (camelCase).</summary>
+    public List<(string Field, string Message)> Problems(T row)
+    {
+        var problems = new List<(string, string)>();
+        Validate(row, (field, message) => problems.Add((System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(field), message)));
+        return problems;
+    }
+
     private static string? Check(ValidationAttribute attribute, T row, string name, object? value)
     {
         if (!attribute.RequiresValidationContext)

@@ -1,0 +1,449 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.Strategy;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Feedback;
+
+public sealed record SurveyResultsDto(
+    SurveyDto Survey, ScoreEstimate? Overall, IReadOnlyList<ScoreCount> Distribution, IReadOnlyList<PeriodScore> Trend,
+    ChangeTest? LastChange, IReadOnlyList<BreakdownRow> BySegment, IReadOnlyList<BreakdownRow> ByPersona, IReadOnlyList<FeedbackDto> Comments);
+
+public sealed record ScoreCount(int Score, long Responses);
+
+public sealed record PeriodScore(DateOnly Period, ScoreEstimate? Estimate);
+
+public sealed record BreakdownRow(Guid Id, string Name, ScoreEstimate? Estimate);
+
+public sealed record ScoreReport(SurveyKind Kind, DateOnly From, DateOnly To, ScoreEstimate? Estimate, DateOnly? CompareFrom, DateOnly? CompareTo,
+    ScoreEstimate? Previous, ChangeTest? Change);
+
+/// <summary>Surveys, their public links and responses, and the scores computed from them in the database.</summary>
+public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
+{
+    public async Task<IReadOnlyList<SurveyDto>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Project(db, db.Set<Survey>().AsNoTracking().OrderBy(s => s.Status).ThenBy(s => s.Name)).ToListAsync(ct);
+    }
+
+    public async Task<SurveyDto?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Project(db, db.Set<Survey>().AsNoTracking().Where(s => s.Id == id)).SingleOrDefaultAsync(ct);
+    }
+
+    public async Task<SurveyDto?> FindByTokenAsync(string token, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Project(db, db.Set<Survey>().AsNoTracking().Where(s => s.Token == token)).SingleOrDefaultAsync(ct);
+    }
+
+    public async Task<SurveyDto> CreateAsync(SurveyInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = new Survey { CreatedAt = time.GetUtcNow(), Status = SurveyStatus.Open };
+        await ApplyAsync(db, survey, input, ct);
+        db.Set<Survey>().Add(survey);
+        await db.SaveChangesAsync(ct);
+        return (await GetAsync(survey.Id, ct))!;
+    }
+
+    public async Task<SurveyDto?> UpdateAsync(Guid id, SurveyUpdate input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Set<Survey>().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        db.ExpectVersion(survey, input.Version);
+        if (input.Kind != survey.Kind && await db.Set<SurveyResponse>().AnyAsync(r => r.SurveyId == id, ct))
+        {
+            throw new RequestValidationException("kind", "The survey has answers on its scale: its kind cannot change. Create a new survey instead.");
+        }
+
+        await ApplyAsync(db, survey, input, ct);
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    /// <summary>Closes or reopens the survey; a closed survey's link refuses new answers.</summary>
+    public async Task<SurveyDto?> SetOpenAsync(Guid id, bool open, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Set<Survey>().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        survey.Status = open ? SurveyStatus.Open : SurveyStatus.Closed;
+        survey.ClosedAt = open ? null : time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    /// <summary>Starts the next wave: every customer may answer once more.</summary>
+    public async Task<SurveyDto?> StartWaveAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Set<Survey>().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        survey.Wave++;
+        survey.Status = SurveyStatus.Open;
+        survey.ClosedAt = null;
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    /// <summary>
+    /// Records one answer: on the survey's scale, while it is open, once per customer per wave. A
+    /// comment also becomes a feedback item, themed and scored for sentiment like any other.
+    /// </summary>
+    public async Task<SurveyResponseDto?> RespondAsync(Guid surveyId, ResponseInput input, ResponseChannel channel, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Set<Survey>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == surveyId, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        var problems = Check(survey, input).ToList();
+        if (input.CustomerId is { } customerId)
+        {
+            if (!await db.Customers.AnyAsync(c => c.Id == customerId, ct))
+            {
+                problems.Add(("customerId", "There is no such customer."));
+            }
+            else if (await db.Set<SurveyResponse>().AnyAsync(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId == customerId, ct))
+            {
+                problems.Add(("customerId", $"This customer has already answered wave {survey.Wave} of this survey; one answer per customer per wave."));
+            }
+        }
+
+        if (input.ExternalRef is { Length: > 0 } external
+            && await db.Set<SurveyResponse>().AnyAsync(r => r.SurveyId == surveyId && r.ExternalRef == external.Trim(), ct))
+        {
+            problems.Add(("externalRef", $"A response with external reference '{external.Trim()}' is already recorded."));
+        }
+
+        RequestValidationException.ThrowIfAny(problems);
+        var response = NewResponse(survey, input, input.Channel ?? channel, await FeedbackInbox.MatcherAsync(db, ct), out var feedback);
+        if (feedback is not null)
+        {
+            db.Set<FeedbackItem>().Add(feedback);
+        }
+
+        db.Set<SurveyResponse>().Add(response);
+        await db.SaveChangesAsync(ct);
+        return await ResponseAsync(db, response.Id, ct);
+    }
+
+    /// <summary>
+    /// Takes a batch of answers from another system. Rows already recorded (same external reference)
+    /// are skipped; with <paramref name="allOrNothing"/> one bad row rejects the batch, otherwise the
+    /// good rows are stored and each bad one is reported with its row number.
+    /// </summary>
+    public async Task<IngestResult?> IngestAsync(Guid surveyId, IReadOnlyList<ResponseInput> items, bool allOrNothing, CancellationToken ct = default)
+    {
+        if (items.Count > FeedbackInbox.MaxIngestBatch)
+        {
+            throw new RequestValidationException("items", $"Send at most {FeedbackInbox.MaxIngestBatch} responses per request.");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Set<Survey>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == surveyId, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        var customerIds = items.Where(i => i.CustomerId != null).Select(i => i.CustomerId!.Value).Distinct().ToList();
+        var customers = (await db.Customers.Where(c => customerIds.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
+        var answered = (await db.Set<SurveyResponse>()
+            .Where(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId != null && customerIds.Contains(r.CustomerId.Value))
+            .Select(r => r.CustomerId!.Value).ToListAsync(ct)).ToHashSet();
+        var refs = items.Where(i => i.ExternalRef is { Length: > 0 }).Select(i => i.ExternalRef!.Trim()).Distinct().ToList();
+        var known = (await db.Set<SurveyResponse>().Where(r => r.SurveyId == surveyId && r.ExternalRef != null && refs.Contains(r.ExternalRef))
+            .Select(r => r.ExternalRef!).ToListAsync(ct)).ToHashSet();
+        var matcher = await FeedbackInbox.MatcherAsync(db, ct);
+        var rejected = new List<ImportRowProblem>();
+        var duplicates = 0;
+        var created = 0;
+        for (var row = 0; row < items.Count; row++)
+        {
+            var input = items[row];
+            var problems = RowValidator<ResponseInput>.Instance.Problems(input).Concat(Check(survey, input)).ToList();
+            if (input.CustomerId is { } customerId)
+            {
+                if (!customers.Contains(customerId))
+                {
+                    problems.Add(("customerId", "There is no such customer."));
+                }
+                else if (problems.Count == 0 && !answered.Add(customerId))
+                {
+                    problems.Add(("customerId", $"This customer has already answered wave {survey.Wave} of this survey."));
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                rejected.AddRange(problems.Select(p => new ImportRowProblem(row + 1, p.Field, p.Message)));
+                continue;
+            }
+
+            if (input.ExternalRef is { Length: > 0 } external && !known.Add(external.Trim()))
+            {
+                duplicates++;
+                continue;
+            }
+
+            var response = NewResponse(survey, input, input.Channel ?? ResponseChannel.Api, matcher, out var feedback);
+            if (feedback is not null)
+            {
+                db.Set<FeedbackItem>().Add(feedback);
+            }
+
+            db.Set<SurveyResponse>().Add(response);
+            created++;
+        }
+
+        if (rejected.Count > 0 && allOrNothing)
+        {
+            return new IngestResult(items.Count, 0, duplicates, rejected);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new IngestResult(items.Count, created, duplicates, rejected);
+    }
+
+    public async Task<Page<SurveyResponseDto>?> ResponsesAsync(Guid surveyId, PageRequest page, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await db.Set<Survey>().AnyAsync(s => s.Id == surveyId, ct))
+        {
+            return null;
+        }
+
+        var query = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId);
+        if (page.After is [var at, var id, ..])
+        {
+            var afterAt = DateTimeOffset.Parse(at, CultureInfo.InvariantCulture);
+            var afterId = Guid.Parse(id);
+            query = query.Where(r => r.RespondedAt < afterAt || (r.RespondedAt == afterAt && r.Id.CompareTo(afterId) < 0));
+        }
+
+        var rows = await ProjectResponses(query.OrderByDescending(r => r.RespondedAt).ThenByDescending(r => r.Id).Take(page.Limit + 1))
+            .ToListAsync(ct);
+        return page.ToPage(rows, r => [r.RespondedAt.ToString("O", CultureInfo.InvariantCulture), r.Id.ToString()]);
+    }
+
+    /// <summary>The results page: overall score, distribution, monthly trend, breakdowns and the latest comments.</summary>
+    public async Task<SurveyResultsDto?> ResultsAsync(Guid surveyId, DateOnly from, DateOnly to, CancellationToken ct = default)
+    {
+        var survey = await GetAsync(surveyId, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var responses = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId && r.RespondedOn >= from && r.RespondedOn < to);
+        var kind = survey.Kind;
+        var byDay = await TallyByDayAsync(responses, kind, ct);
+        var overall = SurveyScores.Estimate(kind, byDay.Aggregate(default(Tally), (sum, d) => sum + d.Tally));
+        var distribution = await responses.GroupBy(r => r.Score).Select(g => new ScoreCount(g.Key, g.LongCount())).ToListAsync(ct);
+        var all = Enumerable.Range(survey.Min, survey.Max - survey.Min + 1)
+            .Select(s => distribution.FirstOrDefault(d => d.Score == s) ?? new ScoreCount(s, 0)).ToList();
+        var trend = Roll(byDay, from, to, Granularity.Month).Select(b => new PeriodScore(b.Bucket, SurveyScores.Estimate(kind, b.Tally))).ToList();
+        var withData = trend.Where(t => t.Estimate is not null).ToList();
+        var lastChange = withData.Count >= 2 ? SurveyScores.Compare(withData[^2].Estimate, withData[^1].Estimate) : null;
+
+        var bySegment = new List<BreakdownRow>();
+        foreach (var segment in await db.Set<Segment>().AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct))
+        {
+            var members = segment.Rules.Members(db.Customers).Select(c => c.Id);
+            var tally = await TallyAsync(responses.Where(r => r.CustomerId != null && members.Contains(r.CustomerId.Value)), kind, ct);
+            bySegment.Add(new BreakdownRow(segment.Id, segment.Name, SurveyScores.Estimate(kind, tally)));
+        }
+
+        var (high, low) = (SurveyScores.HighFrom(kind), SurveyScores.LowTo(kind));
+        var byPersona = await responses.Where(r => r.Customer!.PersonaId != null && r.Customer.ProfilingConsent)
+            .GroupBy(r => r.Customer!.PersonaId!.Value)
+            .Select(g => new
+            {
+                Persona = g.Key, N = g.LongCount(), High = g.LongCount(r => r.Score >= high), Low = g.LongCount(r => r.Score <= low),
+                Sum = g.Sum(r => (long)r.Score), Squares = g.Sum(r => (long)r.Score * r.Score),
+            })
+            .ToListAsync(ct);
+        var personaNames = await db.Set<Persona>().ToDictionaryAsync(p => p.Id, p => p.Name, ct);
+        var personas = byPersona.Select(p => new BreakdownRow(p.Persona, personaNames.GetValueOrDefault(p.Persona, "?"),
+                SurveyScores.Estimate(kind, new Tally(p.N, p.High, p.Low, p.Sum, p.Squares))))
+            .OrderBy(p => p.Name).ToList();
+
+        var commentIds = await responses.Where(r => r.FeedbackId != null).OrderByDescending(r => r.RespondedAt)
+            .Select(r => r.FeedbackId!.Value).Take(20).ToListAsync(ct);
+        var comments = await db.Set<FeedbackItem>().AsNoTracking().Where(f => commentIds.Contains(f.Id))
+            .OrderByDescending(f => f.ReceivedAt)
+            .Select(f => new FeedbackDto(f.Id, f.Text, f.Channel, f.Customer == null ? null : new NamedRef(f.Customer.Id, f.Customer.Name),
+                f.ProductId, f.ServiceId, f.Rating, f.ReceivedAt, f.SourceRef, f.Status, f.Sentiment, f.SentimentLabel,
+                f.Themes.OrderBy(t => t.Theme!.Name).Select(t => new ThemeTagDto(t.ThemeId, t.Theme!.Name, t.ByHand)).ToList(),
+                new List<EvidenceLinkDto>(), f.Version))
+            .ToListAsync(ct);
+        return new SurveyResultsDto(survey, overall, all, trend, lastChange, bySegment, personas, comments);
+    }
+
+    /// <summary>A kind's score over every matching survey for a period, optionally against an earlier period.</summary>
+    public async Task<ScoreReport> ScoreAsync(SurveyKind kind, MetricQuery query, DateOnly? compareFrom, DateOnly? compareTo, CancellationToken ct = default)
+    {
+        if (query.To <= query.From)
+        {
+            throw new RequestValidationException("to", "The period must end after it starts.");
+        }
+
+        if ((compareFrom is null) != (compareTo is null) || compareTo <= compareFrom)
+        {
+            throw new RequestValidationException("compareTo", "Give both compareFrom and compareTo, the second after the first.");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var now = SurveyScores.Estimate(kind, await TallyAsync(await SurveyMetric.ResponsesAsync(db, query, kind, ct), kind, ct));
+        if (compareFrom is null)
+        {
+            return new ScoreReport(kind, query.From, query.To, now, null, null, null, null);
+        }
+
+        var previousQuery = query with { From = compareFrom.Value, To = compareTo!.Value };
+        var before = SurveyScores.Estimate(kind, await TallyAsync(await SurveyMetric.ResponsesAsync(db, previousQuery, kind, ct), kind, ct));
+        return new ScoreReport(kind, query.From, query.To, now, compareFrom, compareTo, before, SurveyScores.Compare(before, now));
+    }
+
+    internal static async Task<Tally> TallyAsync(IQueryable<SurveyResponse> responses, SurveyKind kind, CancellationToken ct)
+    {
+        var (high, low) = (SurveyScores.HighFrom(kind), SurveyScores.LowTo(kind));
+        var row = await responses.GroupBy(_ => 1)
+            .Select(g => new
+            {
+                N = g.LongCount(), High = g.LongCount(r => r.Score >= high), Low = g.LongCount(r => r.Score <= low),
+                Sum = g.Sum(r => (long)r.Score), Squares = g.Sum(r => (long)r.Score * r.Score),
+            })
+            .SingleOrDefaultAsync(ct);
+        return row is null ? default : new Tally(row.N, row.High, row.Low, row.Sum, row.Squares);
+    }
+
+    /// <summary>One tally per day with answers, summed in the database; any calendar roll-up of them is exact.</summary>
+    internal static async Task<List<(DateOnly Day, Tally Tally)>> TallyByDayAsync(IQueryable<SurveyResponse> responses, SurveyKind kind, CancellationToken ct)
+    {
+        var (high, low) = (SurveyScores.HighFrom(kind), SurveyScores.LowTo(kind));
+        var rows = await responses.GroupBy(r => r.RespondedOn)
+            .Select(g => new
+            {
+                Day = g.Key, N = g.LongCount(), High = g.LongCount(r => r.Score >= high), Low = g.LongCount(r => r.Score <= low),
+                Sum = g.Sum(r => (long)r.Score), Squares = g.Sum(r => (long)r.Score * r.Score),
+            })
+            .ToListAsync(ct);
+        return rows.Select(r => (r.Day, new Tally(r.N, r.High, r.Low, r.Sum, r.Squares))).OrderBy(r => r.Day).ToList();
+    }
+
+    internal static IReadOnlyList<(DateOnly Bucket, Tally Tally)> Roll(IEnumerable<(DateOnly Day, Tally Tally)> days, DateOnly from, DateOnly to, Granularity granularity)
+    {
+        var sums = days.GroupBy(d => Buckets.StartOf(d.Day, granularity))
+            .ToDictionary(g => g.Key, g => g.Aggregate(default(Tally), (sum, d) => sum + d.Tally));
+        return Buckets.Between(from, to, granularity).Select(b => (b, sums.GetValueOrDefault(b))).ToList();
+    }
+
+    internal SurveyResponse NewResponse(Survey survey, ResponseInput input, ResponseChannel channel, ThemeMatcher matcher, out FeedbackItem? feedback)
+    {
+        var now = time.GetUtcNow();
+        var at = (input.RespondedAt ?? now).ToUniversalTime();
+        var response = new SurveyResponse
+        {
+            SurveyId = survey.Id, Wave = survey.Wave, Score = input.Score!.Value,
+            Comment = string.IsNullOrWhiteSpace(input.Comment) ? null : input.Comment.Trim(), CustomerId = input.CustomerId,
+            Channel = channel, RespondedAt = at, RespondedOn = DateOnly.FromDateTime(at.UtcDateTime),
+            ExternalRef = string.IsNullOrWhiteSpace(input.ExternalRef) ? null : input.ExternalRef.Trim(),
+        };
+        feedback = null;
+        if (response.Comment is { } comment)
+        {
+            var sentiment = Sentiment.Score(comment);
+            feedback = new FeedbackItem
+            {
+                Text = comment, Channel = FeedbackChannel.SurveyComment, CustomerId = input.CustomerId, ProductId = survey.ProductId,
+                ServiceId = survey.ServiceId, Rating = response.Score, ReceivedAt = at, ReceivedOn = response.RespondedOn, SourceRef = $"survey-response:{response.Id}",
+                Status = FeedbackStatus.New, Sentiment = sentiment.Score, SentimentLabel = sentiment.Label, CreatedAt = now,
+            };
+            var feedbackId = feedback.Id;
+            feedback.Themes = matcher.Match(comment).Select(t => new FeedbackTheme { FeedbackId = feedbackId, ThemeId = t }).ToList();
+            response.FeedbackId = feedback.Id;
+        }
+
+        return response;
+    }
+
+    internal IEnumerable<(string Field, string Message)> Check(Survey survey, ResponseInput input)
+    {
+        if (survey.Status == SurveyStatus.Closed)
+        {
+            yield return ("survey", "This survey is closed and takes no new answers.");
+        }
+
+        var (min, max) = survey.Scale;
+        if (input.Score is { } score && (score < min || score > max))
+        {
+            yield return ("score", $"The score must be a whole number from {min} to {max} on a {survey.Kind.ToString().ToUpperInvariant()} survey.");
+        }
+
+        if (input.RespondedAt > time.GetUtcNow().AddMinutes(5))
+        {
+            yield return ("respondedAt", "An answer cannot be given in the future.");
+        }
+    }
+
+    private static async Task ApplyAsync(PsmDb db, Survey survey, SurveyInput input, CancellationToken ct)
+    {
+        var problems = new List<(string, string)>();
+        if (input.ProductId is { } p && !await db.Products.AnyAsync(x => x.Id == p, ct))
+        {
+            problems.Add(("productId", "There is no such product."));
+        }
+
+        if (input.ServiceId is { } s && !await db.Services.AnyAsync(x => x.Id == s, ct))
+        {
+            problems.Add(("serviceId", "There is no such service."));
+        }
+
+        RequestValidationException.ThrowIfAny(problems);
+        survey.Name = input.Name.Trim();
+        survey.Kind = input.Kind!.Value;
+        survey.Question = input.Question.Trim();
+        survey.FollowUpQuestion = string.IsNullOrWhiteSpace(input.FollowUpQuestion) ? null : input.FollowUpQuestion.Trim();
+        survey.ProductId = input.ProductId;
+        survey.ServiceId = input.ServiceId;
+    }
+
+    private static Task<SurveyResponseDto> ResponseAsync(PsmDb db, Guid id, CancellationToken ct) =>
+        ProjectResponses(db.Set<SurveyResponse>().AsNoTracking().Where(r => r.Id == id)).SingleAsync(ct);
+
+    private static IQueryable<SurveyResponseDto> ProjectResponses(IQueryable<SurveyResponse> query) =>
+        query.Select(r => new SurveyResponseDto(r.Id, r.SurveyId, r.Wave, r.Score, r.Comment,
+            r.Customer == null ? null : new NamedRef(r.Customer.Id, r.Customer.Name), r.Channel, r.RespondedAt, r.FeedbackId));
+
+    private static IQueryable<SurveyDto> Project(PsmDb db, IQueryable<Survey> query) =>
+        query.Select(s => new SurveyDto(s.Id, s.Name, s.Kind, s.Question, s.FollowUpQuestion,
+            s.Product == null ? null : new NamedRef(s.Product.Id, s.Product.Name),
+            s.Service == null ? null : new NamedRef(s.Service.Id, s.Service.Name),
+            s.Token, "/s/" + s.Token, s.Status, s.Wave,
+            s.Kind == SurveyKind.Nps ? 0 : 1, s.Kind == SurveyKind.Nps ? 10 : s.Kind == SurveyKind.Csat ? 5 : 7,
+            db.Set<SurveyResponse>().Count(r => r.SurveyId == s.Id), s.CreatedAt, s.ClosedAt, s.Version));
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.Feedback;
+using Psm.Web.Features.Roadmap;
+using Psm.Web.Features.Strategy;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.IntegrationTests;
+
+public sealed class VoiceOfCustomerApiTests
+{
+    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+    private static async Task<CustomerDto> Customer(HttpClient client, string name, string plan = "Pro", decimal value = 1000, bool profiling = true)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/customers",
+            new { name, email = $"{name.Replace(" ", "").ToLowerInvariant()}@example.test", country = "DE", plan, lifetimeValue = value });
+        var customer = await response.ReadAsync<CustomerDto>();
+        if (profiling)
+        {
+            (await client.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/consent",
+                new { purpose = "Profiling", granted = true, source = "signup form" })).EnsureSuccessStatusCode();
+        }
+
+        return customer;
+    }
+
+    private static async Task<SurveyDto> Survey(HttpClient client, string kind = "Nps")
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/surveys",
+            new { name = $"{kind} survey", kind, question = "How likely are you to recommend us?", followUpQuestion = "Why?" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.ReadAsync<SurveyDto>();
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string[]>> Errors(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // The framework's own validation names fields as the C# property (Text); PSM's checks use the JSON name (text).
+        return (await response.ReadAsync<ProblemBody>()).Errors!.ToDictionary(e => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Key), e => e.Value);
+    }
+
+    [Fact]
+    public async Task ScoresNpsWithItsMarginAndRefusesBadAnswers()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var survey = await Survey(pm);
+        var scores = new[] { 10, 9, 8, 7, 3 };
+        var customers = new List<CustomerDto>();
+        foreach (var (score, i) in scores.Select((s, i) => (s, i)))
+        {
+            var customer = await Customer(pm, $"Customer {i}");
+            customers.Add(customer);
+            var answer = await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses",
+                new { score, customerId = customer.Id, comment = i == 4 ? "Support was slow and the invoice was wrong" : null });
+            Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        }
+
+        var results = await pm.GetFromJsonAsync<SurveyResultsDto>($"/api/v1/surveys/{survey.Id}/results", Json.Options);
+        // 2 promoters, 1 detractor of 5: NPS 20. Each answer is +1/0/-1: variance 0.6 - 0.2^2 = 0.56.
+        Assert.Equal(20, results!.Overall!.Value, 6);
+        Assert.Equal(1.959964 * Math.Sqrt(0.56 / 5) * 100, results.Overall.MarginOfError, 3);
+        Assert.Equal(5, results.Overall.Responses);
+        Assert.Equal(11, results.Distribution.Count);
+        Assert.Equal(1, results.Distribution.Single(d => d.Score == 3).Responses);
+        var comment = Assert.Single(results.Comments);
+        Assert.Equal(FeedbackChannel.SurveyComment, comment.Channel);
+        Assert.Equal(SentimentLabel.Negative, comment.SentimentLabel);
+
+        var window = $"from={Today.AddDays(-1):yyyy-MM-dd}&to={Today.AddDays(1):yyyy-MM-dd}";
+        var metric = await pm.GetFromJsonAsync<MetricValue>($"/api/v1/metrics/survey.nps/value?{window}", Json.Options);
+        Assert.Equal(20, metric!.Value);
+
+        Assert.Contains("score", (await Errors(await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 11 }))).Keys);
+        var duplicate = await Errors(await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 5, customerId = customers[0].Id }));
+        Assert.Contains("already answered", duplicate["customerId"][0]);
+
+        // A new wave lets the same customer answer again.
+        (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/waves", null)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Created,
+            (await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 0, customerId = customers[0].Id })).StatusCode);
+        var after = await pm.GetFromJsonAsync<SurveyResultsDto>($"/api/v1/surveys/{survey.Id}/results", Json.Options);
+        Assert.Equal(0, after!.Overall!.Value, 6); // 2 promoters, 2 detractors of 6
+    }
+
+    [Fact]
+    public async Task ThePublicLinkWorksWithoutSignInUntilTheSurveyClosesAndIsRateLimited()
+    {
+        await using var app = new PsmServer(new() { ["Surveys:PublicAnswersPerMinute"] = "4" });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        using var visitor = app.Anonymous();
+        var survey = await Survey(pm, "Csat");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await visitor.PostAsJsonAsync("/api/v1/public/surveys/not-a-token/responses", new { score = 5 })).StatusCode);
+        var outOfScale = await visitor.PostAsJsonAsync($"/api/v1/public/surveys/{survey.Token}/responses", new { score = 7 });
+        Assert.Contains("score", (await Errors(outOfScale)).Keys);
+        Assert.Equal(HttpStatusCode.Created,
+            (await visitor.PostAsJsonAsync($"/api/v1/public/surveys/{survey.Token}/responses", new { score = 5, comment = "Lovely" })).StatusCode);
+
+        (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/close", null)).EnsureSuccessStatusCode();
+        var closed = await Errors(await visitor.PostAsJsonAsync($"/api/v1/public/surveys/{survey.Token}/responses", new { score = 4 }));
+        Assert.Contains("closed", closed["survey"][0]);
+
+        // Four requests a minute from one address; the fifth is refused whatever it says.
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await visitor.PostAsJsonAsync($"/api/v1/public/surveys/{survey.Token}/responses", new { score = 4 })).StatusCode);
+        var stored = await pm.GetFromJsonAsync<Page<SurveyResponseDto>>($"/api/v1/surveys/{survey.Id}/responses", Json.Options);
+        Assert.Equal(5, Assert.Single(stored!.Items).Score);
+    }
+
+    [Fact]
+    public async Task FeedbackIsThemedScoredAndBacksAnInitiativeAsEvidence()
+    {
+        await using var app = new PsmServer();
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var billing = await (await pm.PostAsJsonAsync("/api/v1/themes",
+            new { name = "Billing", description = "Invoices and payment", keywords = new[] { "invoic*", "payment", "credit card" } })).ReadAsync<ThemeDto>();
+        Assert.Contains("text", (await Errors(await agent.PostAsJsonAsync("/api/v1/feedback", new { text = "  ", channel = "Email" }))).Keys);
+        Assert.Contains("channel", (await Errors(await agent.PostAsJsonAsync("/api/v1/feedback", new { text = "Hello" }))).Keys);
+
+        var big = await Customer(pm, "Big Co", value: 50_000);
+        var small = await Customer(pm, "Small Co", value: 2_000);
+        var first = await (await agent.PostAsJsonAsync("/api/v1/feedback",
+            new { text = "The invoicing screen is confusing and my credit card failed", channel = "Email", customerId = big.Id })).ReadAsync<FeedbackDto>();
+        var second = await (await agent.PostAsJsonAsync("/api/v1/feedback",
+            new { text = "I love the new dashboard, great work!", channel = "InApp", customerId = small.Id })).ReadAsync<FeedbackDto>();
+        Assert.Equal(["Billing"], first.Themes.Select(t => t.Name));
+        Assert.Equal(SentimentLabel.Negative, first.SentimentLabel);
+        Assert.Empty(second.Themes);
+        Assert.Equal(SentimentLabel.Positive, second.SentimentLabel);
+
+        var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives", new { title = "Rebuild billing" })).ReadAsync<InitiativeDto>();
+        var link = await agent.PostAsJsonAsync("/api/v1/feedback/triage",
+            new { feedbackIds = new[] { first.Id, second.Id }, action = "Link", initiativeId = initiative.Summary.Id, importance = "Critical" });
+        Assert.Equal(2, (await link.ReadAsync<TriageResult>()).Updated);
+        var evidence = await pm.GetFromJsonAsync<EvidenceSummaryDto>($"/api/v1/initiatives/{initiative.Summary.Id}/evidence", Json.Options);
+        Assert.Equal(2, evidence!.Items);
+        Assert.Equal(2, evidence.Customers);
+        Assert.Equal(52_000m, evidence.CustomerRevenue);
+        Assert.Equal(2, evidence.Critical);
+        Assert.Equal("Billing", Assert.Single(evidence.Themes).Name);
+        var linked = await pm.GetFromJsonAsync<FeedbackDto>($"/api/v1/feedback/{first.Id}", Json.Options);
+        Assert.Equal(FeedbackStatus.LinkedToInitiative, linked!.Status);
+
+        // Tagging by hand, and a theme applied to what was stored before it existed.
+        var dashboard = await (await pm.PostAsJsonAsync("/api/v1/themes", new { name = "Dashboard", keywords = new[] { "dashboard" } })).ReadAsync<ThemeDto>();
+        Assert.Equal(1, (await (await pm.PostAsync($"/api/v1/themes/{dashboard.Id}/apply", null)).ReadAsync<ApplyResult>()).Tagged);
+        await agent.PostAsJsonAsync("/api/v1/feedback/triage", new { feedbackIds = new[] { second.Id }, action = "Tag", themeId = billing.Id });
+        var retagged = await pm.GetFromJsonAsync<FeedbackDto>($"/api/v1/feedback/{second.Id}", Json.Options);
+        Assert.Equal(["Billing", "Dashboard"], retagged!.Themes.Select(t => t.Name));
+        Assert.True(retagged.Themes.Single(t => t.Name == "Billing").ByHand);
+
+        using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await stakeholder.PostAsJsonAsync("/api/v1/feedback/triage", new { feedbackIds = new[] { first.Id }, action = "Close" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task BulkIngestionIsAllOrNothingByDefaultAndNeverDuplicates()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        object Row(string text, string source) => new { text, channel = "ProductReview", sourceRef = source, rating = 4 };
+        var batch = new { items = new[] { Row("Great product", "r-1"), Row("", "r-2"), Row("Works well", "r-3") } };
+
+        var refused = await pm.PostAsJsonAsync("/api/v1/feedback/bulk", batch);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var report = await refused.ReadAsync<IngestResult>();
+        Assert.Equal(0, report.Created);
+        Assert.Equal(2, Assert.Single(report.Rejected).Row);
+        Assert.Empty((await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items);
+
+        var partial = await (await pm.PostAsJsonAsync("/api/v1/feedback/bulk?allOrNothing=false", batch)).ReadAsync<IngestResult>();
+        Assert.Equal(2, partial.Created);
+        Assert.Single(partial.Rejected);
+        var again = await (await pm.PostAsJsonAsync("/api/v1/feedback/bulk?allOrNothing=false", batch)).ReadAsync<IngestResult>();
+        Assert.Equal(0, again.Created);
+        Assert.Equal(2, again.Duplicates);
+        Assert.Equal(2, (await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items.Count);
+    }
+
+    [Fact]
+    public async Task SegmentsCountOnlyConsentedCustomersAndWithdrawalTakesEffectAtOnce()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var consenting = await Customer(pm, "Pro One", "Pro", 5_000);
+        await Customer(pm, "Pro Two", "Pro", 20_000);
+        await Customer(pm, "Pro Silent", "Pro", 6_000, profiling: false);
+        await Customer(pm, "Basic One", "Basic", 7_000);
+
+        var bad = await Errors(await pm.PostAsJsonAsync("/api/v1/segments",
+            new { name = "Odd", rules = new { minLifetimeValue = 10, maxLifetimeValue = 5 } }));
+        Assert.Contains("rules.maxLifetimeValue", bad.Keys);
+
+        var segment = await (await pm.PostAsJsonAsync("/api/v1/segments",
+            new { name = "Pro under 10k", rules = new { plans = new[] { "Pro" }, maxLifetimeValue = 10_000 } })).ReadAsync<SegmentDto>();
+        Assert.Equal(1, segment.Members);
+        Assert.Equal(1, segment.LeftOutWithoutConsent);
+
+        var survey = await Survey(pm);
+        await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 10, customerId = consenting.Id });
+        var window = $"from={Today.AddDays(-1):yyyy-MM-dd}&to={Today.AddDays(1):yyyy-MM-dd}";
+        Assert.Equal(100, (await pm.GetFromJsonAsync<MetricValue>($"/api/v1/metrics/survey.nps/value?{window}&segment={segment.Id}", Json.Options))!.Value);
+
+        var withdrawn = await (await pm.PostAsJsonAsync($"/api/v1/customers/{consenting.Id}/consent",
+            new { purpose = "Profiling", granted = false, source = "support request" })).ReadAsync<ConsentStateDto>();
+        Assert.False(withdrawn.Profiling);
+        Assert.Equal([false, true], withdrawn.History.Select(h => h.Granted));
+        Assert.Equal(0, (await pm.GetFromJsonAsync<SegmentDto>($"/api/v1/segments/{segment.Id}", Json.Options))!.Members);
+        Assert.Null((await pm.GetFromJsonAsync<MetricValue>($"/api/v1/metrics/survey.nps/value?{window}&segment={segment.Id}", Json.Options))!.Value);
+        Assert.Contains("segment", (await Errors(await pm.GetAsync($"/api/v1/metrics/survey.nps/value?{window}&segment=nope"))).Keys);
+    }
+}
