@@ -15,7 +15,7 @@ public sealed class CustomersTests(BrowserFixture browser)
         {
             var page = session.Page;
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
-            await session.NavigateAsync("Customers");
+            await session.NavigateAsync("Accounts");
             await session.WaitUntilInteractiveAsync();
             await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("No customers");
 

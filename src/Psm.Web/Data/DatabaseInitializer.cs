@@ -96,13 +96,16 @@ public sealed class DatabaseInitializer(
     {
         var demo = new DemoData(scale);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var count = 0;
+        // Personas first: customers refer to them.
+        db.Personas.AddRange(DemoData.Personas(time.GetUtcNow()));
+        await db.SaveChangesAsync(ct);
+        var customers = demo.Customers(time.GetUtcNow()).ToList();
+        var count = customers.Count;
         await using (var writer = BulkWriter<Customer>.Open(db))
         {
-            foreach (var customer in demo.Customers(time.GetUtcNow()))
+            foreach (var customer in customers)
             {
                 await writer.WriteAsync(customer, ct);
-                count++;
             }
 
             await writer.CompleteAsync(ct);
@@ -122,7 +125,16 @@ public sealed class DatabaseInitializer(
         db.Stakeholders.AddRange(stakeholders);
         db.Concerns.AddRange(concerns);
         db.Decisions.AddRange(decisions);
-        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count) })
+        var voice = demo.Voice(time.GetUtcNow(), customers, products, initiatives);
+        db.ConsentEvents.AddRange(voice.Consent);
+        db.Segments.AddRange(voice.Segments);
+        db.Themes.AddRange(voice.Themes);
+        db.Feedback.AddRange(voice.Feedback);
+        db.Evidence.AddRange(voice.Evidence);
+        db.Surveys.AddRange(voice.Surveys);
+        db.SurveyResponses.AddRange(voice.Responses);
+        foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count),
+                     (nameof(Features.Feedback.FeedbackItem), voice.Feedback.Count), (nameof(Features.Feedback.SurveyResponse), voice.Responses.Count) })
         {
             db.AuditEntries.Add(new AuditEntry
             {

@@ -14,7 +14,7 @@ public sealed record DemoUser(string Email, string DisplayName, string Role);
 /// customers. Fixed seed, so every run, test and benchmark sees the same company; <c>scale</c>
 /// multiplies the volume. Later areas extend it.
 /// </summary>
-public sealed class DemoData(int scale = 1, int seed = 20261122)
+public sealed partial class DemoData(int scale = 1, int seed = 20261122)
 {
     public const string CompanyName = "Northwind Cloud";
     public const string Password = "Demo-pass-2026";
@@ -49,6 +49,15 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
         ("AU", 4), ("JP", 3), ("BR", 3), ("IN", 2),
     ];
 
+    private static readonly (string Code, int Weight)[] Plans = [("Starter", 50), ("Pro", 35), ("Enterprise", 15)];
+
+    private static string RegionOf(string country) => country switch
+    {
+        "US" or "CA" or "BR" => "Americas",
+        "AU" or "JP" or "IN" => "Asia-Pacific",
+        _ => "Europe",
+    };
+
     private static readonly string[] Industries =
     [
         "Software", "Retail", "Healthcare", "Finance", "Manufacturing", "Logistics", "Education", "Media", "Energy", "Travel",
@@ -76,16 +85,29 @@ public sealed class DemoData(int scale = 1, int seed = 20261122)
 
             var createdAt = start.AddTicks(span / count * i + rng.NextInt64(span / count));
             createdAt = new DateTimeOffset(createdAt.Ticks - (createdAt.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            var country = Pick(rng, Countries);
+            var plan = Pick(rng, Plans);
+            var consent = rng.Next(100);
             var customer = new Customer
             {
                 Id = DeterministicId(rng, createdAt),
                 Version = DeterministicId(rng, createdAt),
                 Name = name,
                 Email = $"contact{i}@{name.ToLowerInvariant().Replace(' ', '-')}.example",
-                Country = Pick(rng, Countries),
+                Country = country,
                 Industry = Industries[rng.Next(Industries.Length)],
                 // Company sizes are heavy-tailed: most are small, a few are very large.
                 Employees = (int)Math.Clamp(Math.Exp(rng.NextDouble() * 9.5 + 1.6), 5, 200_000),
+                ExternalRef = $"NW-{i + 1:D6}",
+                Plan = plan,
+                Region = RegionOf(country),
+                SignupDate = DateOnly.FromDateTime(createdAt.UtcDateTime),
+                LifetimeValue = Math.Round((decimal)((plan switch { "Enterprise" => 60_000, "Pro" => 12_000, _ => 2_500 })
+                    * (0.3 + (now - createdAt).TotalDays / 365 * (0.5 + rng.NextDouble()))), 0),
+                PersonaId = PersonaIds[i % PersonaIds.Length],
+                // Consent in every state: most agreed to both, some only to profiling, some to neither.
+                ProfilingConsent = consent < 85,
+                MarketingConsent = consent < 60,
                 CreatedAt = createdAt,
             };
             yield return customer;

@@ -193,7 +193,11 @@ public sealed record ScoreChangeDto(
 
 public sealed record CriterionDto(Guid Id, string Name, string Description, decimal Weight, int Position);
 
-public sealed record RankedInitiative(InitiativeSummaryDto Initiative, int Rank, IReadOnlyList<string> Disagreements);
+public sealed record RankedInitiative(
+    InitiativeSummaryDto Initiative, int Rank, IReadOnlyList<string> Disagreements, CustomerEvidence Evidence);
+
+/// <summary>How much customer feedback backs an initiative: items, distinct customers, their combined lifetime value.</summary>
+public sealed record CustomerEvidence(int Items, int Customers, decimal CustomerRevenue);
 
 internal sealed class RoadmapConfiguration :
     IEntityTypeConfiguration<Initiative>, IEntityTypeConfiguration<InitiativeObjective>, IEntityTypeConfiguration<InitiativeDependency>,

@@ -289,7 +289,9 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
             _ => rows.OrderByDescending(r => r.RiceScore ?? -1).ThenByDescending(r => r.WeightedScore ?? -1),
         };
         var disagreements = Disagreements.Find(rows.Select(r => new Disagreements.Scored(r.Id, r.RiceScore, r.Moscow, r.WeightedScore)).ToList());
-        return ranked.Select((r, index) => new RankedInitiative(r, index + 1, disagreements[r.Id])).ToList();
+        var evidence = await Feedback.FeedbackInbox.EvidenceCountsAsync(db, ct);
+        return ranked.Select((r, index) => new RankedInitiative(r, index + 1, disagreements[r.Id],
+            evidence.TryGetValue(r.Id, out var e) ? new CustomerEvidence(e.Items, e.Customers, e.Revenue) : new CustomerEvidence(0, 0, 0))).ToList();
     }
 
     /// <summary>Writes the default scoring model when there is none yet.</summary>
