@@ -41,7 +41,7 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 /// <summary>A test's own server, browser context and page; screenshots go to artifacts/screenshots.</summary>
 public sealed class Session : IAsyncDisposable
 {
-    private static readonly string ScreenshotFolder = FindScreenshotFolder();
+    public static readonly string ScreenshotFolder = FindScreenshotFolder();
     private readonly string testName;
 
     private Session(PsmServer server, IBrowserContext context, IPage page, string testName)

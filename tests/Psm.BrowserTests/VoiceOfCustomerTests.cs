@@ -1,0 +1,144 @@
+using System.Net.Http.Json;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.Feedback;
+using Psm.Web.Features.Roadmap;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class VoiceOfCustomerTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task AnAnonymousVisitorAnswersThroughThePublicLinkAndTheNpsMoves()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var survey = await (await api.PostAsJsonAsync("/api/v1/surveys",
+                new { name = "Relationship NPS", kind = "Nps", question = "How likely are you to recommend us?", followUpQuestion = "What is the main reason?" }))
+                .ReadAsync<SurveyDto>();
+            // One detractor so far: NPS -100.
+            await api.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 2 });
+
+            // A visitor on a phone, not signed in.
+            var phone = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString(), ViewportSize = new() { Width = 390, Height = 844 } });
+            var visitor = await phone.NewPageAsync();
+            await visitor.GotoAsync(survey.PublicPath);
+            await Expect(visitor.GetByRole(AriaRole.Heading)).ToHaveTextAsync("How likely are you to recommend us?");
+            await visitor.GetByTestId("survey-submit").ClickAsync();
+            await Expect(visitor.GetByTestId("survey-error")).ToContainTextAsync("Choose a score");
+            await visitor.GetByText("10", new() { Exact = true }).ClickAsync();
+            await visitor.GetByLabel("What is the main reason?").FillAsync("Support answered in minutes, excellent!");
+            await visitor.ScreenshotAsync(new() { Path = Path.Combine(Session.ScreenshotFolder, TestProvider.Name, "public-survey-phone.png"), FullPage = true });
+            await visitor.GetByTestId("survey-submit").ClickAsync();
+            await Expect(visitor.GetByTestId("survey-thanks")).ToBeVisibleAsync();
+            await visitor.GotoAsync("/s/not-a-real-token");
+            await Expect(visitor.GetByTestId("survey-unknown")).ToBeVisibleAsync();
+            await phone.DisposeAsync();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Surveys");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Relationship NPS" }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            // One promoter and one detractor: 0.
+            await Expect(page.GetByTestId("survey-score")).ToHaveTextAsync("0.0");
+            await Expect(page.GetByTestId("survey-margin")).ToContainTextAsync("2 answers");
+            await Expect(page.GetByText("Support answered in minutes, excellent!")).ToBeVisibleAsync();
+            await session.ScreenshotAsync("results");
+
+            await page.GetByTestId("close-survey").ClickAsync();
+            await Expect(page.GetByTestId("survey-status")).ToHaveTextAsync("Closed");
+            var again = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString() });
+            var late = await again.NewPageAsync();
+            await late.GotoAsync(survey.PublicPath);
+            await Expect(late.GetByTestId("survey-closed")).ToBeVisibleAsync();
+            await again.DisposeAsync();
+        });
+    }
+
+    [Fact]
+    public async Task TriagesFeedbackIntoAnInitiativeWithTheKeyboardAndSeesItAsEvidence()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var customer = await (await api.PostAsJsonAsync("/api/v1/customers",
+                new { name = "Acme Retail", email = "ops@acme.example", country = "DE", plan = "Pro", lifetimeValue = 42000 })).ReadAsync<CustomerDto>();
+            var initiative = await (await api.PostAsJsonAsync("/api/v1/initiatives", new { title = "Offline mode for the mobile app" })).ReadAsync<InitiativeDto>();
+            await api.PostAsJsonAsync("/api/v1/themes", new { name = "Mobile app", keywords = new[] { "mobile", "offline" } });
+            await api.PostAsJsonAsync("/api/v1/feedback", new { text = "Please add dark mode", channel = "InApp" });
+            await api.PostAsJsonAsync("/api/v1/feedback",
+                new { text = "The mobile app loses my notes when I am offline, terrible", channel = "SupportTicket", customerId = customer.Id });
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await session.NavigateAsync("Feedback inbox");
+            await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("2 items");
+            var newest = page.GetByTestId("feedback-item").First;
+            await Expect(newest).ToContainTextAsync("loses my notes");
+            await Expect(newest).ToContainTextAsync("Mobile app"); // tagged on arrival
+            await Expect(newest.GetByTestId("sentiment")).ToHaveTextAsync("Negative");
+
+            await page.GetByTestId("bulk-bar").GetByLabel("Initiative").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Offline mode for the mobile app" }).ClickAsync();
+            await page.GetByTestId("bulk-bar").GetByLabel("Importance").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Critical" }).ClickAsync();
+            await page.GetByTestId("feedback-list").FocusAsync();
+            await page.Keyboard.PressAsync("l"); // link the current (first) item
+            await Expect(page.GetByText("Linked 1 item(s) to the initiative.")).ToBeVisibleAsync();
+            // Linked items leave the inbox; the dark-mode request is now the current item.
+            await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("1 items");
+            await session.ScreenshotAsync("inbox");
+            await page.Keyboard.PressAsync("c");
+            await Expect(page.GetByText("Closed 1 item(s).")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("0 items");
+
+            await page.GetByTestId("view").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Linked to an initiative" }).ClickAsync();
+            await Expect(page.GetByTestId("feedback-item")).ToContainTextAsync("→ Offline mode for the mobile app (Critical)");
+
+            await page.GotoAsync($"/roadmap/initiatives/{initiative.Summary.Id}");
+            await session.WaitUntilInteractiveAsync();
+            var evidence = page.GetByTestId("evidence");
+            await Expect(evidence.GetByTestId("evidence-summary")).ToContainTextAsync("1 item(s) from 1 customer(s) with a combined lifetime value of 42,000");
+            await Expect(evidence.GetByTestId("evidence-quote")).ToContainTextAsync("Acme Retail");
+            await Expect(evidence).ToContainTextAsync("Mobile app · 1");
+            await session.ScreenshotAsync("evidence");
+        });
+    }
+
+    [Fact]
+    public async Task TheDemoShowsAYearOfAnswersWithATrendAndRisingThemes()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Surveys");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Helpdesk relationship NPS" }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("survey-margin")).ToContainTextAsync("answers");
+            await Expect(page.Locator(".mud-chart-line").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("demo-survey");
+
+            await session.NavigateAsync("Analysis");
+            await Expect(page.GetByTestId("rising")).ToContainTextAsync("Mobile app");
+            await session.ScreenshotAsync("demo-analysis");
+
+            await session.NavigateAsync("Segments");
+            await Expect(page.GetByTestId("segments")).ToContainTextAsync("Enterprise accounts");
+            await session.ScreenshotAsync("demo-segments");
+            await session.NavigateAsync("Personas");
+            await Expect(page.GetByTestId("persona")).ToHaveCountAsync(4);
+            await session.ScreenshotAsync("demo-personas");
+            await session.NavigateAsync("Feedback inbox");
+            await Expect(page.GetByTestId("feedback-item").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("demo-inbox");
+        });
+    }
+}
