@@ -112,6 +112,51 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task ImportsFeedbackWithAColumnMappingAndReportsTheBadRow()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            var file = Path.Combine(Path.GetTempPath(), $"feedback-{Guid.NewGuid():N}.csv");
+            await File.WriteAllLinesAsync(file, ["Said,Where,Ref", "\"Slow, very slow dashboard\",Email,x-1", "Love the reports,Carrier pigeon,x-2", "Great support,Interview,x-3"]);
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Feedback inbox");
+            await page.GetByTestId("import-feedback").ClickAsync();
+            await page.GetByRole(AriaRole.Dialog).Locator("input[type=file]").SetInputFilesAsync(file);
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByLabel("text *").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Said" }).ClickAsync();
+            await dialog.GetByLabel("channel *").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Where" }).ClickAsync();
+            await dialog.GetByLabel("sourceRef").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Ref" }).ClickAsync();
+            await session.ScreenshotAsync("mapping");
+            await page.GetByTestId("run-import").ClickAsync();
+            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Nothing was imported: 1 row(s) were rejected.");
+            await Expect(page.GetByTestId("import-rejected")).ToContainTextAsync("'Carrier pigeon' is not a channel");
+            await Expect(page.GetByTestId("import-rejected")).ToContainTextAsync("3");
+            await session.ScreenshotAsync("report");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+            await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("0 items");
+
+            await page.GetByTestId("import-feedback").ClickAsync();
+            await page.GetByRole(AriaRole.Dialog).Locator("input[type=file]").SetInputFilesAsync(file);
+            await dialog.GetByLabel("text *").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Said" }).ClickAsync();
+            await dialog.GetByLabel("channel *").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Where" }).ClickAsync();
+            await page.GetByTestId("import-valid-rows").ClickAsync();
+            await page.GetByTestId("run-import").ClickAsync();
+            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Imported 2 of 3 rows.");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+            await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("2 items");
+            await Expect(page.GetByText("Slow, very slow dashboard")).ToBeVisibleAsync();
+        });
+    }
+
+    [Fact]
     public async Task TheDemoShowsAYearOfAnswersWithATrendAndRisingThemes()
     {
         await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });

@@ -76,6 +76,7 @@ public static class PsmApp
         services.AddScoped<Features.Feedback.FeedbackInbox>();
         services.AddScoped<Features.Feedback.FeedbackAnalysis>();
         services.AddScoped<Features.Feedback.Surveys>();
+        services.AddScoped<Features.Feedback.Imports>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Nps());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Csat());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Ces());

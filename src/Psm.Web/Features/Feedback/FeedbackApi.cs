@@ -27,6 +27,12 @@ public static class FeedbackApi
             .WithSummary("Takes up to 1000 items from another system. Known (channel, sourceRef) pairs are skipped; allOrNothing=false stores the good rows and reports the rest.")
             .DisableValidation() // rows are checked one by one, so each bad row is reported by number
             .RequireAuthorization(Policies.Editor);
+        feedback.MapPost("/import", ImportFeedback).WithName("ImportFeedback")
+            .WithSummary("Imports feedback from CSV (text/csv). map=field:Column,... chooses columns (else by name); allOrNothing=false keeps the good rows and reports the rest.")
+            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+        feedback.MapPost("/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.FeedbackFields, ct))
+            .WithName("PreviewFeedbackImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
+            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
         feedback.MapPost("/triage", Triage).WithName("TriageFeedback")
             .WithSummary("Tags, untags, links to an initiative, triages, closes or reopens many items at once.").RequireAuthorization(Policies.Editor);
         feedback.MapDelete("/{id:guid}/initiatives/{initiativeId:guid}", Unlink).WithName("UnlinkFeedback")
@@ -70,6 +76,12 @@ public static class FeedbackApi
         surveys.MapPost("/{id:guid}/responses/bulk", IngestResponses).WithName("IngestSurveyResponses")
             .WithSummary("Takes up to 1000 answers from another system; known externalRefs are skipped.")
             .DisableValidation().RequireAuthorization(Policies.Editor);
+        surveys.MapPost("/{id:guid}/responses/import", ImportResponses).WithName("ImportSurveyResponses")
+            .WithSummary("Imports answers from CSV (text/csv), streaming. map=field:Column,... chooses columns; allOrNothing=false keeps the good rows.")
+            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+        surveys.MapPost("/responses/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.ResponseFields, ct))
+            .WithName("PreviewResponseImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
+            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
         surveys.MapGet("/{id:guid}/results", Results).WithName("GetSurveyResults")
             .WithSummary("Score with its 95 % margin of error, distribution, monthly trend, breakdowns by segment and persona, latest comments.");
 
@@ -170,6 +182,38 @@ public static class FeedbackApi
     {
         var result = await inbox.IngestAsync(batch.Items ?? [], allOrNothing ?? true, ct);
         return result.Created == 0 && result.Rejected.Count > 0 ? TypedResults.BadRequest(result) : TypedResults.Ok(result);
+    }
+
+    private static void RequireCsv(HttpRequest request)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestValidationException("file", "Send the file as text/csv.");
+        }
+    }
+
+    private static async Task<Ok<ImportPreview>> Preview(HttpRequest request, IReadOnlyList<ImportField> fields, CancellationToken ct)
+    {
+        RequireCsv(request);
+        return TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, fields, ct));
+    }
+
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>>> ImportFeedback(
+        HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
+    {
+        RequireCsv(request);
+        using var reader = CsvImport.Reader(request.Body);
+        var result = await imports.ImportFeedbackAsync(reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
+        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+    }
+
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound>> ImportResponses(
+        Guid id, HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
+    {
+        RequireCsv(request);
+        using var reader = CsvImport.Reader(request.Body);
+        var result = await imports.ImportResponsesAsync(id, reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
+        return result is null ? TypedResults.NotFound() : result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
     }
 
     private static async Task<Ok<TriageResult>> Triage(TriageRequest request, FeedbackInbox inbox, CancellationToken ct) =>

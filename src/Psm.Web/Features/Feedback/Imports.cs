@@ -1,0 +1,438 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Audit;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Feedback;
+
+/// <summary>
+/// CSV imports of feedback and survey answers. Each runs in one transaction, a batch at a time:
+/// with <c>allOrNothing</c> one bad row means nothing is kept (every problem is still reported);
+/// otherwise the good rows are kept and each bad one is reported by row number. Rows already
+/// imported (same source or external reference) are skipped, so importing a file twice is harmless.
+/// </summary>
+public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
+{
+    private const int BatchSize = 5000;
+
+    public static readonly IReadOnlyList<ImportField> ResponseFields =
+    [
+        new("score", true, "the answer on the survey's scale"),
+        new("comment", false, "the open answer; it also becomes feedback"),
+        new("customer", false, "the customer's external reference or id"),
+        new("respondedAt", false, "when it was answered, ISO 8601; now when empty"),
+        new("externalRef", false, "the answer's id where it came from; re-imports skip it"),
+    ];
+
+    public static readonly IReadOnlyList<ImportField> FeedbackFields =
+    [
+        new("text", true, "what the customer said"),
+        new("channel", true, string.Join(", ", Enum.GetNames<FeedbackChannel>())),
+        new("customer", false, "the customer's external reference or id"),
+        new("rating", false, "a number from 0 to 10"),
+        new("receivedAt", false, "when it was said, ISO 8601; now when empty"),
+        new("sourceRef", false, "the item's id where it came from; re-imports skip it"),
+    ];
+
+    /// <summary>Imports answers to one survey, streaming them into the table (COPY on PostgreSQL).</summary>
+    public async Task<CsvImportResult?> ImportResponsesAsync(
+        Guid surveyId, TextReader reader, IReadOnlyDictionary<string, string>? mapping, bool allOrNothing, IProgress<int>? progress = null,
+        CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var survey = await db.Surveys.AsNoTracking().SingleOrDefaultAsync(s => s.Id == surveyId, ct);
+        if (survey is null)
+        {
+            return null;
+        }
+
+        if (survey.Status == SurveyStatus.Closed)
+        {
+            throw new RequestValidationException("survey", "This survey is closed and takes no new answers.");
+        }
+
+        var matcher = await FeedbackInbox.MatcherAsync(db, ct);
+        var (min, max) = survey.Scale;
+        var now = time.GetUtcNow();
+        var run = new Run(allOrNothing);
+        var seenRefs = new HashSet<string>(StringComparer.Ordinal);
+        var answeredThisWave = new HashSet<Guid>();
+        var batch = new List<(int Row, SurveyResponse Response, string? Customer)>(BatchSize);
+
+        await db.Database.OpenConnectionAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var customers = await CustomerIdsAsync(db, batch.Select(b => b.Customer), ct);
+            var refs = batch.Where(b => b.Response.ExternalRef != null).Select(b => b.Response.ExternalRef!).ToList();
+            var known = refs.Count == 0 ? [] : (await db.SurveyResponses
+                .Where(r => r.SurveyId == surveyId && r.ExternalRef != null && refs.Contains(r.ExternalRef)).Select(r => r.ExternalRef!).ToListAsync(ct)).ToHashSet();
+            var customerIds = customers.Values.Distinct().ToList();
+            var alreadyAnswered = customerIds.Count == 0 ? [] : (await db.SurveyResponses
+                .Where(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId != null && customerIds.Contains(r.CustomerId.Value))
+                .Select(r => r.CustomerId!.Value).ToListAsync(ct)).ToHashSet();
+
+            var keep = new List<SurveyResponse>(batch.Count);
+            foreach (var (row, response, customer) in batch)
+            {
+                if (response.ExternalRef is { } reference && known.Contains(reference))
+                {
+                    run.Duplicates++;
+                    continue;
+                }
+
+                if (customer is not null)
+                {
+                    if (!customers.TryGetValue(customer, out var id))
+                    {
+                        run.Reject(row, "customer", $"There is no customer '{customer}'.");
+                        continue;
+                    }
+
+                    if (alreadyAnswered.Contains(id) || !answeredThisWave.Add(id))
+                    {
+                        run.Reject(row, "customer", $"Customer '{customer}' has already answered wave {survey.Wave} of this survey.");
+                        continue;
+                    }
+
+                    response.CustomerId = id;
+                }
+
+                keep.Add(response);
+            }
+
+            batch.Clear();
+            if (!run.Writing)
+            {
+                return;
+            }
+
+            var comments = new List<FeedbackItem>();
+            foreach (var response in keep.Where(r => r.Comment != null))
+            {
+                var sentiment = Sentiment.Score(response.Comment!);
+                var item = new FeedbackItem
+                {
+                    Text = response.Comment!, Channel = FeedbackChannel.SurveyComment, CustomerId = response.CustomerId, ProductId = survey.ProductId,
+                    ServiceId = survey.ServiceId, Rating = response.Score, ReceivedAt = response.RespondedAt, ReceivedOn = response.RespondedOn,
+                    SourceRef = $"survey-response:{response.Id}", Status = FeedbackStatus.New, Sentiment = sentiment.Score,
+                    SentimentLabel = sentiment.Label, CreatedAt = now,
+                };
+                item.Themes = matcher.Match(item.Text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+                response.FeedbackId = item.Id;
+                comments.Add(item);
+            }
+
+            await WriteAllAsync(db, comments, ct);
+            await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), ct);
+            await WriteAllAsync(db, keep, ct);
+            run.Imported += keep.Count;
+        }
+
+        await foreach (var (row, field) in CsvImport.RowsAsync(reader, ResponseFields, mapping, ct))
+        {
+            run.RowsRead++;
+            var problems = new List<(string Field, string Message)>();
+            int score = 0;
+            var scoreText = field("score");
+            if (scoreText.Length == 0)
+            {
+                problems.Add(("score", "Score is required."));
+            }
+            else if (!int.TryParse(scoreText, NumberStyles.Integer, CultureInfo.InvariantCulture, out score) || score < min || score > max)
+            {
+                problems.Add(("score", $"'{scoreText}' is not a whole number from {min} to {max}."));
+            }
+
+            var at = Timestamp(field("respondedAt"), now, "respondedAt", problems);
+            var comment = field("comment");
+            if (comment.Length > 4000)
+            {
+                problems.Add(("comment", "Comment must be at most 4000 characters."));
+            }
+
+            var reference = field("externalRef");
+            if (reference.Length > 200)
+            {
+                problems.Add(("externalRef", "External reference must be at most 200 characters."));
+            }
+
+            if (problems.Count > 0)
+            {
+                problems.ForEach(p => run.Reject(row, p.Field, p.Message));
+            }
+            else if (reference.Length > 0 && !seenRefs.Add(reference))
+            {
+                run.Duplicates++;
+            }
+            else
+            {
+                batch.Add((row, new SurveyResponse
+                {
+                    SurveyId = surveyId, Wave = survey.Wave, Score = score, Comment = comment.Length == 0 ? null : comment,
+                    Channel = ResponseChannel.Import, RespondedAt = at, RespondedOn = DateOnly.FromDateTime(at.UtcDateTime),
+                    ExternalRef = reference.Length == 0 ? null : reference,
+                }, field("customer") is { Length: > 0 } c ? c : null));
+            }
+
+            if (batch.Count == BatchSize)
+            {
+                await FlushAsync();
+                progress?.Report(run.RowsRead);
+            }
+        }
+
+        await FlushAsync();
+        return await FinishAsync(db, transaction, run, nameof(SurveyResponse), progress, ct);
+    }
+
+    /// <summary>Imports feedback items: scored for sentiment and tagged with themes like any other.</summary>
+    public async Task<CsvImportResult> ImportFeedbackAsync(
+        TextReader reader, IReadOnlyDictionary<string, string>? mapping, bool allOrNothing, IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var matcher = await FeedbackInbox.MatcherAsync(db, ct);
+        var now = time.GetUtcNow();
+        var run = new Run(allOrNothing);
+        var seen = new HashSet<(FeedbackChannel, string)>();
+        var batch = new List<(int Row, FeedbackItem Item, string? Customer)>(BatchSize);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var customers = await CustomerIdsAsync(db, batch.Select(b => b.Customer), ct);
+            var sources = batch.Where(b => b.Item.SourceRef != null).Select(b => b.Item.SourceRef!).Distinct().ToList();
+            var known = sources.Count == 0 ? [] : (await db.Feedback.Where(f => f.SourceRef != null && sources.Contains(f.SourceRef))
+                .Select(f => new { f.Channel, f.SourceRef }).ToListAsync(ct)).Select(f => (f.Channel, f.SourceRef!)).ToHashSet();
+            var keep = new List<FeedbackItem>(batch.Count);
+            foreach (var (row, item, customer) in batch)
+            {
+                if (item.SourceRef is { } source && known.Contains((item.Channel, source)))
+                {
+                    run.Duplicates++;
+                    continue;
+                }
+
+                if (customer is not null)
+                {
+                    if (!customers.TryGetValue(customer, out var id))
+                    {
+                        run.Reject(row, "customer", $"There is no customer '{customer}'.");
+                        continue;
+                    }
+
+                    item.CustomerId = id;
+                }
+
+                keep.Add(item);
+            }
+
+            batch.Clear();
+            if (run.Writing)
+            {
+                await WriteAllAsync(db, keep, ct);
+                await WriteAllAsync(db, keep.SelectMany(k => k.Themes).ToList(), ct);
+                run.Imported += keep.Count;
+            }
+        }
+
+        await foreach (var (row, field) in CsvImport.RowsAsync(reader, FeedbackFields, mapping, ct))
+        {
+            run.RowsRead++;
+            var problems = new List<(string Field, string Message)>();
+            var text = field("text");
+            if (text.Length == 0)
+            {
+                problems.Add(("text", "Text is required: what did the customer say?"));
+            }
+            else if (text.Length > 4000)
+            {
+                problems.Add(("text", "Text must be at most 4000 characters."));
+            }
+
+            var channelText = field("channel");
+            if (!Enum.TryParse<FeedbackChannel>(channelText.Replace(" ", ""), ignoreCase: true, out var channel) || int.TryParse(channelText, out _))
+            {
+                problems.Add(("channel", $"'{channelText}' is not a channel: use one of {string.Join(", ", Enum.GetNames<FeedbackChannel>())}."));
+            }
+
+            int? rating = null;
+            if (field("rating") is { Length: > 0 } ratingText)
+            {
+                if (int.TryParse(ratingText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) && r is >= 0 and <= 10)
+                {
+                    rating = r;
+                }
+                else
+                {
+                    problems.Add(("rating", $"'{ratingText}' is not a rating from 0 to 10."));
+                }
+            }
+
+            var at = Timestamp(field("receivedAt"), now, "receivedAt", problems);
+            var source = field("sourceRef");
+            if (problems.Count > 0)
+            {
+                problems.ForEach(p => run.Reject(row, p.Field, p.Message));
+            }
+            else if (source.Length > 0 && !seen.Add((channel, source)))
+            {
+                run.Duplicates++;
+            }
+            else
+            {
+                var sentiment = Sentiment.Score(text);
+                var item = new FeedbackItem
+                {
+                    Text = text, Channel = channel, Rating = rating, ReceivedAt = at, ReceivedOn = DateOnly.FromDateTime(at.UtcDateTime),
+                    SourceRef = source.Length == 0 ? null : source, Status = FeedbackStatus.New, Sentiment = sentiment.Score,
+                    SentimentLabel = sentiment.Label, CreatedAt = now,
+                };
+                item.Themes = matcher.Match(text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+                batch.Add((row, item, field("customer") is { Length: > 0 } c ? c : null));
+            }
+
+            if (batch.Count == BatchSize)
+            {
+                await FlushAsync();
+                progress?.Report(run.RowsRead);
+            }
+        }
+
+        await FlushAsync();
+        return await FinishAsync(db, transaction, run, nameof(FeedbackItem), progress, ct);
+    }
+
+    private async Task<CsvImportResult> FinishAsync(
+        PsmDb db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, Run run, string entity, IProgress<int>? progress,
+        CancellationToken ct)
+    {
+        progress?.Report(run.RowsRead);
+        if (!run.Writing)
+        {
+            await transaction.RollbackAsync(ct);
+            return run.Result(applied: false, imported: 0);
+        }
+
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = time.GetUtcNow(), UserId = db.CurrentUser?.Actor.UserId, UserName = db.CurrentUser?.Actor.Name ?? "system",
+            Action = AuditActions.Imported, Entity = entity, EntityKey = "*",
+            Changes = JsonSerializer.Serialize(new { rows = run.Imported, duplicates = run.Duplicates, rejected = run.RejectedRows }),
+        });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return run.Result(applied: true, imported: run.Imported);
+    }
+
+    private static async Task WriteAllAsync<T>(PsmDb db, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await using var writer = BulkWriter<T>.Open(db);
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, ct);
+        }
+
+        await writer.CompleteAsync(ct);
+    }
+
+    /// <summary>Customers named in a batch, by external reference or id, looked up once per batch.</summary>
+    private static async Task<Dictionary<string, Guid>> CustomerIdsAsync(PsmDb db, IEnumerable<string?> names, CancellationToken ct)
+    {
+        var wanted = names.Where(n => n is not null).Select(n => n!).Distinct().ToList();
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = wanted.Select(w => Guid.TryParse(w, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToList();
+        var found = await db.Customers.Where(c => (c.ExternalRef != null && wanted.Contains(c.ExternalRef)) || ids.Contains(c.Id))
+            .Select(c => new { c.Id, c.ExternalRef }).ToListAsync(ct);
+        var map = new Dictionary<string, Guid>();
+        foreach (var c in found)
+        {
+            map[c.Id.ToString()] = c.Id;
+            if (c.ExternalRef is not null)
+            {
+                map[c.ExternalRef] = c.Id;
+            }
+        }
+
+        return wanted.Where(map.ContainsKey).ToDictionary(w => w, w => map[w]);
+    }
+
+    private static DateTimeOffset Timestamp(string text, DateTimeOffset now, string field, List<(string, string)> problems)
+    {
+        if (text.Length == 0)
+        {
+            return now;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            if (at <= now.AddMinutes(5))
+            {
+                return at;
+            }
+
+            problems.Add((field, "The time is in the future."));
+        }
+        else
+        {
+            problems.Add((field, $"'{text}' is not a date and time (use ISO 8601, e.g. 2026-03-01T09:30:00Z)."));
+        }
+
+        return now;
+    }
+
+    private sealed class Run(bool allOrNothing)
+    {
+        private readonly List<ImportRowProblem> problems = [];
+        private readonly HashSet<int> rejectedRows = [];
+        private bool truncated;
+
+        public int RowsRead { get; set; }
+        public int Imported { get; set; }
+        public int Duplicates { get; set; }
+        public int RejectedRows => rejectedRows.Count;
+
+        /// <summary>In all-or-nothing mode writing stops at the first rejection; validation goes on.</summary>
+        public bool Writing => !allOrNothing || rejectedRows.Count == 0;
+
+        public void Reject(int row, string field, string message)
+        {
+            rejectedRows.Add(row);
+            if (problems.Count < CsvImport.MaxReportedProblems)
+            {
+                problems.Add(new ImportRowProblem(row, field, message));
+            }
+            else
+            {
+                truncated = true;
+            }
+        }
+
+        public CsvImportResult Result(bool applied, int imported) =>
+            new(RowsRead, imported, Duplicates, problems.OrderBy(p => p.Row).ToList(), truncated, applied);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.Feedback;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.IntegrationTests;
+
+public sealed class ImportTests
+{
+    private static HttpContent Csv(string text) => new StringContent(text, Encoding.UTF8, "text/csv");
+
+    private static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        return (await response.ReadAsync<ProblemBody>()).Errors!;
+    }
+
+    [Fact]
+    public async Task FeedbackImportIsAllOrNothingUnlessAskedAndNeverDuplicates()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        await pm.PostAsJsonAsync("/api/v1/customers", new { name = "Acme", email = "a@acme.example", country = "DE", externalRef = "ACME-1" });
+        await pm.PostAsJsonAsync("/api/v1/themes", new { name = "Billing", keywords = new[] { "invoice" } });
+        // Columns named the other system's way, mapped by the caller; a quote and a comma inside a quoted field.
+        const string file = """
+            Comment,Source,Account,Id
+            "The invoice said ""paid"", but it was not",Email,ACME-1,m-1
+            Great onboarding,Interview,,m-2
+            ,Email,,m-3
+            Lovely reports,Carrier pigeon,,m-4
+            """;
+        const string map = "?map=text:Comment,channel:Source,customer:Account,sourceRef:Id";
+
+        var refused = await pm.PostAsync($"/api/v1/feedback/import{map}", Csv(file));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var report = await refused.ReadAsync<CsvImportResult>();
+        Assert.False(report.Applied);
+        Assert.Equal(4, report.RowsRead);
+        Assert.Equal([(4, "text"), (5, "channel")], report.Rejected.Select(r => (r.Row, r.Field)));
+        Assert.Empty((await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items);
+
+        var partial = await (await pm.PostAsync($"/api/v1/feedback/import{map}&allOrNothing=false", Csv(file))).ReadAsync<CsvImportResult>();
+        Assert.True(partial.Applied);
+        Assert.Equal(2, partial.Imported);
+        Assert.Equal(2, partial.Rejected.Count);
+        var items = (await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items;
+        var quoted = items.Single(i => i.SourceRef == "m-1");
+        Assert.Equal("The invoice said \"paid\", but it was not", quoted.Text);
+        Assert.Equal("Acme", quoted.Customer!.Name);
+        Assert.Equal(["Billing"], quoted.Themes.Select(t => t.Name));
+
+        var again = await (await pm.PostAsync($"/api/v1/feedback/import{map}&allOrNothing=false", Csv(file))).ReadAsync<CsvImportResult>();
+        Assert.Equal(0, again.Imported);
+        Assert.Equal(2, again.Duplicates);
+        Assert.Equal(2, (await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items.Count);
+    }
+
+    [Fact]
+    public async Task RefusesEmptyNonUtf8AndUnmappableFiles()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        Assert.Contains("empty", (await Errors(await pm.PostAsync("/api/v1/feedback/import", Csv(""))))["file"][0]);
+
+        var latin1 = new ByteArrayContent([.. Encoding.ASCII.GetBytes("text,channel\nCaf"), 0xE9, .. Encoding.ASCII.GetBytes(" was slow,Email\n")]);
+        latin1.Headers.ContentType = new("text/csv");
+        Assert.Contains("UTF-8", (await Errors(await pm.PostAsync("/api/v1/feedback/import", latin1)))["file"][0]);
+
+        var unmapped = await Errors(await pm.PostAsync("/api/v1/feedback/import", Csv("words,where\nhello,Email\n")));
+        Assert.Contains(unmapped["map"], m => m.Contains("text"));
+        Assert.Empty((await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items);
+
+        var preview = await (await pm.PostAsync("/api/v1/feedback/import/preview", Csv("Text,Channel,Received_At\nHi,Email,2026-01-01\n"))).ReadAsync<ImportPreview>();
+        Assert.Equal("Received_At", preview.SuggestedMapping["receivedAt"]);
+        Assert.Single(preview.Sample);
+    }
+
+    [Fact]
+    public async Task ResponseImportChecksScaleCustomersAndWavesAndTurnsCommentsIntoFeedback()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var acme = await (await pm.PostAsJsonAsync("/api/v1/customers",
+            new { name = "Acme", email = "a@acme.example", country = "DE", externalRef = "ACME-1" })).ReadAsync<CustomerDto>();
+        var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = "NPS", kind = "Nps", question = "Recommend us?" })).ReadAsync<SurveyDto>();
+        const string file = """
+            score,comment,customer,respondedAt,externalRef
+            10,Excellent support,ACME-1,2026-03-01T10:00:00Z,r-1
+            11,,,,r-2
+            3,,ACME-1,,r-3
+            0,Too slow,NOBODY,,r-4
+            8,,,,r-5
+            """;
+
+        var refused = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import", Csv(file))).ReadAsync<CsvImportResult>();
+        Assert.False(refused.Applied);
+        Assert.Equal([3, 4, 5], refused.Rejected.Select(r => r.Row)); // scale, the same customer twice in a wave, an unknown customer
+
+        var partial = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import?allOrNothing=false", Csv(file))).ReadAsync<CsvImportResult>();
+        Assert.Equal(2, partial.Imported);
+        var results = await pm.GetFromJsonAsync<SurveyResultsDto>($"/api/v1/surveys/{survey.Id}/results?from=2026-01-01&to=2027-01-01", Json.Options);
+        Assert.Equal(2, results!.Overall!.Responses);
+        Assert.Equal(50, results.Overall.Value, 6); // one promoter, one passive
+        var comment = Assert.Single(results.Comments);
+        Assert.Equal("Excellent support", comment.Text);
+        Assert.Equal(acme.Id, comment.Customer!.Id);
+
+        var again = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import?allOrNothing=false", Csv(file))).ReadAsync<CsvImportResult>();
+        Assert.Equal(0, again.Imported);
+        Assert.Equal(2, again.Duplicates);
+    }
+}
