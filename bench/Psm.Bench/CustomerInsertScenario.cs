@@ -19,7 +19,8 @@ public static class CustomerInsertScenario
 
     public static async Task<ScenarioResult> RunAsync(string provider, int rows, int repeats)
     {
-        var customers = new DemoData().Customers(rows, DateTimeOffset.UtcNow).ToList();
+        // The bench database has no personas: the demo's persona links are dropped on both paths.
+        var customers = new DemoData().Customers(rows, DateTimeOffset.UtcNow).Select(c => { c.PersonaId = null; return c; }).ToList();
         var inputs = customers.Select(CustomerInput.From).ToList();
 
         // Warm-up: JIT, connection pools and the EF model, outside any measurement.
@@ -76,8 +77,10 @@ public static class CustomerInsertScenario
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "CreatedAt", "ArchivedAt", "Version")
-            VALUES ($id, $name, $email, $country, $industry, $employees, $created, NULL, $version)
+            INSERT INTO "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "ExternalRef", "Plan", "Region",
+                "SignupDate", "LifetimeValue", "ProfilingConsent", "MarketingConsent", "CreatedAt", "ArchivedAt", "Version")
+            VALUES ($id, $name, $email, $country, $industry, $employees, $ref, $plan, $region, $signup, $value, $profiling, $marketing,
+                $created, NULL, $version)
             """;
         var id = command.Parameters.Add("$id", SqliteType.Text);
         var name = command.Parameters.Add("$name", SqliteType.Text);
@@ -85,6 +88,13 @@ public static class CustomerInsertScenario
         var country = command.Parameters.Add("$country", SqliteType.Text);
         var industry = command.Parameters.Add("$industry", SqliteType.Text);
         var employees = command.Parameters.Add("$employees", SqliteType.Integer);
+        var reference = command.Parameters.Add("$ref", SqliteType.Text);
+        var plan = command.Parameters.Add("$plan", SqliteType.Text);
+        var region = command.Parameters.Add("$region", SqliteType.Text);
+        var signup = command.Parameters.Add("$signup", SqliteType.Text);
+        var value = command.Parameters.Add("$value", SqliteType.Real);
+        var profiling = command.Parameters.Add("$profiling", SqliteType.Integer);
+        var marketing = command.Parameters.Add("$marketing", SqliteType.Integer);
         var created = command.Parameters.Add("$created", SqliteType.Text);
         var version = command.Parameters.Add("$version", SqliteType.Text);
         command.Prepare();
@@ -96,6 +106,13 @@ public static class CustomerInsertScenario
             country.Value = c.Country;
             industry.Value = c.Industry;
             employees.Value = c.Employees;
+            reference.Value = (object?)c.ExternalRef ?? DBNull.Value;
+            plan.Value = c.Plan;
+            region.Value = c.Region;
+            signup.Value = c.SignupDate is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value;
+            value.Value = (double)c.LifetimeValue;
+            profiling.Value = c.ProfilingConsent ? 1 : 0;
+            marketing.Value = c.MarketingConsent ? 1 : 0;
             created.Value = c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
             version.Value = c.Version.ToString().ToUpperInvariant();
             await command.ExecuteNonQueryAsync();
@@ -111,7 +128,10 @@ public static class CustomerInsertScenario
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var copy = await connection.BeginBinaryImportAsync(
-            """COPY "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "CreatedAt", "Version") FROM STDIN (FORMAT BINARY)"""))
+            """
+            COPY "Customers" ("Id", "Name", "Email", "Country", "Industry", "Employees", "ExternalRef", "Plan", "Region", "SignupDate",
+                "LifetimeValue", "ProfilingConsent", "MarketingConsent", "CreatedAt", "Version") FROM STDIN (FORMAT BINARY)
+            """))
         {
             foreach (var c in customers)
             {
@@ -122,6 +142,13 @@ public static class CustomerInsertScenario
                 copy.Write(c.Country, NpgsqlDbType.Varchar);
                 copy.Write(c.Industry, NpgsqlDbType.Varchar);
                 copy.Write(c.Employees, NpgsqlDbType.Integer);
+                copy.Write(c.ExternalRef, NpgsqlDbType.Varchar);
+                copy.Write(c.Plan, NpgsqlDbType.Varchar);
+                copy.Write(c.Region, NpgsqlDbType.Varchar);
+                copy.Write(c.SignupDate!.Value, NpgsqlDbType.Date);
+                copy.Write(c.LifetimeValue, NpgsqlDbType.Numeric);
+                copy.Write(c.ProfilingConsent, NpgsqlDbType.Boolean);
+                copy.Write(c.MarketingConsent, NpgsqlDbType.Boolean);
                 copy.Write(c.CreatedAt, NpgsqlDbType.TimestampTz);
                 copy.Write(c.Version, NpgsqlDbType.Uuid);
             }

@@ -5,11 +5,12 @@ using Psm.Bench;
 //   [--repeats R] [--write docs/benchmarks.md]
 // --scale N means N x 250 generated customers (the demo generator's unit); 400 is 100 000 rows.
 // objectives-list always uses 10 000 objectives with two key results and six check-ins each.
+// responses-import and nps-by-segment use ten survey answers per customer: 1 000 000 at the default scale.
 // PostgreSQL needs PSM_PG_CONNECTION; bench/run.sh starts a throwaway server and sets it.
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -24,6 +25,9 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (CustomerInsertScenario.Name, p => CustomerInsertScenario.RunAsync(p, rows, options.Repeats), 0.5),
     (MetricSeriesScenario.Name, p => MetricSeriesScenario.RunAsync(p, rows, options.Repeats * 5), 1 / 1.5),
     (ObjectivesListScenario.Name, p => ObjectivesListScenario.RunAsync(p, 10_000, options.Repeats), 1 / 1.5),
+    // Survey answers: ten per generated customer, so the default scale gives the 1 000 000.
+    (ResponsesImportScenario.Name, p => ResponsesImportScenario.RunAsync(p, rows * 10, Math.Min(options.Repeats, 3)), 0.5),
+    (NpsBySegmentScenario.Name, p => NpsBySegmentScenario.RunAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -51,7 +55,8 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
 {
     public static Options? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name or "all"))
+        if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
+            or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or "all"))
         {
             return null;
         }

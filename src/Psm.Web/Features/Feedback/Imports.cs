@@ -64,6 +64,9 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // A survey's first import has nothing to be a duplicate of but itself (the in-file set below
+        // covers that); the per-batch lookup is only paid when earlier answers carry references.
+        var surveyHasRefs = await db.SurveyResponses.AnyAsync(r => r.SurveyId == surveyId && r.ExternalRef != null, ct);
 
         async Task FlushAsync()
         {
@@ -74,7 +77,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
             var customers = await CustomerIdsAsync(db, batch.Select(b => b.Customer), ct);
             var refs = batch.Where(b => b.Response.ExternalRef != null).Select(b => b.Response.ExternalRef!).ToList();
-            var known = refs.Count == 0 ? [] : (await db.SurveyResponses
+            var known = refs.Count == 0 || !surveyHasRefs ? [] : (await db.SurveyResponses
                 .Where(r => r.SurveyId == surveyId && r.ExternalRef != null && refs.Contains(r.ExternalRef)).Select(r => r.ExternalRef!).ToListAsync(ct)).ToHashSet();
             var customerIds = customers.Values.Distinct().ToList();
             var alreadyAnswered = customerIds.Count == 0 ? [] : (await db.SurveyResponses
