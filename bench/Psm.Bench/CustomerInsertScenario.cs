@@ -19,8 +19,7 @@ public static class CustomerInsertScenario
 
     public static async Task<ScenarioResult> RunAsync(string provider, int rows, int repeats)
     {
-        // The bench database has no personas: the demo's persona links are dropped on both paths.
-        var customers = new DemoData().Customers(rows, DateTimeOffset.UtcNow).Select(c => { c.PersonaId = null; return c; }).ToList();
+        var customers = MetricSeriesScenario.WithoutPersonas(new DemoData().Customers(rows, DateTimeOffset.UtcNow)).ToList();
         var inputs = customers.Select(CustomerInput.From).ToList();
 
         // Warm-up: JIT, connection pools and the EF model, outside any measurement.
@@ -60,8 +59,8 @@ public static class CustomerInsertScenario
     private static async Task<int> PsmImportAsync(BenchDatabase database, IReadOnlyList<CustomerInput> inputs)
     {
         var import = new CustomerImport(database.Factory(), TimeProvider.System);
-        var result = await import.ImportAsync(inputs.ToAsyncEnumerable());
-        return result.Succeeded ? result.Imported : throw new InvalidOperationException("The import rejected generated rows.");
+        var result = await import.ImportAsync(inputs.Select((input, i) => (i + 2, input)).ToAsyncEnumerable());
+        return result is { Applied: true, Rejected.Count: 0 } ? result.Imported : throw new InvalidOperationException("The import rejected generated rows.");
     }
 
     private static Task<int> RawInsertAsync(BenchDatabase database, IReadOnlyList<Customer> customers) =>

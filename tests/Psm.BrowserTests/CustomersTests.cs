@@ -97,9 +97,12 @@ public sealed class CustomersTests(BrowserFixture browser)
             await page.GotoAsync("/customers");
             await session.WaitUntilInteractiveAsync();
 
-            await page.Locator("input[type=file]").SetInputFilesAsync(file);
-
-            await Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 30 customers.");
+            await page.GetByTestId("import-customers").ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.Locator("input[type=file]").SetInputFilesAsync(file);
+            await page.GetByTestId("run-import").ClickAsync();
+            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Imported 30 of 30 rows.");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
             await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–25 of 30");
             await session.ScreenshotAsync("imported");
             await page.GetByTestId("next-page").ClickAsync();

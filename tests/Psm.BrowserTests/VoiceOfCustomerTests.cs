@@ -181,6 +181,13 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await session.NavigateAsync("Personas");
             await Expect(page.GetByTestId("persona")).ToHaveCountAsync(4);
             await session.ScreenshotAsync("demo-personas");
+            await session.NavigateAsync("Journey maps");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Marco's working day with Field Service" }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            var use = page.GetByTestId("stage").Filter(new() { HasText = "Use" });
+            await Expect(use.GetByTestId("touchpoint").Filter(new() { HasText = "Writes job notes in a basement" })).ToContainTextAsync("Pain: The app loses notes without signal");
+            await Expect(use.GetByTestId("stage-stats")).ToContainTextAsync("sentiment -");
+            await session.ScreenshotAsync("demo-journey");
             await session.NavigateAsync("Feedback inbox");
             await Expect(page.GetByTestId("feedback-item").First).ToBeVisibleAsync();
             await session.ScreenshotAsync("demo-inbox");

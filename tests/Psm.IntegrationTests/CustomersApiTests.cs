@@ -187,16 +187,44 @@ public sealed class CustomersApiTests
         var response = await client.PostAsync("/api/v1/customers/import", new StringContent(csv, Encoding.UTF8, "text/csv"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var result = await response.ReadAsync<ImportResult>();
+        var result = await response.ReadAsync<CsvImportResult>();
         Assert.Equal(4, result.RowsRead);
         Assert.Equal(0, result.Imported);
-        Assert.Contains(result.Errors, e => e.Row == 2 && e.Field == "Name");
-        Assert.Contains(result.Errors, e => e.Row == 4 && e.Field == "Email");
-        Assert.Contains(result.Errors, e => e.Row == 4 && e.Field == "Country");
-        Assert.Contains(result.Errors, e => e.Row == 4 && e.Field == "Employees");
-        Assert.DoesNotContain(result.Errors, e => e.Row is 1 or 3);
+        Assert.False(result.Applied);
+        // Rows are numbered as in the file: the header is row 1.
+        Assert.Contains(result.Rejected, e => e.Row == 3 && e.Field == "Name");
+        Assert.Contains(result.Rejected, e => e.Row == 5 && e.Field == "Email");
+        Assert.Contains(result.Rejected, e => e.Row == 5 && e.Field == "Country");
+        Assert.Contains(result.Rejected, e => e.Row == 5 && e.Field == "Employees");
+        Assert.DoesNotContain(result.Rejected, e => e.Row is 2 or 4);
         var list = await client.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers", Json.Options);
         Assert.Empty(list!.Items);
+    }
+
+    [Fact]
+    public async Task KeepsTheValidRowsWhenAskedAndNeverImportsAnExternalReferenceTwice()
+    {
+        await using var app = new PsmServer();
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        const string csv = """
+            Company,Mail,Land,Id
+            Maple,m@maple.example,SE,CRM-1
+            Broken,not-an-email,SE,CRM-2
+            Birch,b@birch.example,NO,CRM-3
+            Maple again,m2@maple.example,SE,CRM-1
+            """;
+        const string url = "/api/v1/customers/import?map=name:Company,email:Mail,country:Land,externalRef:Id&allOrNothing=false";
+
+        var first = await (await client.PostAsync(url, new StringContent(csv, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>();
+        Assert.Equal(2, first.Imported);
+        Assert.Equal(1, first.Duplicates); // CRM-1 twice in the file
+        Assert.Equal(3, Assert.Single(first.Rejected).Row);
+
+        var second = await (await client.PostAsync(url, new StringContent(csv, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>();
+        Assert.Equal(0, second.Imported);
+        Assert.Equal(3, second.Duplicates);
+        var list = await client.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers", Json.Options);
+        Assert.Equal(["Birch", "Maple"], list!.Items.Select(c => c.Name));
     }
 
     [Fact]
@@ -208,7 +236,7 @@ public sealed class CustomersApiTests
 
         var response = await client.PostAsync("/api/v1/customers/import", new StringContent(csv, Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(2, (await response.ReadAsync<ImportResult>()).Imported);
+        Assert.Equal(2, (await response.ReadAsync<CsvImportResult>()).Imported);
 
         var export = await client.GetAsync("/api/v1/customers/export.csv?country=SE");
         Assert.Equal("text/csv", export.Content.Headers.ContentType?.MediaType);

@@ -215,4 +215,24 @@ public sealed class VoiceOfCustomerApiTests
         Assert.Null((await pm.GetFromJsonAsync<MetricValue>($"/api/v1/metrics/survey.nps/value?{window}&segment={segment.Id}", Json.Options))!.Value);
         Assert.Contains("segment", (await Errors(await pm.GetAsync($"/api/v1/metrics/survey.nps/value?{window}&segment=nope"))).Keys);
     }
+
+    [Fact]
+    public async Task CustomersKeepTheirContacts()
+    {
+        await using var app = new PsmServer();
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        var customer = await Customer(agent, "Contact Co");
+        var added = await agent.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts", new { name = "Ana Ops", email = "ana@contact.example" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var contact = await added.ReadAsync<ContactDto>();
+        Assert.Contains("email", (await Errors(await agent.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts",
+            new { name = "Ana again", email = "ana@contact.example" }))).Keys);
+        Assert.Contains("email", (await Errors(await agent.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts",
+            new { name = "No mail", email = "nope" }))).Keys);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await agent.PostAsJsonAsync($"/api/v1/customers/{Guid.NewGuid()}/contacts", new { name = "X", email = "x@example.com" })).StatusCode);
+        Assert.Equal(["Ana Ops"], (await agent.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{customer.Id}/contacts", Json.Options))!.Select(c => c.Name));
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/customers/{customer.Id}/contacts/{contact.Id}")).StatusCode);
+        Assert.Empty((await agent.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{customer.Id}/contacts", Json.Options))!);
+    }
 }

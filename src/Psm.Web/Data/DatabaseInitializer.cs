@@ -133,6 +133,7 @@ public sealed class DatabaseInitializer(
         db.Evidence.AddRange(voice.Evidence);
         db.Surveys.AddRange(voice.Surveys);
         db.SurveyResponses.AddRange(voice.Responses);
+        db.JourneyMaps.AddRange(voice.Journeys);
         foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count),
                      (nameof(Features.Feedback.FeedbackItem), voice.Feedback.Count), (nameof(Features.Feedback.SurveyResponse), voice.Responses.Count) })
         {

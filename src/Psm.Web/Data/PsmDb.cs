@@ -40,6 +40,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<Persona> Personas => Set<Persona>();
+    public DbSet<JourneyMap> JourneyMaps => Set<JourneyMap>();
     public DbSet<Features.Feedback.FeedbackItem> Feedback => Set<Features.Feedback.FeedbackItem>();
     public DbSet<Features.Feedback.Theme> Themes => Set<Features.Feedback.Theme>();
     public DbSet<Features.Feedback.FeedbackTheme> FeedbackThemes => Set<Features.Feedback.FeedbackTheme>();

@@ -73,6 +73,7 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.OffStrategyInitiativesMetric>();
         services.AddScoped<Features.Strategy.IMetric, NewCustomersMetric>();
         services.AddScoped<Audiences>();
+        services.AddScoped<Journeys>();
         services.AddScoped<Features.Feedback.FeedbackInbox>();
         services.AddScoped<Features.Feedback.FeedbackAnalysis>();
         services.AddScoped<Features.Feedback.Surveys>();
@@ -140,6 +141,7 @@ public static class PsmApp
         api.MapAdminApi();
         api.MapAccountApi();
         api.MapFeedbackApi();
+        api.MapJourneysApi();
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

@@ -5,7 +5,8 @@ namespace Psm.UnitTests.Features;
 
 public sealed class CustomerCsvTests
 {
-    private static async Task<List<CustomerInput>> Parse(string csv) => await CustomerImport.ParseCsv(new StringReader(csv)).ToListAsync();
+    private static async Task<List<CustomerInput>> Parse(string csv) =>
+        (await CustomerImport.ParseCsv(new StringReader(csv)).ToListAsync()).Select(r => r.Input).ToList();
 
     [Fact]
     public async Task ReadsColumnsByHeaderNameInAnyOrderAndCase()
@@ -30,11 +31,24 @@ public sealed class CustomerCsvTests
     }
 
     [Fact]
+    public async Task ReadsTheOtherSystemsColumnsThroughAMapping()
+    {
+        var rows = await CustomerImport.ParseCsv(new StringReader("Company,Mail,Land,Ref,Value\nMaple,m@maple.example,SE,CRM-7,1200.50\n"),
+            new Dictionary<string, string> { ["name"] = "Company", ["email"] = "Mail", ["country"] = "Land", ["externalRef"] = "Ref", ["lifetimeValue"] = "Value" })
+            .ToListAsync();
+
+        var (row, input) = Assert.Single(rows);
+        Assert.Equal(2, row); // the header is row 1
+        Assert.Equal("Maple", input.Name);
+        Assert.Equal("CRM-7", input.ExternalRef);
+        Assert.Equal(1200.50m, input.LifetimeValue);
+    }
+
+    [Fact]
     public async Task RejectsAFileWithoutTheRequiredColumns()
     {
         var error = await Assert.ThrowsAsync<RequestValidationException>(() => Parse("name,phone\nA,123\n"));
 
-        Assert.Contains("file", error.Errors.Keys);
-        Assert.Contains("email", error.Errors["file"][0]);
+        Assert.Contains(error.Errors["map"], m => m.Contains("email"));
     }
 }

@@ -16,7 +16,8 @@ public sealed partial class DemoData
 
     public sealed record VoiceOfCustomer(
         IReadOnlyList<Persona> Personas, IReadOnlyList<ConsentEvent> Consent, IReadOnlyList<Segment> Segments, IReadOnlyList<Theme> Themes,
-        IReadOnlyList<FeedbackItem> Feedback, IReadOnlyList<Survey> Surveys, IReadOnlyList<SurveyResponse> Responses, IReadOnlyList<Evidence> Evidence);
+        IReadOnlyList<FeedbackItem> Feedback, IReadOnlyList<Survey> Surveys, IReadOnlyList<SurveyResponse> Responses, IReadOnlyList<Evidence> Evidence,
+        IReadOnlyList<JourneyMap> Journeys);
 
     public static IReadOnlyList<Persona> Personas(DateTimeOffset now) =>
     [
@@ -245,6 +246,70 @@ public sealed partial class DemoData
                 Description = "Customers whose users work like Marco.", Rules = new SegmentRules { PersonaIds = [PersonaIds[2]] } },
         };
 
-        return new VoiceOfCustomer(Personas(now), ConsentHistory(customers, now), segments, themes, feedback, surveys, responses, evidence);
+        var journeys = Journeys(rng, yearAgo, products, initiatives, feedback);
+        return new VoiceOfCustomer(Personas(now), ConsentHistory(customers, now), segments, themes, feedback, surveys, responses, evidence, journeys);
+    }
+
+    private static IReadOnlyList<JourneyMap> Journeys(
+        Random rng, DateTimeOffset at, IReadOnlyList<Product> products, IReadOnlyList<Initiative> initiatives, IReadOnlyList<FeedbackItem> feedback)
+    {
+        (string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)[] field =
+        [
+            ("Awareness", "Hears about it from the dispatcher", "in person", 0, null, null, null),
+            ("Onboarding", "Installs the phone app", "app store", 1, null, null, null),
+            ("Onboarding", "First login on site", "mobile", -1, "Password reset needs a laptop", null, null),
+            ("Use", "Writes job notes in a basement", "mobile", -2, "The app loses notes without signal", "loses my notes", "Field Service offline mode"),
+            ("Use", "Closes the job with a signature", "mobile", 1, null, null, null),
+            ("Support", "Calls support about lost notes", "phone", -2, "Waits too long for an answer", "Waited two days", "First-response routing rules"),
+            ("Renewal", "Team lead reviews the year", "email", 0, null, null, null),
+        ];
+        (string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)[] lead =
+        [
+            ("Awareness", "Reads a comparison article", "web", 0, null, null, null),
+            ("Consideration", "Runs a two-week trial", "web", 1, null, null, null),
+            ("Purchase", "Gets the first invoice", "email", -1, "The invoice is hard to read", "invoice was confusing", "Billing self-service portal"),
+            ("Onboarding", "Imports old tickets", "web", 1, null, "Getting started", null),
+            ("Use", "Checks what is about to breach", "web", -1, "No alert before a breach", "SLA is about to breach", "SLA breach alerts by SMS"),
+            ("Support", "Asks how to set up routing", "chat", 2, null, "Support team answered", null),
+            ("Renewal", "Compares the price with the value", "email", 0, null, null, null),
+        ];
+
+        JourneyMap Build(string name, Guid persona, string product, IEnumerable<(string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)> points)
+        {
+            var map = new JourneyMap
+            {
+                Id = DeterministicId(rng, at), Name = name, PersonaId = persona, ProductId = products.First(p => p.Name == product).Id, CreatedAt = at,
+            };
+            map.Stages = Features.Customers.Journeys.DefaultStages.Select((stage, i) => new JourneyStage { Id = DeterministicId(rng, at), MapId = map.Id, Position = i, Name = stage }).ToList();
+            foreach (var (point, index) in points.Select((p, i) => (p, i)))
+            {
+                var stage = map.Stages.Single(s => s.Name == point.Stage);
+                var touchpoint = new Touchpoint
+                {
+                    Id = DeterministicId(rng, at), StageId = stage.Id, Position = index, Name = point.Name, Channel = point.Channel, Emotion = point.Emotion,
+                    PainPoint = point.Pain,
+                };
+                if (point.FeedbackWith is { } text)
+                {
+                    touchpoint.Feedback = feedback.Where(f => f.Text.Contains(text, StringComparison.OrdinalIgnoreCase)).Take(6)
+                        .Select(f => new TouchpointFeedback { TouchpointId = touchpoint.Id, FeedbackId = f.Id }).ToList();
+                }
+
+                if (point.Initiative is { } title && initiatives.FirstOrDefault(i => i.Name == title) is { } initiative)
+                {
+                    touchpoint.Initiatives = [new TouchpointInitiative { TouchpointId = touchpoint.Id, InitiativeId = initiative.Id }];
+                }
+
+                stage.Touchpoints.Add(touchpoint);
+            }
+
+            return map;
+        }
+
+        return
+        [
+            Build("Marco's working day with Field Service", PersonaIds[2], "Northwind Field Service", field),
+            Build("Sam's first year with Helpdesk", PersonaIds[0], "Northwind Helpdesk", lead),
+        ];
     }
 }

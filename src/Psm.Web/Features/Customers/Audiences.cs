@@ -56,6 +56,54 @@ public sealed class Audiences(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         return await ConsentAsync(customerId, ct);
     }
 
+    // ---- contacts ----
+
+    public async Task<IReadOnlyList<ContactDto>?> ContactsAsync(Guid customerId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await db.Customers.AnyAsync(c => c.Id == customerId, ct))
+        {
+            return null;
+        }
+
+        return await db.CustomerContacts.AsNoTracking().Where(c => c.CustomerId == customerId).OrderBy(c => c.Name)
+            .Select(c => new ContactDto(c.Id, c.Name, c.Email)).ToListAsync(ct);
+    }
+
+    public async Task<ContactDto?> AddContactAsync(Guid customerId, ContactInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await db.Customers.AnyAsync(c => c.Id == customerId, ct))
+        {
+            return null;
+        }
+
+        var email = input.Email.Trim();
+        if (await db.CustomerContacts.AnyAsync(c => c.CustomerId == customerId && c.Email == email, ct))
+        {
+            throw new RequestValidationException("email", $"{email} is already a contact of this customer.");
+        }
+
+        var contact = new CustomerContact { CustomerId = customerId, Name = input.Name.Trim(), Email = email };
+        db.CustomerContacts.Add(contact);
+        await db.SaveChangesAsync(ct);
+        return new ContactDto(contact.Id, contact.Name, contact.Email);
+    }
+
+    public async Task<bool> RemoveContactAsync(Guid customerId, Guid contactId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var contact = await db.CustomerContacts.SingleOrDefaultAsync(c => c.Id == contactId && c.CustomerId == customerId, ct);
+        if (contact is null)
+        {
+            return false;
+        }
+
+        db.CustomerContacts.Remove(contact);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
     // ---- segments ----
 
     public async Task<IReadOnlyList<SegmentDto>> SegmentsAsync(CancellationToken ct = default)

@@ -59,6 +59,20 @@ public sealed record CustomerDto(
     string Region, DateOnly? SignupDate, decimal LifetimeValue, Guid? PersonaId, DateTimeOffset? ChurnedAt,
     bool ProfilingConsent, bool MarketingConsent, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, Guid Version);
 
+public sealed record ContactDto(Guid Id, string Name, string Email);
+
+public sealed class ContactInput
+{
+    [Required(ErrorMessage = "Name is required.")]
+    [StringLength(200, ErrorMessage = "Name must be at most 200 characters.")]
+    public string Name { get; set; } = "";
+
+    [Required(ErrorMessage = "Email is required.")]
+    [EmailAddress(ErrorMessage = "Email must be an email address.")]
+    [StringLength(256, ErrorMessage = "Email must be at most 256 characters.")]
+    public string Email { get; set; } = "";
+}
+
 /// <summary>A person at a customer whom PSM may address.</summary>
 public sealed class CustomerContact
 {

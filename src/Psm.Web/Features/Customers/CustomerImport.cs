@@ -8,126 +8,138 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Customers;
 
-public sealed record ImportRowError(int Row, string Field, string Message);
-
-public sealed record ImportResult(int RowsRead, int Imported, IReadOnlyList<ImportRowError> Errors, bool ErrorsTruncated)
-{
-    public bool Succeeded => Errors.Count == 0;
-}
-
 /// <summary>
-/// Imports customers all or nothing: every row is validated, rows stream into the table inside one
-/// transaction, and if any row is rejected the transaction is rolled back and each rejection reported.
+/// Imports customers in one transaction, streaming rows into the table. With <c>allOrNothing</c> one
+/// rejected row rolls everything back (every problem is still reported); otherwise the valid rows
+/// are kept. A row whose external reference is already on file (or earlier in the same file) is
+/// skipped, so importing the same file twice creates nothing the second time.
 /// </summary>
 public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 {
-    public const int MaxReportedErrors = 500;
-    public static readonly string[] Header = ["name", "email", "country", "industry", "employees"];
+    public static readonly IReadOnlyList<ImportField> Fields =
+    [
+        new("name", true, "the company's name"),
+        new("email", true, "an address to reach the company"),
+        new("country", true, "two-letter ISO code such as DE"),
+        new("industry", false, "free text"),
+        new("employees", false, "a whole number; 1 when empty"),
+        new("externalRef", false, "the customer's id elsewhere; re-imports skip it"),
+        new("plan", false, "the plan they are on"),
+        new("region", false, "free text, e.g. Europe"),
+        new("signupDate", false, "yyyy-MM-dd"),
+        new("lifetimeValue", false, "a number, zero or more"),
+    ];
 
-    public async Task<ImportResult> ImportAsync(
-        IAsyncEnumerable<CustomerInput> rows, IProgress<int>? progress = null, CancellationToken ct = default)
+    public async Task<CsvImportResult> ImportAsync(
+        IAsyncEnumerable<(int Row, CustomerInput Input)> rows, bool allOrNothing = true, IProgress<int>? progress = null, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = time.GetUtcNow();
-        var errors = new List<ImportRowError>();
+        var problems = new List<ImportRowProblem>();
+        var rejectedRows = 0;
         var truncated = false;
-        var rowNumber = 0;
+        var read = 0;
         var imported = 0;
+        var duplicates = 0;
+        // Customers number in the hundreds of thousands at most: their references fit in memory and
+        // save a lookup per row, which the bulk writer's open COPY would not allow anyway.
+        var references = (await db.Customers.Where(c => c.ExternalRef != null).Select(c => c.ExternalRef!).ToListAsync(ct))
+            .ToHashSet(StringComparer.Ordinal);
 
         await using (var writer = BulkWriter<Customer>.Open(db))
         {
-            await foreach (var input in rows.WithCancellation(ct))
+            await foreach (var (row, input) in rows.WithCancellation(ct))
             {
-                rowNumber++;
-                if (Validate(input, rowNumber, errors))
+                read++;
+                var before = problems.Count;
+                var valid = RowValidator<CustomerInput>.Instance.Validate(input, (field, message) =>
                 {
-                    // After the first rejection nothing more is written; the rest is only validated.
-                    if (errors.Count == 0)
+                    if (problems.Count < CsvImport.MaxReportedProblems)
                     {
-                        var customer = new Customer { CreatedAt = now };
-                        customer.Apply(input);
-                        await writer.WriteAsync(customer, ct);
-                        imported++;
+                        problems.Add(new ImportRowProblem(row, field, message));
                     }
-                }
-                else if (errors.Count > MaxReportedErrors)
+                    else
+                    {
+                        truncated = true;
+                    }
+                });
+                if (!valid)
                 {
-                    errors.RemoveRange(MaxReportedErrors, errors.Count - MaxReportedErrors);
-                    truncated = true;
+                    rejectedRows++;
+                }
+                else if (input.ExternalRef is { Length: > 0 } reference && !references.Add(reference.Trim()))
+                {
+                    duplicates++;
+                }
+                else if (!allOrNothing || rejectedRows == 0)
+                {
+                    // In all-or-nothing mode nothing more is written after the first rejection; the rest is only checked.
+                    var customer = new Customer { CreatedAt = now };
+                    customer.Apply(input);
+                    await writer.WriteAsync(customer, ct);
+                    imported++;
                 }
 
-                if (rowNumber % 5_000 == 0)
+                if (read % 5_000 == 0)
                 {
-                    progress?.Report(rowNumber);
+                    progress?.Report(read);
                 }
             }
 
-            if (errors.Count == 0)
+            if (!allOrNothing || rejectedRows == 0)
             {
                 await writer.CompleteAsync(ct);
             }
         }
 
+        progress?.Report(read);
         // The writer is closed first: on PostgreSQL an unfinished COPY must end before the rollback.
-        if (errors.Count > 0)
+        if (allOrNothing && rejectedRows > 0)
         {
             await transaction.RollbackAsync(ct);
-            return new ImportResult(rowNumber, 0, errors, truncated);
+            return new CsvImportResult(read, 0, duplicates, problems, truncated, Applied: false);
         }
 
         db.AuditEntries.Add(new AuditEntry
         {
-            At = now,
-            UserId = db.CurrentUser?.Actor.UserId,
-            UserName = db.CurrentUser?.Actor.Name ?? "system",
-            Action = AuditActions.Imported,
-            Entity = nameof(Customer),
-            EntityKey = "*",
-            Changes = JsonSerializer.Serialize(new { rows = imported }),
+            At = now, UserId = db.CurrentUser?.Actor.UserId, UserName = db.CurrentUser?.Actor.Name ?? "system",
+            Action = AuditActions.Imported, Entity = nameof(Customer), EntityKey = "*",
+            Changes = JsonSerializer.Serialize(new { rows = imported, duplicates, rejected = rejectedRows }),
         });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        progress?.Report(rowNumber);
-        return new ImportResult(rowNumber, imported, [], false);
+        return new CsvImportResult(read, imported, duplicates, problems, truncated, Applied: true);
     }
 
-    /// <summary>Reads CSV with the header row name,email,country,industry,employees (any order, any case).</summary>
-    public static async IAsyncEnumerable<CustomerInput> ParseCsv(
-        TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    /// <summary>Reads customers from CSV: columns chosen by <paramref name="mapping"/>, or by their names (any order, any case).</summary>
+    public static async IAsyncEnumerable<(int Row, CustomerInput Input)> ParseCsv(
+        TextReader reader, IReadOnlyDictionary<string, string>? mapping = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        int[]? index = null;
-        await foreach (var record in Csv.ReadAsync(reader, ct))
+        await foreach (var (row, field) in CsvImport.RowsAsync(reader, Fields, mapping, ct))
         {
-            if (index is null)
+            var employees = field("employees");
+            var signup = field("signupDate");
+            var value = field("lifetimeValue");
+            yield return (row, new CustomerInput
             {
-                var names = record.Select(h => h.Trim().ToLowerInvariant()).ToList();
-                index = Header.Select(h => names.IndexOf(h)).ToArray();
-                var missing = Header.Where((_, i) => index[i] < 0 && i < 3).ToList();
-                if (missing.Count > 0)
-                {
-                    throw new RequestValidationException("file",
-                        $"The header row must name the columns {string.Join(", ", Header)}; missing: {string.Join(", ", missing)}.");
-                }
-
-                continue;
-            }
-
-            string Field(int column) => index[column] >= 0 && index[column] < record.Length ? record[index[column]].Trim() : "";
-            var employees = Field(4);
-            yield return new CustomerInput
-            {
-                Name = Field(0),
-                Email = Field(1),
-                Country = Field(2),
-                Industry = Field(3),
+                Name = field("name"),
+                Email = field("email"),
+                Country = field("country"),
+                Industry = field("industry"),
+                // An unreadable number becomes an invalid one, so the row is rejected rather than guessed.
                 Employees = employees.Length == 0 ? 1
                     : int.TryParse(employees, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : -1,
-            };
+                ExternalRef = field("externalRef") is { Length: > 0 } reference ? reference : null,
+                Plan = field("plan"),
+                Region = field("region"),
+                SignupDate = signup.Length > 0 && DateOnly.TryParseExact(signup, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                    ? d : null,
+                LifetimeValue = value.Length == 0 ? 0
+                    : decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : -1,
+            });
         }
     }
-
-    private static bool Validate(CustomerInput input, int row, List<ImportRowError> errors) =>
-        RowValidator<CustomerInput>.Instance.Validate(input, (field, message) => errors.Add(new ImportRowError(row, field, message)));
 }

@@ -29,8 +29,11 @@ public static class CustomersApi
             .WithSummary("Restores an archived customer.").RequireAuthorization(Policies.Editor);
         group.MapDelete("/{id:guid}/purge", Purge).WithName("PurgeCustomer")
             .WithSummary("Deletes an archived customer for good (admins only).").RequireAuthorization(Policies.Admin);
+        group.MapPost("/import/preview", Preview).WithName("PreviewCustomerImport")
+            .WithSummary("Reads a CSV's header and first rows and suggests a column mapping.").Accepts<string>("text/csv")
+            .RequireAuthorization(Policies.Editor);
         group.MapPost("/import", Import).WithName("ImportCustomers")
-            .WithSummary("Imports customers from CSV (name,email,country,industry,employees): all rows or none.")
+            .WithSummary("Imports customers from CSV (name, email, country, industry, employees, externalRef, plan, region, signupDate, lifetimeValue). map=field:Column,... chooses columns; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
             .Accepts<string>("text/csv")
             .RequireAuthorization(Policies.Editor);
         return api;
@@ -88,8 +91,18 @@ public static class CustomersApi
     private static async Task<Results<NoContent, NotFound>> Purge(Guid id, CustomerService customers, CancellationToken ct) =>
         await customers.PurgeAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<ImportResult>, BadRequest<ImportResult>, ProblemHttpResult>> Import(
-        HttpRequest request, CustomerImport import, CancellationToken ct)
+    private static async Task<Ok<ImportPreview>> Preview(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestValidationException("file", "Send the file as text/csv.");
+        }
+
+        return TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, CustomerImport.Fields, ct));
+    }
+
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> Import(
+        HttpRequest request, CustomerImport import, string? map, bool? allOrNothing, CancellationToken ct)
     {
         if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
         {
@@ -97,8 +110,8 @@ public static class CustomersApi
                 title: "Send the file as text/csv.");
         }
 
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var result = await import.ImportAsync(CustomerImport.ParseCsv(reader, ct), ct: ct);
-        return result.Succeeded ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+        using var reader = CsvImport.Reader(request.Body);
+        var result = await import.ImportAsync(CustomerImport.ParseCsv(reader, CsvImport.ParseMapping(map), ct), allOrNothing ?? true, ct: ct);
+        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
     }
 }

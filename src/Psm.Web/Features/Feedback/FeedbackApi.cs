@@ -110,6 +110,12 @@ public static class FeedbackApi
         personas.MapPut("/{id:guid}", UpdatePersona).WithName("UpdatePersona").WithSummary("Updates a persona; send the version you read.")
             .RequireAuthorization(Policies.Editor);
 
+        api.MapGet("/customers/{id:guid}/contacts", (Guid id, Audiences a, CancellationToken ct) => Found(a.ContactsAsync(id, ct)))
+            .WithTags("Customers").WithName("ListContacts").WithSummary("The customer's contacts.");
+        api.MapPost("/customers/{id:guid}/contacts", AddContact).WithTags("Customers").WithName("AddContact")
+            .WithSummary("Adds a contact (name, email) to a customer.").RequireAuthorization(Policies.Editor);
+        api.MapDelete("/customers/{id:guid}/contacts/{contactId:guid}", RemoveContact).WithTags("Customers").WithName("RemoveContact")
+            .WithSummary("Removes a contact.").RequireAuthorization(Policies.Editor);
         api.MapGet("/customers/{id:guid}/consent", GetConsent).WithTags("Customers").WithName("GetConsent")
             .WithSummary("The customer's current consent and its full history.");
         api.MapPost("/customers/{id:guid}/consent", RecordConsent).WithTags("Customers").WithName("RecordConsent")
@@ -335,6 +341,14 @@ public static class FeedbackApi
 
     private static Task<Results<Ok<PersonaDto>, NotFound>> UpdatePersona(Guid id, PersonaUpdate input, Audiences a, CancellationToken ct) =>
         Found(a.UpdatePersonaAsync(id, input, ct));
+
+    private static async Task<Results<Created<ContactDto>, NotFound>> AddContact(Guid id, ContactInput input, Audiences a, CancellationToken ct) =>
+        await a.AddContactAsync(id, input, ct) is { } contact
+            ? TypedResults.Created($"/api/v1/customers/{id}/contacts/{contact.Id}", contact)
+            : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, NotFound>> RemoveContact(Guid id, Guid contactId, Audiences a, CancellationToken ct) =>
+        await a.RemoveContactAsync(id, contactId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     private static Task<Results<Ok<ConsentStateDto>, NotFound>> GetConsent(Guid id, Audiences a, CancellationToken ct) => Found(a.ConsentAsync(id, ct));
 

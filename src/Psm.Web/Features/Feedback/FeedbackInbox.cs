@@ -14,8 +14,6 @@ public sealed record FeedbackFilter(
 
 public sealed record IngestResult(int Received, int Created, int Duplicates, IReadOnlyList<ImportRowProblem> Rejected);
 
-public sealed record ImportRowProblem(int Row, string Field, string Message);
-
 public sealed record EvidenceSummaryDto(
     int Items, int Customers, decimal CustomerRevenue, int Critical, int Important, int NiceToHave,
     IReadOnlyList<ThemeCountDto> Themes, IReadOnlyList<EvidenceQuoteDto> Quotes);

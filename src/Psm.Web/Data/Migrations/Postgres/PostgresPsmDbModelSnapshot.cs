@@ -830,6 +830,63 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("CustomerContacts", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("PersonaId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonaId");
+
+                    b.HasIndex("ProductId");
+
+                    b.ToTable("JourneyMaps", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("MapId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MapId");
+
+                    b.ToTable("JourneyStages", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Customers.Persona", b =>
                 {
                     b.Property<Guid>("Id")
@@ -927,6 +984,72 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("CreatedAt", "Id");
 
                     b.ToTable("Segments", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("Emotion")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("PainPoint")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("StageId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StageId");
+
+                    b.ToTable("Touchpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointFeedback", b =>
+                {
+                    b.Property<Guid>("TouchpointId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("FeedbackId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TouchpointId", "FeedbackId");
+
+                    b.HasIndex("FeedbackId");
+
+                    b.ToTable("TouchpointFeedback", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointInitiative", b =>
+                {
+                    b.Property<Guid>("TouchpointId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TouchpointId", "InitiativeId");
+
+                    b.HasIndex("InitiativeId");
+
+                    b.ToTable("TouchpointInitiatives", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
@@ -1889,6 +2012,76 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.Persona", "Persona")
+                        .WithMany()
+                        .HasForeignKey("PersonaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Catalog.Product", "Product")
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Persona");
+
+                    b.Navigation("Product");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.JourneyMap", null)
+                        .WithMany("Stages")
+                        .HasForeignKey("MapId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.JourneyStage", null)
+                        .WithMany("Touchpoints")
+                        .HasForeignKey("StageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointFeedback", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Feedback.FeedbackItem", "Feedback")
+                        .WithMany()
+                        .HasForeignKey("FeedbackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Customers.Touchpoint", null)
+                        .WithMany("Feedback")
+                        .HasForeignKey("TouchpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Feedback");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointInitiative", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", "Initiative")
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Customers.Touchpoint", null)
+                        .WithMany("Initiatives")
+                        .HasForeignKey("TouchpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Initiative");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
                 {
                     b.HasOne("Psm.Web.Features.Feedback.FeedbackItem", "Feedback")
@@ -2098,6 +2291,23 @@ namespace Psm.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Psm.Web.Features.Customers.Customer", b =>
                 {
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.Navigation("Stages");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.Navigation("Touchpoints");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.Navigation("Feedback");
+
+                    b.Navigation("Initiatives");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.FeedbackItem", b =>

@@ -833,6 +833,64 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("CustomerContacts", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PersonaId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonaId");
+
+                    b.HasIndex("ProductId");
+
+                    b.ToTable("JourneyMaps", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MapId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MapId");
+
+                    b.ToTable("JourneyStages", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Customers.Persona", b =>
                 {
                     b.Property<Guid>("Id")
@@ -932,6 +990,72 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("CreatedAt", "Id");
 
                     b.ToTable("Segments", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Emotion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PainPoint")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("StageId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StageId");
+
+                    b.ToTable("Touchpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointFeedback", b =>
+                {
+                    b.Property<Guid>("TouchpointId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("FeedbackId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TouchpointId", "FeedbackId");
+
+                    b.HasIndex("FeedbackId");
+
+                    b.ToTable("TouchpointFeedback", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointInitiative", b =>
+                {
+                    b.Property<Guid>("TouchpointId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TouchpointId", "InitiativeId");
+
+                    b.HasIndex("InitiativeId");
+
+                    b.ToTable("TouchpointInitiatives", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
@@ -1906,6 +2030,76 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.Persona", "Persona")
+                        .WithMany()
+                        .HasForeignKey("PersonaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Catalog.Product", "Product")
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Persona");
+
+                    b.Navigation("Product");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.JourneyMap", null)
+                        .WithMany("Stages")
+                        .HasForeignKey("MapId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.JourneyStage", null)
+                        .WithMany("Touchpoints")
+                        .HasForeignKey("StageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointFeedback", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Feedback.FeedbackItem", "Feedback")
+                        .WithMany()
+                        .HasForeignKey("FeedbackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Customers.Touchpoint", null)
+                        .WithMany("Feedback")
+                        .HasForeignKey("TouchpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Feedback");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.TouchpointInitiative", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", "Initiative")
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Customers.Touchpoint", null)
+                        .WithMany("Initiatives")
+                        .HasForeignKey("TouchpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Initiative");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
                 {
                     b.HasOne("Psm.Web.Features.Feedback.FeedbackItem", "Feedback")
@@ -2115,6 +2309,23 @@ namespace Psm.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Psm.Web.Features.Customers.Customer", b =>
                 {
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyMap", b =>
+                {
+                    b.Navigation("Stages");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.JourneyStage", b =>
+                {
+                    b.Navigation("Touchpoints");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Customers.Touchpoint", b =>
+                {
+                    b.Navigation("Feedback");
+
+                    b.Navigation("Initiatives");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.FeedbackItem", b =>

@@ -1,7 +1,9 @@
 using System.Text;
-using Psm.Web.Infrastructure.Http;
 
-namespace Psm.Web.Features.Feedback;
+namespace Psm.Web.Infrastructure.Http;
+
+/// <summary>One rejected row of an import or a batch: its number (the header is row 1), the field and why.</summary>
+public sealed record ImportRowProblem(int Row, string Field, string Message);
 
 /// <summary>A field an import fills, and whether a file must provide it.</summary>
 public sealed record ImportField(string Name, bool Required, string Description);
