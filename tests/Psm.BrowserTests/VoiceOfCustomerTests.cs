@@ -83,6 +83,20 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await Expect(newest).ToContainTextAsync("Mobile app"); // tagged on arrival
             await Expect(newest.GetByTestId("sentiment")).ToHaveTextAsync("Negative");
 
+            // Tag the dark-mode request by hand with the keyboard, then take the tag off again.
+            await page.GetByTestId("bulk-bar").GetByLabel("Theme").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Mobile app" }).ClickAsync();
+            await page.GetByTestId("feedback-list").FocusAsync();
+            await page.Keyboard.PressAsync("j");
+            await page.Keyboard.PressAsync("t");
+            await Expect(page.GetByText("Tagged 1 item(s).")).ToBeVisibleAsync();
+            var darkMode = page.GetByTestId("feedback-item").Filter(new() { HasText = "Please add dark mode" });
+            await Expect(darkMode.GetByTestId("theme-chip")).ToHaveTextAsync("Mobile app");
+            await darkMode.Locator(".mud-chip-close-button").ClickAsync();
+            await Expect(darkMode.GetByTestId("theme-chip")).ToHaveCountAsync(0);
+            await page.GetByTestId("feedback-list").FocusAsync();
+            await page.Keyboard.PressAsync("k");
+
             await page.GetByTestId("bulk-bar").GetByLabel("Initiative").ClickAsync();
             await page.GetByRole(AriaRole.Option, new() { Name = "Offline mode for the mobile app" }).ClickAsync();
             await page.GetByTestId("bulk-bar").GetByLabel("Importance").ClickAsync();

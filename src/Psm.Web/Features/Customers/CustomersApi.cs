@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Psm.Web.Infrastructure.Auth;
@@ -91,23 +90,17 @@ public static class CustomersApi
     private static async Task<Results<NoContent, NotFound>> Purge(Guid id, CustomerService customers, CancellationToken ct) =>
         await customers.PurgeAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    private static async Task<Ok<ImportPreview>> Preview(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RequestValidationException("file", "Send the file as text/csv.");
-        }
-
-        return TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, CustomerImport.Fields, ct));
-    }
+    private static async Task<Results<Ok<ImportPreview>, ProblemHttpResult>> Preview(HttpRequest request, CancellationToken ct) =>
+        ApiResults.RefuseUnlessCsv(request) is { } refused
+            ? refused
+            : TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, CustomerImport.Fields, ct));
 
     private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> Import(
         HttpRequest request, CustomerImport import, string? map, bool? allOrNothing, CancellationToken ct)
     {
-        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "Send the file as text/csv.");
+            return refused;
         }
 
         using var reader = CsvImport.Reader(request.Body);

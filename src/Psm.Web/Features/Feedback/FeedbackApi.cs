@@ -64,11 +64,11 @@ public static class FeedbackApi
             .RequireAuthorization(Policies.Editor);
         surveys.MapPut("/{id:guid}", UpdateSurvey).WithName("UpdateSurvey").WithSummary("Updates a survey; send the version you read.")
             .RequireAuthorization(Policies.Editor);
-        surveys.MapPost("/{id:guid}/close", (Guid id, Surveys s, CancellationToken ct) => Found(s.SetOpenAsync(id, false, ct)))
+        surveys.MapPost("/{id:guid}/close", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.SetOpenAsync(id, false, ct)))
             .WithName("CloseSurvey").WithSummary("Closes a survey: its link refuses new answers.").RequireAuthorization(Policies.Editor);
-        surveys.MapPost("/{id:guid}/reopen", (Guid id, Surveys s, CancellationToken ct) => Found(s.SetOpenAsync(id, true, ct)))
+        surveys.MapPost("/{id:guid}/reopen", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.SetOpenAsync(id, true, ct)))
             .WithName("ReopenSurvey").WithSummary("Reopens a closed survey.").RequireAuthorization(Policies.Editor);
-        surveys.MapPost("/{id:guid}/waves", (Guid id, Surveys s, CancellationToken ct) => Found(s.StartWaveAsync(id, ct)))
+        surveys.MapPost("/{id:guid}/waves", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.StartWaveAsync(id, ct)))
             .WithName("StartSurveyWave").WithSummary("Starts the next wave: every customer may answer once more.").RequireAuthorization(Policies.Editor);
         surveys.MapGet("/{id:guid}/responses", Responses).WithName("ListSurveyResponses").WithSummary("Lists answers, newest first.");
         surveys.MapPost("/{id:guid}/responses", Respond).WithName("RecordSurveyResponse")
@@ -110,7 +110,7 @@ public static class FeedbackApi
         personas.MapPut("/{id:guid}", UpdatePersona).WithName("UpdatePersona").WithSummary("Updates a persona; send the version you read.")
             .RequireAuthorization(Policies.Editor);
 
-        api.MapGet("/customers/{id:guid}/contacts", (Guid id, Audiences a, CancellationToken ct) => Found(a.ContactsAsync(id, ct)))
+        api.MapGet("/customers/{id:guid}/contacts", (Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.ContactsAsync(id, ct)))
             .WithTags("Customers").WithName("ListContacts").WithSummary("The customer's contacts.");
         api.MapPost("/customers/{id:guid}/contacts", AddContact).WithTags("Customers").WithName("AddContact")
             .WithSummary("Adds a contact (name, email) to a customer.").RequireAuthorization(Policies.Editor);
@@ -134,9 +134,6 @@ public static class FeedbackApi
             .RequireRateLimiting(PublicRateLimit).DisableAntiforgery();
         return app;
     }
-
-    private static async Task<Results<Ok<T>, NotFound>> Found<T>(Task<T?> task) where T : class =>
-        await task is { } value ? TypedResults.Ok(value) : TypedResults.NotFound();
 
     private static FeedbackFilter Filter(
         string? search, FeedbackStatus? status, FeedbackChannel? channel, Guid? themeId, bool? untagged, Guid? productId, Guid? serviceId,
@@ -175,7 +172,7 @@ public static class FeedbackApi
         }
     }
 
-    private static Task<Results<Ok<FeedbackDto>, NotFound>> Get(Guid id, FeedbackInbox inbox, CancellationToken ct) => Found(inbox.GetAsync(id, ct));
+    private static Task<Results<Ok<FeedbackDto>, NotFound>> Get(Guid id, FeedbackInbox inbox, CancellationToken ct) => ApiResults.Found(inbox.GetAsync(id, ct));
 
     private static async Task<Created<FeedbackDto>> Create(FeedbackInput input, FeedbackInbox inbox, CancellationToken ct)
     {
@@ -190,33 +187,31 @@ public static class FeedbackApi
         return result.Created == 0 && result.Rejected.Count > 0 ? TypedResults.BadRequest(result) : TypedResults.Ok(result);
     }
 
-    private static void RequireCsv(HttpRequest request)
-    {
-        if (request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RequestValidationException("file", "Send the file as text/csv.");
-        }
-    }
+    private static async Task<Results<Ok<ImportPreview>, ProblemHttpResult>> Preview(
+        HttpRequest request, IReadOnlyList<ImportField> fields, CancellationToken ct) =>
+        ApiResults.RefuseUnlessCsv(request) is { } refused ? refused : TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, fields, ct));
 
-    private static async Task<Ok<ImportPreview>> Preview(HttpRequest request, IReadOnlyList<ImportField> fields, CancellationToken ct)
-    {
-        RequireCsv(request);
-        return TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, fields, ct));
-    }
-
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>>> ImportFeedback(
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> ImportFeedback(
         HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
     {
-        RequireCsv(request);
+        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
+        {
+            return refused;
+        }
+
         using var reader = CsvImport.Reader(request.Body);
         var result = await imports.ImportFeedbackAsync(reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
         return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
     }
 
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound>> ImportResponses(
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound, ProblemHttpResult>> ImportResponses(
         Guid id, HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
     {
-        RequireCsv(request);
+        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
+        {
+            return refused;
+        }
+
         using var reader = CsvImport.Reader(request.Body);
         var result = await imports.ImportResponsesAsync(id, reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
         return result is null ? TypedResults.NotFound() : result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
@@ -252,7 +247,7 @@ public static class FeedbackApi
     private static async Task<Ok<ApplyResult>> ApplyTheme(Guid id, FeedbackInbox inbox, CancellationToken ct) =>
         TypedResults.Ok(new ApplyResult(await inbox.ApplyThemeAsync(id, ct)));
 
-    private static Task<Results<Ok<SurveyDto>, NotFound>> GetSurvey(Guid id, Surveys surveys, CancellationToken ct) => Found(surveys.GetAsync(id, ct));
+    private static Task<Results<Ok<SurveyDto>, NotFound>> GetSurvey(Guid id, Surveys surveys, CancellationToken ct) => ApiResults.Found(surveys.GetAsync(id, ct));
 
     private static async Task<Created<SurveyDto>> CreateSurvey(SurveyInput input, Surveys surveys, CancellationToken ct)
     {
@@ -261,7 +256,7 @@ public static class FeedbackApi
     }
 
     private static Task<Results<Ok<SurveyDto>, NotFound>> UpdateSurvey(Guid id, SurveyUpdate input, Surveys surveys, CancellationToken ct) =>
-        Found(surveys.UpdateAsync(id, input, ct));
+        ApiResults.Found(surveys.UpdateAsync(id, input, ct));
 
     private static async Task<Results<Ok<Page<SurveyResponseDto>>, NotFound>> Responses(
         Guid id, Surveys surveys, int? limit, string? cursor, CancellationToken ct) =>
@@ -307,7 +302,7 @@ public static class FeedbackApi
         return end <= start ? throw new RequestValidationException("to", "The period must end after it starts.") : (start, end);
     }
 
-    private static Task<Results<Ok<SegmentDto>, NotFound>> GetSegment(Guid id, Audiences a, CancellationToken ct) => Found(a.SegmentAsync(id, ct));
+    private static Task<Results<Ok<SegmentDto>, NotFound>> GetSegment(Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.SegmentAsync(id, ct));
 
     private static async Task<Results<Ok<Page<CustomerDto>>, NotFound>> Members(Guid id, Audiences a, int? limit, string? cursor, CancellationToken ct) =>
         await a.MembersAsync(id, PageRequest.Parse(limit, cursor), ct) is { } page ? TypedResults.Ok(page) : TypedResults.NotFound();
@@ -326,12 +321,12 @@ public static class FeedbackApi
     }
 
     private static Task<Results<Ok<SegmentDto>, NotFound>> UpdateSegment(Guid id, SegmentUpdate input, Audiences a, CancellationToken ct) =>
-        Found(a.UpdateSegmentAsync(id, input, ct));
+        ApiResults.Found(a.UpdateSegmentAsync(id, input, ct));
 
     private static async Task<Results<NoContent, NotFound>> DeleteSegment(Guid id, Audiences a, CancellationToken ct) =>
         await a.DeleteSegmentAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    private static Task<Results<Ok<PersonaDto>, NotFound>> GetPersona(Guid id, Audiences a, CancellationToken ct) => Found(a.PersonaAsync(id, ct));
+    private static Task<Results<Ok<PersonaDto>, NotFound>> GetPersona(Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.PersonaAsync(id, ct));
 
     private static async Task<Created<PersonaDto>> CreatePersona(PersonaInput input, Audiences a, CancellationToken ct)
     {
@@ -340,7 +335,7 @@ public static class FeedbackApi
     }
 
     private static Task<Results<Ok<PersonaDto>, NotFound>> UpdatePersona(Guid id, PersonaUpdate input, Audiences a, CancellationToken ct) =>
-        Found(a.UpdatePersonaAsync(id, input, ct));
+        ApiResults.Found(a.UpdatePersonaAsync(id, input, ct));
 
     private static async Task<Results<Created<ContactDto>, NotFound>> AddContact(Guid id, ContactInput input, Audiences a, CancellationToken ct) =>
         await a.AddContactAsync(id, input, ct) is { } contact
@@ -350,10 +345,10 @@ public static class FeedbackApi
     private static async Task<Results<NoContent, NotFound>> RemoveContact(Guid id, Guid contactId, Audiences a, CancellationToken ct) =>
         await a.RemoveContactAsync(id, contactId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    private static Task<Results<Ok<ConsentStateDto>, NotFound>> GetConsent(Guid id, Audiences a, CancellationToken ct) => Found(a.ConsentAsync(id, ct));
+    private static Task<Results<Ok<ConsentStateDto>, NotFound>> GetConsent(Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.ConsentAsync(id, ct));
 
     private static Task<Results<Ok<ConsentStateDto>, NotFound>> RecordConsent(Guid id, ConsentInput input, Audiences a, CancellationToken ct) =>
-        Found(a.RecordConsentAsync(id, input, ct));
+        ApiResults.Found(a.RecordConsentAsync(id, input, ct));
 
     private static async Task<Results<Ok<PublicSurveyDto>, NotFound>> PublicSurvey(string token, Surveys surveys, CancellationToken ct) =>
         await surveys.FindByTokenAsync(token, ct) is { } s
