@@ -18,7 +18,7 @@ public sealed class RoadmapTests(BrowserFixture browser)
             (await api.PostAsJsonAsync("/api/v1/initiatives", new { title = "Guided answers" })).EnsureSuccessStatusCode();
 
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
-            await session.NavigateAsync("Roadmap");
+            await session.NavigateAsync("Board");
             var card = page.GetByTestId("card-Guided answers");
             await Expect(page.GetByTestId("column-Idea")).ToContainTextAsync("Guided answers");
 

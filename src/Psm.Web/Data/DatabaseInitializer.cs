@@ -125,6 +125,12 @@ public sealed class DatabaseInitializer(
         db.Stakeholders.AddRange(stakeholders);
         db.Concerns.AddRange(concerns);
         db.Decisions.AddRange(decisions);
+        var roadmapHistory = demo.History(time.GetUtcNow(), initiatives, objectives);
+        db.RoadmapReviews.AddRange(roadmapHistory.Reviews);
+        db.Retrospectives.AddRange(roadmapHistory.Retrospectives);
+        db.TypeWeights.AddRange(roadmapHistory.Weights);
+        db.InitiativeKeyResults.AddRange(roadmapHistory.ExpectedKeyResults);
+        db.RoadmapShares.Add(roadmapHistory.Share);
         var voice = demo.Voice(time.GetUtcNow(), customers, products, initiatives);
         db.ConsentEvents.AddRange(voice.Consent);
         db.Segments.AddRange(voice.Segments);

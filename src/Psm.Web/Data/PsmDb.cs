@@ -33,6 +33,12 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<ScoringCriterion> ScoringCriteria => Set<ScoringCriterion>();
     public DbSet<CriterionScore> CriterionScores => Set<CriterionScore>();
     public DbSet<ScoreChange> ScoreChanges => Set<ScoreChange>();
+    public DbSet<RoadmapReview> RoadmapReviews => Set<RoadmapReview>();
+    public DbSet<Retrospective> Retrospectives => Set<Retrospective>();
+    public DbSet<ActionItem> ActionItems => Set<ActionItem>();
+    public DbSet<RoadmapShare> RoadmapShares => Set<RoadmapShare>();
+    public DbSet<InitiativeKeyResult> InitiativeKeyResults => Set<InitiativeKeyResult>();
+    public DbSet<Features.Alignment.TypeWeight> TypeWeights => Set<Features.Alignment.TypeWeight>();
     public DbSet<Features.Alignment.Stakeholder> Stakeholders => Set<Features.Alignment.Stakeholder>();
     public DbSet<Features.Alignment.Concern> Concerns => Set<Features.Alignment.Concern>();
     public DbSet<Features.Alignment.Decision> Decisions => Set<Features.Alignment.Decision>();

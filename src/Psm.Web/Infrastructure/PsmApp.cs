@@ -66,6 +66,10 @@ public static class PsmApp
             sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Roadmap.Roadmap>();
+        services.AddScoped<Features.Roadmap.RoadmapReviews>();
+        services.AddScoped<Features.Roadmap.RoadmapSharing>();
+        services.AddScoped<Features.Roadmap.ReleaseImpact>();
+        services.AddScoped<Features.Roadmap.Timeline>();
         services.AddScoped<Features.Alignment.AlignmentReport>();
         services.AddScoped<Features.Alignment.AlignmentRecords>();
         services.AddScoped<Features.Strategy.IMetric, Features.Alignment.AlignmentScoreMetric>();
@@ -137,6 +141,11 @@ public static class PsmApp
         api.MapCatalogApi();
         api.MapStrategyApi();
         api.MapRoadmapApi();
+        api.MapReviewsApi();
+        api.MapSharingApi();
+        api.MapReleaseImpactApi();
+        api.MapTimelineApi();
+        app.MapPublicRoadmapApi();
         Features.Alignment.AlignmentApi.MapAlignmentApi(api);
         api.MapAdminApi();
         api.MapAccountApi();

@@ -8,6 +8,11 @@ public static class AlignmentApi
     public static RouteGroupBuilder MapAlignmentApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("").WithTags("Alignment");
+        group.MapGet("/alignment/type-weights", (AlignmentReport report, CancellationToken ct) => report.WeightsAsync(ct))
+            .WithName("GetObjectiveTypeWeights").WithSummary("The share of effort leadership wants on each objective type, in %.");
+        group.MapPut("/alignment/type-weights", (TypeWeightsInput input, AlignmentReport report, CancellationToken ct) => report.SetWeightsAsync(input, ct))
+            .WithName("SetObjectiveTypeWeights").WithSummary("Sets the weights by objective type; they must add up to 100 (admins and product managers).")
+            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()));
         group.MapGet("/stakeholders", async (AlignmentRecords records, Department? department, CancellationToken ct) =>
                 TypedResults.Ok(await records.StakeholdersAsync(department, ct)))
             .WithName("ListStakeholders").WithSummary("Stakeholders by department, with influence and interest for the power-interest grid.");

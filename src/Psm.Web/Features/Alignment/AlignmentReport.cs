@@ -16,7 +16,7 @@ public sealed record AlignmentDto(
     IReadOnlyList<NamedRef> ActiveObjectives, IReadOnlyList<AlignedInitiative> ActiveInitiatives,
     IReadOnlyList<NamedRef> ObjectivesNoInitiativeServes, IReadOnlyList<NamedRef> InitiativesOutsideTheStrategy,
     IReadOnlyList<NamedRef> ObjectivesWithoutKeyResults, IReadOnlyList<NamedRef> InitiativesWithOpenOpposition,
-    IReadOnlyList<UnconsultedDepartments> DepartmentsNeverConsulted);
+    IReadOnlyList<UnconsultedDepartments> DepartmentsNeverConsulted, IReadOnlyList<TypeMixRow> EffortByObjectiveType);
 
 /// <summary>How well the work on the roadmap serves the strategy, and where it does not: computed, never typed in.</summary>
 public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
@@ -27,11 +27,28 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
         return await BuildAsync(db, ct);
     }
 
+    public async Task<IReadOnlyDictionary<ObjectiveType, decimal>> WeightsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Set<TypeWeight>().AsNoTracking().ToDictionaryAsync(w => w.Type, w => w.Percent, ct);
+    }
+
+    /// <summary>Replaces leadership's weights by objective type; they must add up to 100 % (or be empty, to clear them).</summary>
+    public async Task<IReadOnlyDictionary<ObjectiveType, decimal>> SetWeightsAsync(TypeWeightsInput input, CancellationToken ct = default)
+    {
+        Infrastructure.Http.RequestValidationException.ThrowIfAny(EffortMix.Problems(input));
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.RemoveRange(await db.Set<TypeWeight>().ToListAsync(ct));
+        db.AddRange(input.Weights.Select(w => new TypeWeight { Type = w.Key, Percent = w.Value }));
+        await db.SaveChangesAsync(ct);
+        return await WeightsAsync(ct);
+    }
+
     public static async Task<AlignmentDto> BuildAsync(PsmDb db, CancellationToken ct)
     {
         var active = AlignmentScore.ActiveStatuses.ToList();
         var objectives = await db.Objectives.AsNoTracking().Where(o => o.Status == ObjectiveStatus.Active).OrderBy(o => o.Name)
-            .Select(o => new { o.Id, o.Name, HasKeyResults = o.KeyResults.Any() }).ToListAsync(ct);
+            .Select(o => new { o.Id, o.Name, o.Type, HasKeyResults = o.KeyResults.Any() }).ToListAsync(ct);
         var initiatives = await db.Initiatives.AsNoTracking().Where(i => active.Contains(i.Status)).OrderBy(i => i.Name)
             .Select(i => new AlignedInitiative(i.Id, i.Name, i.Status, i.Effort,
                 i.Objectives.Where(o => o.Objective!.Status == ObjectiveStatus.Active).Select(o => o.ObjectiveId).ToList()))
@@ -69,13 +86,16 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
         var unconsulted = inProgress
             .Select(i => new UnconsultedDepartments(i.Id, i.Name, departments.Except(reached[i.Id]).Order().ToList()))
             .Where(u => u.Departments.Count > 0).ToList();
+        var typeOf = objectives.ToDictionary(o => o.Id, o => o.Type);
+        var weights = await db.Set<TypeWeight>().AsNoTracking().ToDictionaryAsync(w => w.Type, w => w.Percent, ct);
+        var mix = EffortMix.Of(initiatives.Select(i => (i.Effort, (IReadOnlyList<ObjectiveType>)i.ActiveObjectiveIds.Select(id => typeOf[id]).ToList())), weights);
         return new AlignmentDto(score.Percent, score.AlignedEffort, score.TotalEffort, score.Unestimated, AlignmentScore.Formula,
             objectives.Select(o => new NamedRef(o.Id, o.Name)).ToList(),
             initiatives,
             objectives.Where(o => !served.Contains(o.Id)).Select(o => new NamedRef(o.Id, o.Name)).ToList(),
             initiatives.Where(i => i.ActiveObjectiveIds.Count == 0).Select(i => new NamedRef(i.Id, i.Title)).ToList(),
             objectives.Where(o => !o.HasKeyResults).Select(o => new NamedRef(o.Id, o.Name)).ToList(),
-            opposed, unconsulted);
+            opposed, unconsulted, mix);
     }
 }
 

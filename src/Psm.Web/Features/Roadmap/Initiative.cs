@@ -144,6 +144,9 @@ public sealed class InitiativeUpdate : InitiativeInput
 public sealed class StatusMove
 {
     public InitiativeStatus Status { get; set; }
+
+    /// <summary>When moving to Released: the day it actually shipped, if not today (never in the future).</summary>
+    public DateOnly? ReleasedOn { get; set; }
 }
 
 public sealed class ScoresInput

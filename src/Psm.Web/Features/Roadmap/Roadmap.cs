@@ -113,8 +113,14 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
     }
 
     /// <summary>Moves an initiative to a status (the board's drag), with the same rules as an edit.</summary>
-    public async Task<InitiativeSummaryDto?> MoveAsync(Guid id, InitiativeStatus status, CancellationToken ct = default)
+    public async Task<InitiativeSummaryDto?> MoveAsync(Guid id, InitiativeStatus status, CancellationToken ct = default, DateOnly? releasedOn = null)
     {
+        if (releasedOn is { } day && (day > Today || status is not (InitiativeStatus.Released or InitiativeStatus.Measuring or InitiativeStatus.Done)))
+        {
+            throw new RequestValidationException("releasedOn",
+                day > Today ? "The release date cannot be in the future." : "A release date goes with Released, Measuring or Done.");
+        }
+
         await using var db = await dbs.CreateDbContextAsync(ct);
         var initiative = await db.Initiatives.SingleOrDefaultAsync(i => i.Id == id, ct);
         if (initiative is null)
@@ -125,7 +131,7 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
         CheckStatusRules(status, initiative);
         if (status is InitiativeStatus.Released or InitiativeStatus.Measuring or InitiativeStatus.Done)
         {
-            initiative.ReleasedOn ??= Today;
+            initiative.ReleasedOn = releasedOn ?? initiative.ReleasedOn ?? Today;
         }
 
         initiative.Status = status;

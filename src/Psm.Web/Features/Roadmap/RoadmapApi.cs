@@ -89,7 +89,7 @@ public static class RoadmapApi
         await roadmap.UpdateAsync(id, input, ct) is { } initiative ? TypedResults.Ok(initiative) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<InitiativeSummaryDto>, NotFound>> Move(Guid id, StatusMove input, Roadmap roadmap, CancellationToken ct) =>
-        await roadmap.MoveAsync(id, input.Status, ct) is { } initiative ? TypedResults.Ok(initiative) : TypedResults.NotFound();
+        await roadmap.MoveAsync(id, input.Status, ct, input.ReleasedOn) is { } initiative ? TypedResults.Ok(initiative) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<InitiativeDto>, NotFound>> Score(Guid id, ScoresInput input, Roadmap roadmap, CancellationToken ct) =>
         await roadmap.ScoreAsync(id, input, ct) is { } initiative ? TypedResults.Ok(initiative) : TypedResults.NotFound();

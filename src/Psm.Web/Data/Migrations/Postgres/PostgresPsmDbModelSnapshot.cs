@@ -523,6 +523,21 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("Stakeholders", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Alignment.TypeWeight", b =>
+                {
+                    b.Property<string>("Type")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<decimal>("Percent")
+                        .HasPrecision(5, 1)
+                        .HasColumnType("numeric(5,1)");
+
+                    b.HasKey("Type");
+
+                    b.ToTable("ObjectiveTypeWeights", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Catalog.LifecycleChange", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1341,6 +1356,49 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("Themes", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ActionItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly?>("DueOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("RetrospectiveId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReviewId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RetrospectiveId");
+
+                    b.HasIndex("ReviewId");
+
+                    b.ToTable("ActionItems", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.CriterionScore", b =>
                 {
                     b.Property<Guid>("InitiativeId")
@@ -1463,6 +1521,21 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("InitiativeDependencies", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeKeyResult", b =>
+                {
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("KeyResultId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("InitiativeId", "KeyResultId");
+
+                    b.HasIndex("KeyResultId");
+
+                    b.ToTable("InitiativeKeyResults", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeObjective", b =>
                 {
                     b.Property<Guid>("InitiativeId")
@@ -1481,6 +1554,193 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("ObjectiveId");
 
                     b.ToTable("InitiativeObjectives", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly>("HeldOn")
+                        .HasColumnType("date");
+
+                    b.Property<Guid?>("InitiativeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReviewId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("ToImprove")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("WentWell")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InitiativeId");
+
+                    b.HasIndex("ReviewId");
+
+                    b.ToTable("Retrospectives", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ReviewSnapshotItem", b =>
+                {
+                    b.Property<Guid>("ReviewId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Moscow")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("ObjectiveIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateOnly?>("PlannedEnd")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly?>("PlannedStart")
+                        .HasColumnType("date");
+
+                    b.Property<int?>("Rank")
+                        .HasColumnType("integer");
+
+                    b.Property<decimal?>("RiceScore")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<decimal?>("WeightedScore")
+                        .HasPrecision(6, 1)
+                        .HasColumnType("numeric(6,1)");
+
+                    b.HasKey("ReviewId", "InitiativeId");
+
+                    b.ToTable("ReviewSnapshotItems", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapReview", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Attendees")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Decisions")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateOnly>("HeldOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HeldOn");
+
+                    b.ToTable("RoadmapReviews", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapShare", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ShowDates")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("ShowOwners")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("ShowProblem")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("ShowScores")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Statuses")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Token")
+                        .IsUnique();
+
+                    b.ToTable("RoadmapShares", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.ScoreChange", b =>
@@ -2178,6 +2438,19 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("Survey");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ActionItem", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Retrospective", null)
+                        .WithMany("ActionItems")
+                        .HasForeignKey("RetrospectiveId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", null)
+                        .WithMany("ActionItems")
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.CriterionScore", b =>
                 {
                     b.HasOne("Psm.Web.Features.Roadmap.ScoringCriterion", null)
@@ -2220,6 +2493,23 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("DependsOn");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeKeyResult", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", null)
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Strategy.KeyResult", "KeyResult")
+                        .WithMany()
+                        .HasForeignKey("KeyResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("KeyResult");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeObjective", b =>
                 {
                     b.HasOne("Psm.Web.Features.Roadmap.Initiative", null)
@@ -2235,6 +2525,32 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Objective");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", "Initiative")
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", "Review")
+                        .WithMany()
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Initiative");
+
+                    b.Navigation("Review");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ReviewSnapshotItem", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", null)
+                        .WithMany("Snapshot")
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.ScoreChange", b =>
@@ -2324,6 +2640,18 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("DependsOn");
 
                     b.Navigation("Objectives");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.Navigation("ActionItems");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapReview", b =>
+                {
+                    b.Navigation("ActionItems");
+
+                    b.Navigation("Snapshot");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Strategy.KeyResult", b =>

@@ -519,6 +519,21 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("Stakeholders", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Alignment.TypeWeight", b =>
+                {
+                    b.Property<string>("Type")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Percent")
+                        .HasPrecision(5, 1)
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Type");
+
+                    b.ToTable("ObjectiveTypeWeights", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Catalog.LifecycleChange", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1353,6 +1368,49 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("Themes", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ActionItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("DueOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RetrospectiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReviewId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RetrospectiveId");
+
+                    b.HasIndex("ReviewId");
+
+                    b.ToTable("ActionItems", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.CriterionScore", b =>
                 {
                     b.Property<Guid>("InitiativeId")
@@ -1476,6 +1534,21 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("InitiativeDependencies", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeKeyResult", b =>
+                {
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("KeyResultId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InitiativeId", "KeyResultId");
+
+                    b.HasIndex("KeyResultId");
+
+                    b.ToTable("InitiativeKeyResults", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeObjective", b =>
                 {
                     b.Property<Guid>("InitiativeId")
@@ -1494,6 +1567,196 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("ObjectiveId");
 
                     b.ToTable("InitiativeObjectives", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("HeldOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("InitiativeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReviewId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToImprove")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WentWell")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InitiativeId");
+
+                    b.HasIndex("ReviewId");
+
+                    b.ToTable("Retrospectives", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ReviewSnapshotItem", b =>
+                {
+                    b.Property<Guid>("ReviewId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("InitiativeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Moscow")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ObjectiveIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("PlannedEnd")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("PlannedStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Rank")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("RiceScore")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("WeightedScore")
+                        .HasPrecision(6, 1)
+                        .HasColumnType("REAL");
+
+                    b.HasKey("ReviewId", "InitiativeId");
+
+                    b.ToTable("ReviewSnapshotItems", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapReview", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Attendees")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Decisions")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("HeldOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HeldOn");
+
+                    b.ToTable("RoadmapReviews", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapShare", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("ShowDates")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ShowOwners")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ShowProblem")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ShowScores")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Statuses")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Token")
+                        .IsUnique();
+
+                    b.ToTable("RoadmapShares", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.ScoreChange", b =>
@@ -2196,6 +2459,19 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("Survey");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ActionItem", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Retrospective", null)
+                        .WithMany("ActionItems")
+                        .HasForeignKey("RetrospectiveId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", null)
+                        .WithMany("ActionItems")
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.CriterionScore", b =>
                 {
                     b.HasOne("Psm.Web.Features.Roadmap.ScoringCriterion", null)
@@ -2238,6 +2514,23 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("DependsOn");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeKeyResult", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", null)
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Strategy.KeyResult", "KeyResult")
+                        .WithMany()
+                        .HasForeignKey("KeyResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("KeyResult");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Roadmap.InitiativeObjective", b =>
                 {
                     b.HasOne("Psm.Web.Features.Roadmap.Initiative", null)
@@ -2253,6 +2546,32 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Objective");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.Initiative", "Initiative")
+                        .WithMany()
+                        .HasForeignKey("InitiativeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", "Review")
+                        .WithMany()
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Initiative");
+
+                    b.Navigation("Review");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.ReviewSnapshotItem", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Roadmap.RoadmapReview", null)
+                        .WithMany("Snapshot")
+                        .HasForeignKey("ReviewId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.ScoreChange", b =>
@@ -2342,6 +2661,18 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("DependsOn");
 
                     b.Navigation("Objectives");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.Retrospective", b =>
+                {
+                    b.Navigation("ActionItems");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Roadmap.RoadmapReview", b =>
+                {
+                    b.Navigation("ActionItems");
+
+                    b.Navigation("Snapshot");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Strategy.KeyResult", b =>
