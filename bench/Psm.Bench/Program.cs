@@ -10,7 +10,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -28,6 +28,10 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     // Survey answers: ten per generated customer, so the default scale gives the 1 000 000.
     (ResponsesImportScenario.Name, p => ResponsesImportScenario.RunAsync(p, rows * 10, Math.Min(options.Repeats, 3)), 0.5),
     (NpsBySegmentScenario.Name, p => NpsBySegmentScenario.RunAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
+    // The roadmap's views always over 10 000 initiatives, the scale.
+    (RoadmapScenarios.Board, p => RoadmapScenarios.RunBoardAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
+    (RoadmapScenarios.Prioritisation, p => RoadmapScenarios.RunPrioritisationAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
+    (RoadmapScenarios.Alignment, p => RoadmapScenarios.RunAlignmentAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -56,7 +60,8 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
     public static Options? Parse(string[] args)
     {
         if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
-            or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or "all"))
+            or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
+            or RoadmapScenarios.Alignment or "all"))
         {
             return null;
         }

@@ -44,19 +44,37 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
         return await WeightsAsync(ct);
     }
 
+    /// <summary>
+    /// Initiatives in an active status (AlignmentScore.ActiveStatuses), written out so the database sees
+    /// constants it can use an index for, not a parameter list.
+    /// </summary>
+    private static IQueryable<Initiative> Active(PsmDb db) => db.Initiatives.AsNoTracking().Where(i =>
+        i.Status == InitiativeStatus.Planned || i.Status == InitiativeStatus.InProgress || i.Status == InitiativeStatus.Released
+        || i.Status == InitiativeStatus.Measuring);
+
     public static async Task<AlignmentDto> BuildAsync(PsmDb db, CancellationToken ct)
     {
-        var active = AlignmentScore.ActiveStatuses.ToList();
+        // A dozen small reads: one connection for all of them, not one from the pool each.
+        await db.Database.OpenConnectionAsync(ct);
         var objectives = await db.Objectives.AsNoTracking().Where(o => o.Status == ObjectiveStatus.Active).OrderBy(o => o.Name)
             .Select(o => new { o.Id, o.Name, o.Type, HasKeyResults = o.KeyResults.Any() }).ToListAsync(ct);
-        var initiatives = await db.Initiatives.AsNoTracking().Where(i => active.Contains(i.Status)).OrderBy(i => i.Name)
-            .Select(i => new AlignedInitiative(i.Id, i.Name, i.Status, i.Effort,
-                i.Objectives.Where(o => o.Objective!.Status == ObjectiveStatus.Active).Select(o => o.ObjectiveId).ToList()))
-            .ToListAsync(ct);
+        // Two flat reads rather than a nested collection: at thousands of initiatives the join and sort EF
+        // builds for a nested projection cost more than grouping the links here.
+        var links = (await db.InitiativeObjectives.AsNoTracking()
+                .Join(Active(db), l => l.InitiativeId, i => i.Id, (l, _) => l)
+                .Where(l => l.Objective!.Status == ObjectiveStatus.Active)
+                .Select(l => new { l.InitiativeId, l.ObjectiveId }).ToListAsync(ct))
+            .ToLookup(l => l.InitiativeId, l => l.ObjectiveId);
+        // Sorted here: the database's collation-aware sort of thousands of titles costs more than sorting them in memory.
+        var initiatives = (await Active(db).Select(i => new { i.Id, i.Name, i.Status, i.Effort }).ToListAsync(ct))
+            .OrderBy(i => i.Name, StringComparer.CurrentCulture)
+            .Select(i => new AlignedInitiative(i.Id, i.Name, i.Status, i.Effort, links[i.Id].ToList())).ToList();
         // Any initiative not dropped counts as serving: an idea in the backlog is still a plan for the objective.
-        var served = await db.InitiativeObjectives.AsNoTracking()
-            .Where(l => db.Initiatives.Any(i => i.Id == l.InitiativeId && i.Status != InitiativeStatus.Dropped))
-            .Select(l => l.ObjectiveId).Distinct().ToListAsync(ct);
+        // Only active objectives can be unserved: ask about those few, not about every link.
+        var served = await db.Objectives.AsNoTracking().Where(o => o.Status == ObjectiveStatus.Active
+                && db.InitiativeObjectives.Any(l => l.ObjectiveId == o.Id
+                    && db.Initiatives.Any(i => i.Id == l.InitiativeId && i.Status != InitiativeStatus.Dropped)))
+            .Select(o => o.Id).ToListAsync(ct);
 
         var score = AlignmentScore.Of(initiatives.Select(i => (i.Effort, i.ActiveObjectiveIds.Count > 0)));
 
@@ -70,14 +88,15 @@ public sealed class AlignmentReport(IDbContextFactory<PsmDb> dbs)
         // A department is consulted on an initiative when one of its stakeholders has a view on record there,
         // or was consulted on a decision about it. Only departments with stakeholders on record can be asked.
         var departments = await db.Stakeholders.Select(s => s.Department).Distinct().ToListAsync(ct);
-        var inProgress = await db.Initiatives.AsNoTracking().Where(i => i.Status == InitiativeStatus.InProgress)
-            .OrderBy(i => i.Name).Select(i => new { i.Id, i.Name }).ToListAsync(ct);
+        // In progress is one of the active statuses: those initiatives are already loaded, in name order.
+        var inProgress = initiatives.Where(i => i.Status == InitiativeStatus.InProgress).Select(i => new { i.Id, Name = i.Title }).ToList();
         var inProgressIds = inProgress.Select(i => i.Id).ToList();
         var heard = await db.Concerns.AsNoTracking()
-            .Where(c => c.Subject == ConcernSubject.Initiative && inProgressIds.Contains(c.SubjectId))
+            .Where(c => c.Subject == ConcernSubject.Initiative
+                && db.Initiatives.Any(i => i.Id == c.SubjectId && i.Status == InitiativeStatus.InProgress))
             .Select(c => new { InitiativeId = c.SubjectId, c.Stakeholder!.Department }).ToListAsync(ct);
         var decisions = await db.Decisions.AsNoTracking()
-            .Where(d => d.Initiatives.Any(i => inProgressIds.Contains(i.Id)))
+            .Where(d => d.Initiatives.Any(i => i.Status == InitiativeStatus.InProgress))
             .Select(d => new { Initiatives = d.Initiatives.Select(i => i.Id).ToList(), Departments = d.Consulted.Select(s => s.Department).ToList() })
             .ToListAsync(ct);
         var consulted = decisions.SelectMany(d => d.Initiatives.Where(inProgressIds.Contains)

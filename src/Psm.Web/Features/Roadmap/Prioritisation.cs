@@ -107,8 +107,23 @@ public static class Disagreements
             return null;
         }
 
-        var below = sorted.Count(s => s < v);
-        return Math.Min(4, below * 4 / sorted.Count + 1);
+        // How many scores are below v: a binary search for the first one not below it (the list is sorted),
+        // so ranking thousands of initiatives stays n log n.
+        int low = 0, high = sorted.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (sorted[mid] < v)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return Math.Min(4, low * 4 / sorted.Count + 1);
     }
 }
 
