@@ -12,7 +12,7 @@ public static class AlignmentApi
             .WithName("GetObjectiveTypeWeights").WithSummary("The share of effort leadership wants on each objective type, in %.");
         group.MapPut("/alignment/type-weights", (TypeWeightsInput input, AlignmentReport report, CancellationToken ct) => report.SetWeightsAsync(input, ct))
             .WithName("SetObjectiveTypeWeights").WithSummary("Sets the weights by objective type; they must add up to 100 (admins and product managers).")
-            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()));
+            .RequireAuthorization(Policies.Planner);
         group.MapGet("/stakeholders", async (AlignmentRecords records, Department? department, CancellationToken ct) =>
                 TypedResults.Ok(await records.StakeholdersAsync(department, ct)))
             .WithName("ListStakeholders").WithSummary("Stakeholders by department, with influence and interest for the power-interest grid.");

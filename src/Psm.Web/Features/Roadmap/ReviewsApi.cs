@@ -15,7 +15,7 @@ public static class ReviewsApi
             .WithSummary("A review with its snapshot of every initiative and its action items.");
         reviews.MapPost("/", Hold).WithName("HoldRoadmapReview")
             .WithSummary("Holds a review: attendees, notes, decisions, and a snapshot of every initiative's status, dates, scores and objectives.")
-            .RequireAuthorization(PlannerPolicy);
+            .RequireAuthorization(Policies.Planner);
         reviews.MapGet("/compare", Compare).WithName("CompareRoadmapReviews")
             .WithSummary("What was added, dropped, moved in time, re-scored, re-prioritised or changed status between two reviews.");
         reviews.MapPost("/{id:guid}/action-items", (Guid id, ActionItemInput input, RoadmapReviews r, CancellationToken ct) => Created(r.AddActionAsync(id, null, input, ct)))
@@ -33,10 +33,6 @@ public static class ReviewsApi
             .WithSummary("Updates an action item (text, owner, due date, status); send the version you read.").RequireAuthorization(Policies.Editor);
         return api;
     }
-
-    /// <summary>Reviews re-plan the roadmap: admins and product managers hold them.</summary>
-    private static void PlannerPolicy(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy) =>
-        policy.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement());
 
     private static async Task<Results<Created<ActionItemDto>, NotFound>> Created(Task<ActionItemDto?> task) =>
         await task is { } item ? TypedResults.Created($"/api/v1/action-items/{item.Id}", item) : TypedResults.NotFound();
@@ -83,10 +79,10 @@ public static class SharingApi
             .WithSummary("The read-only roadmap links, active first.");
         shares.MapPost("/", Create).WithName("CreateRoadmapShare")
             .WithSummary("Creates a read-only link showing only what you choose (statuses; dates or just quarters; owners; scores).")
-            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()));
+            .RequireAuthorization(Policies.Planner);
         shares.MapDelete("/{id:guid}", (Guid id, RoadmapSharing s, CancellationToken ct) => ApiResults.Found(s.RevokeAsync(id, ct)))
             .WithName("RevokeRoadmapShare").WithSummary("Revokes a link: it stops working at once.")
-            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()));
+            .RequireAuthorization(Policies.Planner);
         return api;
     }
 

@@ -36,7 +36,7 @@ public static class RoadmapApi
             .WithName("ListScoringCriteria").WithSummary("The weighted scoring model: criteria and weights.");
         api.MapPut("/scoring-criteria", SetCriteria).WithTags("Roadmap").WithName("SetScoringCriteria")
             .WithSummary("Replaces the weighted scoring model and recomputes every weighted score (admins and product managers).")
-            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()));
+            .RequireAuthorization(Policies.Planner);
         return api;
     }
 

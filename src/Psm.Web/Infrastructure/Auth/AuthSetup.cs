@@ -68,6 +68,7 @@ public static class AuthSetup
                 .AddRequirements(new ApiScopeRequirement())
                 .Build())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(new ApiScopeRequirement()))
+            .AddPolicy(Policies.Planner, p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()))
             .AddPolicy(Policies.Editor, p => p
                 .RequireRole(Roles.Admin, Roles.ProductManager, Roles.SupportAgent, Roles.Marketer)
                 .AddRequirements(new ApiScopeRequirement()));

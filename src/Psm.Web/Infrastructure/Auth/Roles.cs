@@ -27,4 +27,7 @@ public static class Policies
 
     /// <summary>Anyone who may change records (every role but Stakeholder, which reads and comments).</summary>
     public const string Editor = "Editor";
+
+    /// <summary>Re-planning the roadmap (reviews, shared links, scoring model, objective-type weights): admins and product managers.</summary>
+    public const string Planner = "Planner";
 }
