@@ -70,7 +70,8 @@ public sealed class AuthenticationTests
         Assert.StartsWith("psm_", issued.Token);
         var listed = await client.GetStringAsync("/api/v1/me/api-keys");
         Assert.DoesNotContain(issued.Token, listed);
-        Assert.DoesNotContain(issued.Token.Split('_')[2], listed);
+        // The secret is everything after the second underscore; it may itself contain underscores.
+        Assert.DoesNotContain(issued.Token.Split('_', 3)[2], listed);
     }
 
     [Fact]
