@@ -235,4 +235,20 @@ public sealed class VoiceOfCustomerApiTests
         Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/customers/{customer.Id}/contacts/{contact.Id}")).StatusCode);
         Assert.Empty((await agent.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{customer.Id}/contacts", Json.Options))!);
     }
+
+    [Fact]
+    public async Task ATamperedCursorOrAMissingListIsAFieldErrorNotACrash()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var foreign = PageRequest.Encode(["not a time", "not an id"]);
+        Assert.Contains("cursor", (await Errors(await pm.GetAsync($"/api/v1/feedback?cursor={foreign}"))).Keys);
+        var survey = await Survey(pm);
+        Assert.Contains("cursor", (await Errors(await pm.GetAsync($"/api/v1/surveys/{survey.Id}/responses?cursor={foreign}"))).Keys);
+        Assert.Contains("keywords", (await Errors(await pm.PostAsJsonAsync("/api/v1/themes", new { name = "Empty", keywords = (string[]?)null }))).Keys);
+        var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives", new { title = "Anything" })).ReadAsync<InitiativeDto>();
+        var none = await pm.PutAsJsonAsync($"/api/v1/initiatives/{initiative.Summary.Id}/key-results", new { keyResultIds = (Guid[]?)null });
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode); // no list means none expected
+        Assert.Empty((await none.ReadAsync<ReleaseImpactDto>()).KeyResults);
+    }
 }

@@ -33,15 +33,13 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var query = Filtered(db, filter);
-        if (page.After is [var at, var id, ..])
+        if (page.NewestFirstAfter() is ({ } afterAt, { } afterId))
         {
-            var afterAt = DateTimeOffset.Parse(at, CultureInfo.InvariantCulture);
-            var afterId = Guid.Parse(id);
             query = query.Where(f => f.ReceivedAt < afterAt || (f.ReceivedAt == afterAt && f.Id.CompareTo(afterId) < 0));
         }
 
         var rows = await Project(query.OrderByDescending(f => f.ReceivedAt).ThenByDescending(f => f.Id).Take(page.Limit + 1)).ToListAsync(ct);
-        return page.ToPage(rows, f => [f.ReceivedAt.ToString("O", CultureInfo.InvariantCulture), f.Id.ToString()]);
+        return page.ToPage(rows, f => PageRequest.NewestFirstKey(f.ReceivedAt, f.Id));
     }
 
     public async Task<int> CountAsync(FeedbackFilter filter, CancellationToken ct = default)
@@ -253,7 +251,7 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var name = input.Name.Trim();
-        var keywords = input.Keywords.SelectMany(ThemeMatcher.ParseKeywords).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var keywords = (input.Keywords ?? []).SelectMany(ThemeMatcher.ParseKeywords).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var problems = new List<(string, string)>();
         if (keywords.Count == 0)
         {

@@ -236,16 +236,14 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         }
 
         var query = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId);
-        if (page.After is [var at, var id, ..])
+        if (page.NewestFirstAfter() is ({ } afterAt, { } afterId))
         {
-            var afterAt = DateTimeOffset.Parse(at, CultureInfo.InvariantCulture);
-            var afterId = Guid.Parse(id);
             query = query.Where(r => r.RespondedAt < afterAt || (r.RespondedAt == afterAt && r.Id.CompareTo(afterId) < 0));
         }
 
         var rows = await ProjectResponses(query.OrderByDescending(r => r.RespondedAt).ThenByDescending(r => r.Id).Take(page.Limit + 1))
             .ToListAsync(ct);
-        return page.ToPage(rows, r => [r.RespondedAt.ToString("O", CultureInfo.InvariantCulture), r.Id.ToString()]);
+        return page.ToPage(rows, r => PageRequest.NewestFirstKey(r.RespondedAt, r.Id));
     }
 
     /// <summary>The results page: overall score, distribution, monthly trend, breakdowns and the latest comments.</summary>

@@ -74,7 +74,7 @@ public sealed class ReleaseImpact(IDbContextFactory<PsmDb> dbs, MetricRegistry m
             return null;
         }
 
-        var wanted = input.KeyResultIds.Distinct().ToList();
+        var wanted = (input.KeyResultIds ?? []).Distinct().ToList();
         var valid = await db.KeyResults.Where(k => wanted.Contains(k.Id) && objectives.Contains(k.ObjectiveId)).Select(k => k.Id).ToListAsync(ct);
         if (valid.Count != wanted.Count)
         {

@@ -47,6 +47,28 @@ public sealed record PageRequest(int Limit, IReadOnlyList<string>? After)
         return new Page<T>(items, Encode(keyOf(items[^1])));
     }
 
+    /// <summary>
+    /// The (time, id) a newest-first list stopped at, or null on the first page. A cursor from a list
+    /// with another key is refused as a field error, not a crash.
+    /// </summary>
+    public (DateTimeOffset At, Guid Id)? NewestFirstAfter()
+    {
+        if (After is null)
+        {
+            return null;
+        }
+
+        return After is [var at, var id, ..]
+            && DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time)
+            && Guid.TryParse(id, out var guid)
+                ? (time, guid)
+                : throw new RequestValidationException("cursor", "The cursor is not one this list issued.");
+    }
+
+    /// <summary>The cursor key of a row in a newest-first list.</summary>
+    public static string[] NewestFirstKey(DateTimeOffset at, Guid id) =>
+        [at.ToString("O", System.Globalization.CultureInfo.InvariantCulture), id.ToString()];
+
     public static string Encode(string[] key) =>
         Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
