@@ -171,9 +171,12 @@ public static class PsmApp
 
 public static class RateLimits
 {
+    /// <summary>The policy on every link that works without signing in: survey answers and shared roadmaps.</summary>
+    public const string PublicLinks = "public-links";
+
     /// <summary>
-    /// Anonymous survey answers are limited per client address (Surveys:PublicAnswersPerMinute,
-    /// 30 by default): the link is public, so someone could script it. Past the limit: 429.
+    /// Requests to public links (survey answers, shared roadmaps) are limited per client address
+    /// (Surveys:PublicAnswersPerMinute, 30 by default): the links are public, so someone could script them. Past the limit: 429.
     /// </summary>
     public static IServiceCollection AddPublicSurveyRateLimit(this IServiceCollection services, IConfiguration configuration)
     {
@@ -186,7 +189,7 @@ public static class RateLimits
         return services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(FeedbackApi.PublicRateLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+            options.AddPolicy(PublicLinks, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
                 {

@@ -137,14 +137,13 @@ public sealed partial class DemoData
 
         FeedbackItem Item(string text, FeedbackChannel channel, Customer? customer, Guid? productId, DateTimeOffset at, int? rating, string source)
         {
-            var sentiment = Sentiment.Score(text);
-            var item = new FeedbackItem
-            {
-                Id = DeterministicId(rng, at), Version = DeterministicId(rng, at), Text = text, Channel = channel, CustomerId = customer?.Id,
-                ProductId = productId, Rating = rating, ReceivedAt = at, ReceivedOn = DateOnly.FromDateTime(at.UtcDateTime), SourceRef = source,
-                Status = FeedbackStatus.New, Sentiment = sentiment.Score, SentimentLabel = sentiment.Label, CreatedAt = at,
-            };
-            item.Themes = matcher.Match(text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+            var id = DeterministicId(rng, at);
+            var item = FeedbackItem.Arrived(text, channel, at, matcher, now: at, id);
+            item.Version = DeterministicId(rng, at);
+            item.CustomerId = customer?.Id;
+            item.ProductId = productId;
+            item.Rating = rating;
+            item.SourceRef = source;
             feedback.Add(item);
             return item;
         }

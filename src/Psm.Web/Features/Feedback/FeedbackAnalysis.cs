@@ -26,7 +26,7 @@ public sealed class FeedbackAnalysis(IDbContextFactory<PsmDb> dbs, TimeProvider 
 {
     public async Task<FeedbackAnalysisDto> AnalyseAsync(AnalysisQuery query, CancellationToken ct = default)
     {
-        var (from, to) = FeedbackApi.Period(time, query.From, query.To);
+        var (from, to) = MetricQuery.Period(time, query.From, query.To);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var items = db.Set<FeedbackItem>().AsNoTracking().Where(f => f.ReceivedOn >= from && f.ReceivedOn < to);
         if (query.ProductId is { } product)

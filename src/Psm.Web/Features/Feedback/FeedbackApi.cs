@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Customers;
 using Psm.Web.Features.Strategy;
+using Psm.Web.Infrastructure;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -13,8 +14,6 @@ public sealed record ResponseBatch(List<ResponseInput> Items);
 
 public static class FeedbackApi
 {
-    public const string PublicRateLimit = "public-survey";
-
     public static RouteGroupBuilder MapFeedbackApi(this RouteGroupBuilder api)
     {
         var feedback = api.MapGroup("/feedback").WithTags("Feedback");
@@ -131,7 +130,7 @@ public static class FeedbackApi
         open.MapGet("/{token}", PublicSurvey).WithName("GetPublicSurvey").WithSummary("The question a public link asks.");
         open.MapPost("/{token}/responses", PublicRespond).WithName("AnswerPublicSurvey")
             .WithSummary("Answers a survey through its public link, without signing in. Rate-limited per client address.")
-            .RequireRateLimiting(PublicRateLimit).DisableAntiforgery();
+            .RequireRateLimiting(RateLimits.PublicLinks).DisableAntiforgery();
         return app;
     }
 
@@ -282,7 +281,7 @@ public static class FeedbackApi
     private static async Task<Results<Ok<SurveyResultsDto>, NotFound>> Results(
         Guid id, Surveys surveys, TimeProvider time, DateOnly? from, DateOnly? to, CancellationToken ct)
     {
-        var (start, end) = Period(time, from, to);
+        var (start, end) = MetricQuery.Period(time, from, to);
         return await surveys.ResultsAsync(id, start, end, ct) is { } results ? TypedResults.Ok(results) : TypedResults.NotFound();
     }
 
@@ -290,16 +289,8 @@ public static class FeedbackApi
         SurveyKind kind, Surveys surveys, TimeProvider time, DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment,
         Guid? personaId, DateOnly? compareFrom, DateOnly? compareTo, CancellationToken ct)
     {
-        var (start, end) = Period(time, from, to);
+        var (start, end) = MetricQuery.Period(time, from, to);
         return TypedResults.Ok(await surveys.ScoreAsync(kind, new MetricQuery(start, end, productId, serviceId, segment, personaId), compareFrom, compareTo, ct));
-    }
-
-    /// <summary>The period asked for, or the twelve months to today.</summary>
-    internal static (DateOnly From, DateOnly To) Period(TimeProvider time, DateOnly? from, DateOnly? to)
-    {
-        var end = to ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(1);
-        var start = from ?? new DateOnly(end.Year, end.Month, 1).AddMonths(-11);
-        return end <= start ? throw new RequestValidationException("to", "The period must end after it starts.") : (start, end);
     }
 
     private static Task<Results<Ok<SegmentDto>, NotFound>> GetSegment(Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.SegmentAsync(id, ct));

@@ -388,16 +388,12 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
     private FeedbackItem NewItem(FeedbackInput input, ThemeMatcher matcher)
     {
         var now = time.GetUtcNow();
-        var sentiment = Sentiment.Score(input.Text);
-        var item = new FeedbackItem
-        {
-            Text = input.Text.Trim(), Channel = input.Channel!.Value, CustomerId = input.CustomerId, ProductId = input.ProductId,
-            ServiceId = input.ServiceId, Rating = input.Rating, ReceivedAt = input.ReceivedAt?.ToUniversalTime() ?? now,
-            ReceivedOn = DateOnly.FromDateTime((input.ReceivedAt?.ToUniversalTime() ?? now).UtcDateTime),
-            SourceRef = string.IsNullOrWhiteSpace(input.SourceRef) ? null : input.SourceRef.Trim(), Status = FeedbackStatus.New,
-            Sentiment = sentiment.Score, SentimentLabel = sentiment.Label, CreatedAt = now,
-        };
-        item.Themes = matcher.Match(item.Text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+        var item = FeedbackItem.Arrived(input.Text.Trim(), input.Channel!.Value, input.ReceivedAt?.ToUniversalTime() ?? now, matcher, now);
+        item.CustomerId = input.CustomerId;
+        item.ProductId = input.ProductId;
+        item.ServiceId = input.ServiceId;
+        item.Rating = input.Rating;
+        item.SourceRef = string.IsNullOrWhiteSpace(input.SourceRef) ? null : input.SourceRef.Trim();
         return item;
     }
 
@@ -488,7 +484,7 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         return query;
     }
 
-    private static IQueryable<FeedbackDto> Project(IQueryable<FeedbackItem> query) =>
+    internal static IQueryable<FeedbackDto> Project(IQueryable<FeedbackItem> query) =>
         query.Select(f => new FeedbackDto(
             f.Id, f.Text, f.Channel, f.Customer == null ? null : new NamedRef(f.Customer.Id, f.Customer.Name), f.ProductId, f.ServiceId,
             f.Rating, f.ReceivedAt, f.SourceRef, f.Status, f.Sentiment, f.SentimentLabel,

@@ -45,6 +45,32 @@ public sealed class FeedbackItem : IVersioned
     public Customer? Customer { get; set; }
     public List<FeedbackTheme> Themes { get; set; } = [];
     public List<Evidence> Evidence { get; set; } = [];
+
+    /// <summary>A new item as it arrives from any path: scored for sentiment and tagged with every theme it matches.</summary>
+    public static FeedbackItem Arrived(string text, FeedbackChannel channel, DateTimeOffset receivedAt, ThemeMatcher matcher, DateTimeOffset now, Guid? id = null)
+    {
+        var sentiment = Feedback.Sentiment.Score(text);
+        var item = new FeedbackItem
+        {
+            Id = id ?? NewId.Next(), Text = text, Channel = channel, ReceivedAt = receivedAt, ReceivedOn = DateOnly.FromDateTime(receivedAt.UtcDateTime),
+            Status = FeedbackStatus.New, Sentiment = sentiment.Score, SentimentLabel = sentiment.Label, CreatedAt = now,
+        };
+        item.Themes = matcher.Match(text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+        return item;
+    }
+
+    /// <summary>A survey answer's comment as feedback on the survey's product or service; the answer points at it.</summary>
+    public static FeedbackItem FromSurveyComment(SurveyResponse response, Survey survey, ThemeMatcher matcher, DateTimeOffset now)
+    {
+        var item = Arrived(response.Comment!, FeedbackChannel.SurveyComment, response.RespondedAt, matcher, now);
+        item.CustomerId = response.CustomerId;
+        item.ProductId = survey.ProductId;
+        item.ServiceId = survey.ServiceId;
+        item.Rating = response.Score;
+        item.SourceRef = $"survey-response:{response.Id}";
+        response.FeedbackId = item.Id;
+        return item;
+    }
 }
 
 /// <summary>A recurring subject in feedback, with the keywords and phrases that recognise it.</summary>

@@ -119,21 +119,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
                 return;
             }
 
-            var comments = new List<FeedbackItem>();
-            foreach (var response in keep.Where(r => r.Comment != null))
-            {
-                var sentiment = Sentiment.Score(response.Comment!);
-                var item = new FeedbackItem
-                {
-                    Text = response.Comment!, Channel = FeedbackChannel.SurveyComment, CustomerId = response.CustomerId, ProductId = survey.ProductId,
-                    ServiceId = survey.ServiceId, Rating = response.Score, ReceivedAt = response.RespondedAt, ReceivedOn = response.RespondedOn,
-                    SourceRef = $"survey-response:{response.Id}", Status = FeedbackStatus.New, Sentiment = sentiment.Score,
-                    SentimentLabel = sentiment.Label, CreatedAt = now,
-                };
-                item.Themes = matcher.Match(item.Text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
-                response.FeedbackId = item.Id;
-                comments.Add(item);
-            }
+            var comments = keep.Where(r => r.Comment != null).Select(r => FeedbackItem.FromSurveyComment(r, survey, matcher, now)).ToList();
 
             await WriteAllAsync(db, comments, ct);
             await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), ct);
@@ -299,14 +285,9 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             }
             else
             {
-                var sentiment = Sentiment.Score(text);
-                var item = new FeedbackItem
-                {
-                    Text = text, Channel = channel, Rating = rating, ReceivedAt = at, ReceivedOn = DateOnly.FromDateTime(at.UtcDateTime),
-                    SourceRef = source.Length == 0 ? null : source, Status = FeedbackStatus.New, Sentiment = sentiment.Score,
-                    SentimentLabel = sentiment.Label, CreatedAt = now,
-                };
-                item.Themes = matcher.Match(text).Select(t => new FeedbackTheme { FeedbackId = item.Id, ThemeId = t }).ToList();
+                var item = FeedbackItem.Arrived(text, channel, at, matcher, now);
+                item.Rating = rating;
+                item.SourceRef = source.Length == 0 ? null : source;
                 batch.Add((row, item, field("customer") is { Length: > 0 } c ? c : null));
             }
 

@@ -291,13 +291,8 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
         var commentIds = await responses.Where(r => r.FeedbackId != null).OrderByDescending(r => r.RespondedAt)
             .Select(r => r.FeedbackId!.Value).Take(20).ToListAsync(ct);
-        var comments = await db.Set<FeedbackItem>().AsNoTracking().Where(f => commentIds.Contains(f.Id))
-            .OrderByDescending(f => f.ReceivedAt)
-            .Select(f => new FeedbackDto(f.Id, f.Text, f.Channel, f.Customer == null ? null : new NamedRef(f.Customer.Id, f.Customer.Name),
-                f.ProductId, f.ServiceId, f.Rating, f.ReceivedAt, f.SourceRef, f.Status, f.Sentiment, f.SentimentLabel,
-                f.Themes.OrderBy(t => t.Theme!.Name).Select(t => new ThemeTagDto(t.ThemeId, t.Theme!.Name, t.ByHand)).ToList(),
-                new List<EvidenceLinkDto>(), f.Version))
-            .ToListAsync(ct);
+        var comments = await FeedbackInbox.Project(db.Set<FeedbackItem>().AsNoTracking().Where(f => commentIds.Contains(f.Id))
+            .OrderByDescending(f => f.ReceivedAt)).ToListAsync(ct);
         return new SurveyResultsDto(survey, overall, all, trend, lastChange, bySegment, personas, comments);
     }
 
@@ -371,21 +366,7 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             Channel = channel, RespondedAt = at, RespondedOn = DateOnly.FromDateTime(at.UtcDateTime),
             ExternalRef = string.IsNullOrWhiteSpace(input.ExternalRef) ? null : input.ExternalRef.Trim(),
         };
-        feedback = null;
-        if (response.Comment is { } comment)
-        {
-            var sentiment = Sentiment.Score(comment);
-            feedback = new FeedbackItem
-            {
-                Text = comment, Channel = FeedbackChannel.SurveyComment, CustomerId = input.CustomerId, ProductId = survey.ProductId,
-                ServiceId = survey.ServiceId, Rating = response.Score, ReceivedAt = at, ReceivedOn = response.RespondedOn, SourceRef = $"survey-response:{response.Id}",
-                Status = FeedbackStatus.New, Sentiment = sentiment.Score, SentimentLabel = sentiment.Label, CreatedAt = now,
-            };
-            var feedbackId = feedback.Id;
-            feedback.Themes = matcher.Match(comment).Select(t => new FeedbackTheme { FeedbackId = feedbackId, ThemeId = t }).ToList();
-            response.FeedbackId = feedback.Id;
-        }
-
+        feedback = response.Comment is null ? null : FeedbackItem.FromSurveyComment(response, survey, matcher, now);
         return response;
     }
 

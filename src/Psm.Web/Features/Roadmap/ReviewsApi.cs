@@ -92,7 +92,7 @@ public static class SharingApi
                 await s.ViewAsync(token, ct) is { } view ? Results.Ok(view) : Results.NotFound())
             .AllowAnonymous().WithTags("Public roadmaps").WithName("GetSharedRoadmap")
             .WithSummary("A shared roadmap, as its link shows it, without signing in.")
-            .RequireRateLimiting(Feedback.FeedbackApi.PublicRateLimit);
+            .RequireRateLimiting(Infrastructure.RateLimits.PublicLinks);
         return app;
     }
 

@@ -19,6 +19,14 @@ public sealed record MetricQuery(
 {
     public DateTimeOffset FromUtc => new(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
     public DateTimeOffset ToUtc => new(To.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>The period asked for, or the twelve calendar months up to and including today.</summary>
+    public static (DateOnly From, DateOnly To) Period(TimeProvider time, DateOnly? from, DateOnly? to)
+    {
+        var end = to ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(1);
+        var start = from ?? new DateOnly(end.Year, end.Month, 1).AddMonths(-11);
+        return end <= start ? throw new RequestValidationException("to", "The period must end after it starts.") : (start, end);
+    }
 }
 
 public sealed record MetricPoint(DateOnly Bucket, double? Value);
