@@ -140,6 +140,12 @@ public sealed class DatabaseInitializer(
         db.Surveys.AddRange(voice.Surveys);
         db.SurveyResponses.AddRange(voice.Responses);
         db.JourneyMaps.AddRange(voice.Journeys);
+        var marketer = await db.Users.Where(u => u.Email == DemoData.Users[3].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var promotion = demo.Promotion(time.GetUtcNow(), products, initiatives, voice.Segments, stakeholders, marketer);
+        db.Segments.AddRange(promotion.Segments);
+        db.Campaigns.AddRange(promotion.Campaigns);
+        db.CampaignResults.AddRange(promotion.Results);
+        db.Concerns.AddRange(promotion.Concerns);
         foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count),
                      (nameof(Features.Feedback.FeedbackItem), voice.Feedback.Count), (nameof(Features.Feedback.SurveyResponse), voice.Responses.Count) })
         {

@@ -53,6 +53,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Feedback.Evidence> Evidence => Set<Features.Feedback.Evidence>();
     public DbSet<Features.Feedback.Survey> Surveys => Set<Features.Feedback.Survey>();
     public DbSet<Features.Feedback.SurveyResponse> SurveyResponses => Set<Features.Feedback.SurveyResponse>();
+    public DbSet<Features.Campaigns.Campaign> Campaigns => Set<Features.Campaigns.Campaign>();
+    public DbSet<Features.Campaigns.CampaignResult> CampaignResults => Set<Features.Campaigns.CampaignResult>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -88,6 +88,12 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Responses());
         services.AddPublicSurveyRateLimit(builder.Configuration);
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
+        services.AddScoped<Features.Campaigns.Campaigns>();
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.EngagementRate());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.ConversionRate());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.CostPerAcquisition());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.ReturnOnSpend());
+        services.AddScoped<Features.Strategy.IMetric, Features.Campaigns.CampaignReachMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectiveProgressMetric>();
         return builder;
@@ -151,6 +157,7 @@ public static class PsmApp
         api.MapAccountApi();
         api.MapFeedbackApi();
         api.MapJourneysApi();
+        Features.Campaigns.CampaignsApi.MapCampaignsApi(api);
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

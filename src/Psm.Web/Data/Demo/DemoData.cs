@@ -106,8 +106,9 @@ public sealed partial class DemoData(int scale = 1, int seed = 20261122)
                     * (0.3 + (now - createdAt).TotalDays / 365 * (0.5 + rng.NextDouble()))), 0),
                 PersonaId = PersonaIds[i % PersonaIds.Length],
                 // Consent in every state: most agreed to both, some only to profiling, some to neither.
+                // Asia-Pacific customers mostly came through a partner and rarely agreed to marketing.
                 ProfilingConsent = consent < 85,
-                MarketingConsent = consent < 60,
+                MarketingConsent = consent < (RegionOf(country) == "Asia-Pacific" ? 35 : 60),
                 CreatedAt = createdAt,
             };
             yield return customer;

@@ -62,6 +62,7 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
         {
             ConcernSubject.Initiative => await db.Initiatives.AnyAsync(i => i.Id == input.SubjectId, ct),
             ConcernSubject.Objective => await db.Objectives.AnyAsync(o => o.Id == input.SubjectId, ct),
+            ConcernSubject.Campaign => await db.Set<Campaigns.Campaign>().AnyAsync(c => c.Id == input.SubjectId, ct),
             _ => await db.Decisions.AnyAsync(d => d.Id == input.SubjectId, ct),
         };
         if (!exists)
@@ -120,6 +121,12 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
         var consulted = await db.Stakeholders.Where(s => input.ConsultedStakeholderIds.Contains(s.Id)).ToListAsync(ct);
         var initiatives = await db.Initiatives.Where(i => input.InitiativeIds.Contains(i.Id)).ToListAsync(ct);
         var objectives = await db.Objectives.Where(o => input.ObjectiveIds.Contains(o.Id)).ToListAsync(ct);
+        var campaigns = await db.Set<Campaigns.Campaign>().Where(c => input.CampaignIds.Contains(c.Id)).ToListAsync(ct);
+        if (campaigns.Count != input.CampaignIds.Distinct().Count())
+        {
+            throw new RequestValidationException("campaignIds", "One or more linked campaigns do not exist.");
+        }
+
         if (consulted.Count != input.ConsultedStakeholderIds.Distinct().Count())
         {
             throw new RequestValidationException(nameof(DecisionInput.ConsultedStakeholderIds), "One or more stakeholders do not exist.");
@@ -134,7 +141,7 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
         {
             Title = input.Title.Trim(), Context = input.Context.Trim(), OptionsConsidered = input.OptionsConsidered.Trim(),
             Outcome = input.Outcome.Trim(), Rationale = input.Rationale.Trim(), DecidedOn = input.DecidedOn ?? today,
-            DecidedBy = input.DecidedBy.Trim(), Consulted = consulted, Initiatives = initiatives, Objectives = objectives,
+            DecidedBy = input.DecidedBy.Trim(), Consulted = consulted, Initiatives = initiatives, Objectives = objectives, Campaigns = campaigns,
             CreatedAt = time.GetUtcNow(),
         };
         db.Decisions.Add(decision);
@@ -143,7 +150,7 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
     }
 
     private static IQueryable<Decision> Load(PsmDb db) =>
-        db.Decisions.AsNoTracking().Include(d => d.Consulted).Include(d => d.Initiatives).Include(d => d.Objectives).AsSplitQuery();
+        db.Decisions.AsNoTracking().Include(d => d.Consulted).Include(d => d.Initiatives).Include(d => d.Objectives).Include(d => d.Campaigns).AsSplitQuery();
 
     private static async Task<List<DecisionDto>> ToDtosAsync(PsmDb db, List<Decision> decisions, CancellationToken ct)
     {
@@ -154,7 +161,8 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
         return decisions.Select(d => new DecisionDto(d.Id, d.Title, d.Context, d.OptionsConsidered, d.Outcome, d.Rationale, d.DecidedOn,
             d.DecidedBy, d.Consulted.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
             d.Initiatives.Select(i => new NamedRef(i.Id, i.Name)).ToList(),
-            d.Objectives.Select(o => new NamedRef(o.Id, o.Name)).ToList(), open[d.Id].ToList())).ToList();
+            d.Objectives.Select(o => new NamedRef(o.Id, o.Name)).ToList(), d.Campaigns.Select(c => new NamedRef(c.Id, c.Name)).ToList(),
+            open[d.Id].ToList())).ToList();
     }
 
     private static IQueryable<ConcernDto> Project(IQueryable<Concern> query) =>

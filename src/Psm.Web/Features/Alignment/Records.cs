@@ -12,7 +12,7 @@ public enum Stance { Supports, Neutral, Concerned, Opposes }
 
 public enum ConcernStatus { Open, Addressed, AcceptedAsRisk }
 
-public enum ConcernSubject { Initiative, Objective, Decision }
+public enum ConcernSubject { Initiative, Objective, Decision, Campaign }
 
 /// <summary>Someone whose view must be heard: a department's voice, placed on the power-interest grid.</summary>
 public sealed class Stakeholder : IVersioned, IListable
@@ -56,6 +56,7 @@ public sealed class Decision
     public List<Stakeholder> Consulted { get; set; } = [];
     public List<Roadmap.Initiative> Initiatives { get; set; } = [];
     public List<Strategy.Objective> Objectives { get; set; } = [];
+    public List<Campaigns.Campaign> Campaigns { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
 }
 
@@ -125,6 +126,7 @@ public sealed class DecisionInput
     public List<Guid> ConsultedStakeholderIds { get; set; } = [];
     public List<Guid> InitiativeIds { get; set; } = [];
     public List<Guid> ObjectiveIds { get; set; } = [];
+    public List<Guid> CampaignIds { get; set; } = [];
 }
 
 public sealed record StakeholderDto(Guid Id, string Name, Department Department, string Role, int Influence, int Interest, Guid? UserId, Guid Version);
@@ -136,7 +138,7 @@ public sealed record ConcernDto(
 public sealed record DecisionDto(
     Guid Id, string Title, string Context, string OptionsConsidered, string Outcome, string Rationale, DateOnly DecidedOn, string DecidedBy,
     IReadOnlyList<NamedRef> Consulted, IReadOnlyList<NamedRef> Initiatives, IReadOnlyList<NamedRef> Objectives,
-    IReadOnlyList<ConcernDto> RemainingConcerns);
+    IReadOnlyList<NamedRef> Campaigns, IReadOnlyList<ConcernDto> RemainingConcerns);
 
 internal sealed class AlignmentRecordsConfiguration :
     IEntityTypeConfiguration<Stakeholder>, IEntityTypeConfiguration<Concern>, IEntityTypeConfiguration<Decision>
@@ -174,6 +176,7 @@ internal sealed class AlignmentRecordsConfiguration :
         decision.HasMany(d => d.Consulted).WithMany().UsingEntity("DecisionConsulted");
         decision.HasMany(d => d.Initiatives).WithMany().UsingEntity("DecisionInitiatives");
         decision.HasMany(d => d.Objectives).WithMany().UsingEntity("DecisionObjectives");
+        decision.HasMany(d => d.Campaigns).WithMany().UsingEntity("DecisionCampaigns");
         decision.HasIndex(d => d.DecidedOn);
     }
 }

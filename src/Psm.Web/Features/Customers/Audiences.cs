@@ -167,6 +167,12 @@ public sealed class Audiences(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             return false;
         }
 
+        var campaigns = await db.Campaigns.Where(c => c.SegmentId == id).OrderBy(c => c.Name).Select(c => c.Name).Take(3).ToListAsync(ct);
+        if (campaigns.Count > 0)
+        {
+            throw new RequestValidationException("segment", $"Campaigns target this segment ({string.Join(", ", campaigns)}): point them at another segment first.");
+        }
+
         db.Remove(segment);
         await db.SaveChangesAsync(ct);
         return true;

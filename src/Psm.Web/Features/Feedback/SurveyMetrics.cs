@@ -9,16 +9,16 @@ namespace Psm.Web.Features.Feedback;
 /// NPS, CSAT and CES over every survey of that kind, and the response count, as registry metrics.
 /// The database sums per day; the buckets are rolled up from those exact sums.
 /// </summary>
-public sealed class SurveyMetric(string key, string name, string unit, SurveyKind? kind, string description) : IMetric
+public sealed class SurveyMetric(string key, string name, string unit, SurveyKind? kind, string description, bool outcome = false) : IMetric
 {
     private static readonly MetricDimension[] Cuts =
         [MetricDimension.Period, MetricDimension.Product, MetricDimension.Service, MetricDimension.Segment, MetricDimension.Persona];
 
     public static SurveyMetric Nps() => new("survey.nps", "Net Promoter Score", "points", SurveyKind.Nps,
-        "% promoters (9-10) minus % detractors (0-6) over NPS answers given in the period.");
+        "% promoters (9-10) minus % detractors (0-6) over NPS answers given in the period.", outcome: true);
 
     public static SurveyMetric Csat() => new("survey.csat", "Customer satisfaction (CSAT)", "%", SurveyKind.Csat,
-        "% of CSAT answers that are 4 or 5.");
+        "% of CSAT answers that are 4 or 5.", outcome: true);
 
     public static SurveyMetric Ces() => new("survey.ces", "Customer effort score (CES)", "score (1-7)", SurveyKind.Ces,
         "Mean CES answer; higher means less effort.");
@@ -27,7 +27,7 @@ public sealed class SurveyMetric(string key, string name, string unit, SurveyKin
         "Answers to any survey in the period.");
 
     // Every one of them is better higher: CES is asked as "how easy was it", 7 being easiest.
-    public MetricDefinition Definition { get; } = new(key, name, unit, BetterDirection.Up, Cuts, description);
+    public MetricDefinition Definition { get; } = new(key, name, unit, BetterDirection.Up, Cuts, description, outcome);
 
     public async Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct)
     {

@@ -13,7 +13,11 @@ public sealed record TimelineBar(
 
 public sealed record TimelineGroup(string Name, IReadOnlyList<TimelineBar> Bars);
 
-public sealed record TimelineDto(DateOnly From, DateOnly To, DateOnly Today, IReadOnlyList<TimelineGroup> Groups, int Unscheduled);
+/// <summary>A campaign on the timeline, next to the releases it promotes.</summary>
+public sealed record TimelineCampaign(Guid Id, string Name, string Goal, string Status, DateOnly Start, DateOnly End, IReadOnlyList<Guid> Promotes);
+
+public sealed record TimelineDto(
+    DateOnly From, DateOnly To, DateOnly Today, IReadOnlyList<TimelineGroup> Groups, int Unscheduled, IReadOnlyList<TimelineCampaign> Campaigns);
 
 public sealed class ScheduleInput
 {
@@ -69,11 +73,17 @@ public sealed class Timeline(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var groups = bars.GroupBy(b => b.Group).OrderBy(g => g.Key.StartsWith("No ", StringComparison.Ordinal) || g.Key.StartsWith("Serves no", StringComparison.Ordinal))
             .ThenBy(g => g.Key)
             .Select(g => new TimelineGroup(g.Key, g.Select(b => b.Bar).OrderBy(b => b.Start).ThenBy(b => b.Title).ToList())).ToList();
-        var from = bars.Count == 0 ? today : bars.Min(b => b.Bar.Start);
-        var to = bars.Count == 0 ? today : bars.Max(b => b.Bar.End);
-        from = Min(from, today).AddDays(-14);
-        to = Max(to, today).AddDays(14);
-        return new TimelineDto(from, to, today, groups, rows.Count - scheduled.Count);
+        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.Status != Campaigns.CampaignStatus.Cancelled)
+            .OrderBy(c => c.StartsOn).ThenBy(c => c.Name)
+            .Select(c => new { c.Id, c.Name, c.Goal, c.Status, c.StartsOn, c.EndsOn, Promotes = c.Promises.Select(p => p.Id).ToList() })
+            .ToListAsync(ct);
+        var lane = campaigns.Select(c => new TimelineCampaign(c.Id, c.Name, Campaigns.CampaignFit.Describe(c.Goal), c.Status.ToString(), c.StartsOn, c.EndsOn,
+            c.Promotes)).ToList();
+        var starts = bars.Select(b => b.Bar.Start).Concat(lane.Select(c => c.Start)).ToList();
+        var finishes = bars.Select(b => b.Bar.End).Concat(lane.Select(c => c.End)).ToList();
+        var from = Min(starts.Count == 0 ? today : starts.Min(), today).AddDays(-14);
+        var to = Max(finishes.Count == 0 ? today : finishes.Max(), today).AddDays(14);
+        return new TimelineDto(from, to, today, groups, rows.Count - scheduled.Count, lane);
     }
 
     /// <summary>Moves an initiative's planned dates (what dragging a bar's end does).</summary>
@@ -112,7 +122,7 @@ public static class TimelineApi
     {
         api.MapGet("/roadmap/timeline", (Timeline timeline, TimelineGrouping? groupBy, CancellationToken ct) => timeline.BuildAsync(groupBy ?? TimelineGrouping.Product, ct))
             .WithTags("Roadmap").WithName("GetTimeline")
-            .WithSummary("Scheduled initiatives as bars grouped by product or objective, with dependencies, overruns and starts before a dependency ends.");
+            .WithSummary("Scheduled initiatives as bars grouped by product or objective, with dependencies, overruns and starts before a dependency ends; and the campaigns (not cancelled) with the initiatives they promote.");
         api.MapPut("/initiatives/{id:guid}/schedule", (Guid id, ScheduleInput input, Timeline timeline, CancellationToken ct) =>
                 ApiResults.Found(timeline.RescheduleAsync(id, input, ct)))
             .WithTags("Roadmap").WithName("RescheduleInitiative").WithSummary("Moves an initiative's planned start and end (what dragging a bar does).")

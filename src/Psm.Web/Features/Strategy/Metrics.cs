@@ -5,17 +5,26 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Strategy;
 
-public enum MetricDimension { Period, Product, Service, Segment, Persona }
+public enum MetricDimension { Period, Product, Service, Segment, Persona, Stage, Channel, Goal }
 
 public enum Granularity { Week, Month, Quarter }
 
-/// <summary>What a metric is: the registry's entry, shown to users when they pick one for a key result.</summary>
+/// <summary>
+/// What a metric is: the registry's entry, shown to users when they pick one for a key result.
+/// A customer-outcome metric (NPS, churn, repeat purchase...) is one that promotion is meant to move:
+/// every campaign page shows it before, during and after the campaign.
+/// </summary>
 public sealed record MetricDefinition(
-    string Key, string Name, string Unit, BetterDirection Better, IReadOnlyList<MetricDimension> Dimensions, string Description);
+    string Key, string Name, string Unit, BetterDirection Better, IReadOnlyList<MetricDimension> Dimensions, string Description,
+    bool CustomerOutcome = false);
 
-/// <summary>A period (From inclusive, To exclusive, in UTC days) and the cuts to apply.</summary>
+/// <summary>
+/// A period (From inclusive, To exclusive, in UTC days) and the cuts to apply. Stage, channel and goal
+/// are names (a lifecycle stage, a channel, a campaign goal); each metric that takes them checks them.
+/// </summary>
 public sealed record MetricQuery(
-    DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null, Guid? PersonaId = null)
+    DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null, Guid? PersonaId = null,
+    string? Stage = null, string? Channel = null, string? Goal = null)
 {
     public DateTimeOffset FromUtc => new(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
     public DateTimeOffset ToUtc => new(To.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -106,6 +115,14 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
         if (query.PersonaId is not null && !dims.Contains(MetricDimension.Persona))
         {
             throw new RequestValidationException("personaId", $"{metric.Definition.Name} cannot be cut by persona.");
+        }
+
+        foreach (var (value, dimension, field) in new[] { (query.Stage, MetricDimension.Stage, "stage"), (query.Channel, MetricDimension.Channel, "channel"), (query.Goal, MetricDimension.Goal, "goal") })
+        {
+            if (value is not null && !dims.Contains(dimension))
+            {
+                throw new RequestValidationException(field, $"{metric.Definition.Name} cannot be cut by {field}.");
+            }
         }
 
         return metric;

@@ -125,7 +125,7 @@ public static class StrategyApi
             ? TypedResults.Created($"/api/v1/key-results/{id}/check-ins/{checkIn.Id}", checkIn)
             : TypedResults.NotFound();
 
-    private static MetricQuery Query(DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment, Guid? personaId)
+    private static MetricQuery Query(DateOnly? from, DateOnly? to, MetricCuts cuts)
     {
         var errors = new Dictionary<string, string[]>();
         if (from is null)
@@ -140,21 +140,22 @@ public static class StrategyApi
 
         return errors.Count > 0
             ? throw new RequestValidationException(errors)
-            : new MetricQuery(from!.Value, to!.Value, productId, serviceId, segment, personaId);
+            : new MetricQuery(from!.Value, to!.Value, cuts.ProductId, cuts.ServiceId, cuts.Segment, cuts.PersonaId, cuts.Stage, cuts.Channel, cuts.Goal);
     }
 
     private static async Task<Ok<MetricValue>> Evaluate(
-        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Guid? productId, Guid? serviceId, string? segment, Guid? personaId,
-        CancellationToken ct)
+        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, [AsParameters] MetricCuts cuts, CancellationToken ct)
     {
-        var query = Query(from, to, productId, serviceId, segment, personaId);
+        var query = Query(from, to, cuts);
         return TypedResults.Ok(new MetricValue(key, query.From, query.To, await registry.EvaluateAsync(key, query, ct)));
     }
 
     private static async Task<Ok<IReadOnlyList<MetricPoint>>> Series(
-        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Granularity? granularity, Guid? productId, Guid? serviceId,
-        string? segment, Guid? personaId, CancellationToken ct) =>
-        TypedResults.Ok(await registry.SeriesAsync(key, Query(from, to, productId, serviceId, segment, personaId), granularity ?? Granularity.Month, ct));
+        string key, MetricRegistry registry, DateOnly? from, DateOnly? to, Granularity? granularity, [AsParameters] MetricCuts cuts, CancellationToken ct) =>
+        TypedResults.Ok(await registry.SeriesAsync(key, Query(from, to, cuts), granularity ?? Granularity.Month, ct));
 }
+
+/// <summary>The cuts a metric query may name, as query-string parameters.</summary>
+public sealed record MetricCuts(Guid? ProductId, Guid? ServiceId, string? Segment, Guid? PersonaId, string? Stage, string? Channel, string? Goal);
 
 public sealed record MetricValue(string Key, DateOnly From, DateOnly To, double? Value);

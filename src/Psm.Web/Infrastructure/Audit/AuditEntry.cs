@@ -27,6 +27,9 @@ public static class AuditActions
     public const string Archived = "Archived";
     public const string Restored = "Restored";
     public const string Imported = "Imported";
+
+    /// <summary>Personal data left PSM (an audience's contacts): who took it, and how much.</summary>
+    public const string Exported = "Exported";
 }
 
 internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>

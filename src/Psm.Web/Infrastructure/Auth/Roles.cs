@@ -30,4 +30,7 @@ public static class Policies
 
     /// <summary>Re-planning the roadmap (reviews, shared links, scoring model, objective-type weights): admins and product managers.</summary>
     public const string Planner = "Planner";
+
+    /// <summary>Planning campaigns, recording their results, exporting their audiences: admins, marketers and product managers.</summary>
+    public const string Marketing = "Marketing";
 }

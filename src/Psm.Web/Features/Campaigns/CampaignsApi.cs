@@ -1,0 +1,125 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Features.Alignment;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.Campaigns;
+
+public sealed class AudiencePreviewInput
+{
+    public Guid? SegmentId { get; set; }
+}
+
+public sealed class CampaignResultsInput
+{
+    public List<CampaignResultInput> Rows { get; set; } = [];
+}
+
+public static class CampaignsApi
+{
+    public static RouteGroupBuilder MapCampaignsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/campaigns").WithTags("Campaigns");
+        group.MapGet("/", (Campaigns c, CampaignStatus? status, Guid? productId, CampaignGoal? goal, DateOnly? from, DateOnly? to, CancellationToken ct) =>
+                c.ListAsync(status, productId, goal, from, to, ct))
+            .WithName("ListCampaigns")
+            .WithSummary("Campaigns, latest start first; filter by status, product, goal, or a period they overlap (from inclusive, to exclusive).");
+        group.MapGet("/{id:guid}", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.GetAsync(id, ct))).WithName("GetCampaign")
+            .WithSummary("A campaign with its fit checks (stage, promises, message, audience), each with its reason, and its audience counts.");
+        group.MapPost("/", Create).WithName("CreateCampaign")
+            .WithSummary("Plans a campaign (as a draft). The product's lifecycle stage is recorded with it.").RequireAuthorization(Policies.Marketing);
+        group.MapPost("/fit", (CampaignInput input, Campaigns c, CancellationToken ct) => c.PreviewFitAsync(input, ct)).WithName("CheckCampaignFit")
+            .WithSummary("The fit checks for a plan without saving it.");
+        group.MapPost("/audience-preview", (AudiencePreviewInput input, Campaigns c, CancellationToken ct) => c.PreviewAudienceAsync(input.SegmentId, ct))
+            .WithName("PreviewCampaignAudience").WithSummary("How many customers a segment (or, with none, every customer) lets a campaign reach, and how many are left out for lack of consent.");
+        group.MapPut("/{id:guid}", Update).WithName("UpdateCampaign")
+            .WithSummary("Re-plans a campaign; send the version you read.").RequireAuthorization(Policies.Marketing);
+        group.MapPut("/{id:guid}/status", (Guid id, CampaignStatusInput input, Campaigns c, CancellationToken ct) => ApiResults.Found(c.SetStatusAsync(id, input.Status!.Value, ct)))
+            .WithName("SetCampaignStatus").WithSummary("Draft → Scheduled → Running → Completed; any but Completed may be Cancelled; a cancelled one may return to Draft.")
+            .RequireAuthorization(Policies.Marketing);
+        group.MapDelete("/{id:guid}", async (Guid id, Campaigns c, CancellationToken ct) => await c.DeleteAsync(id, ct) ? Results.NoContent() : Results.NotFound())
+            .WithName("DeleteCampaign").WithSummary("Deletes a draft; others are cancelled instead.").RequireAuthorization(Policies.Marketing);
+
+        group.MapGet("/{id:guid}/audience.csv", ExportAudience).WithName("ExportCampaignAudience")
+            .WithSummary("The consenting audience's contacts as CSV. Customers without marketing consent are never in it; every export is audit-logged.")
+            .RequireAuthorization(Policies.Marketing);
+
+        group.MapGet("/{id:guid}/results", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsAsync(id, ct)))
+            .WithName("ListCampaignResults").WithSummary("Every day and channel of results, latest first.");
+        group.MapPost("/{id:guid}/results", RecordResults).WithName("RecordCampaignResults")
+            .WithSummary("Pushes results (up to 1 000 rows of day, channel, impressions, engagements, conversions, spend, revenue). A day and channel sent again replaces the earlier figures. One bad row and nothing is written.")
+            .RequireAuthorization(Policies.Marketing).DisableValidation();
+        group.MapPost("/{id:guid}/results/import", ImportResults).WithName("ImportCampaignResults")
+            .WithSummary("Imports results from CSV (day, channel, impressions, engagements, conversions, spend, revenue). map=field:Column,...; allOrNothing=false keeps the good rows.")
+            .RequireAuthorization(Policies.Marketing);
+        group.MapGet("/{id:guid}/results/summary", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsViewAsync(id, ct)))
+            .WithName("GetCampaignResultsSummary")
+            .WithSummary("Totals and rates against targets, by channel against the typical rates, by day, underperformance flags and their likely causes.");
+        group.MapGet("/{id:guid}/kpis", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.KpisAsync(id, ct)))
+            .WithName("GetCampaignKpis").WithSummary("The KPIs the campaign was meant to move, for its product and segment, before, during and after it.");
+        group.MapPost("/{id:guid}/reviews", Review).WithName("RecordCampaignReview")
+            .WithSummary("Records a joint product and marketing review of the campaign as a decision in the decision log.")
+            .RequireAuthorization(Policies.Marketing);
+        return api;
+    }
+
+    private static async Task<Created<CampaignDetail>> Create(CampaignInput input, Campaigns campaigns, CancellationToken ct)
+    {
+        var campaign = await campaigns.CreateAsync(input, ct);
+        return TypedResults.Created($"/api/v1/campaigns/{campaign.Campaign.Id}", campaign);
+    }
+
+    private static Task<Results<Ok<CampaignDetail>, NotFound>> Update(Guid id, CampaignUpdate input, Campaigns campaigns, CancellationToken ct) =>
+        ApiResults.Found(campaigns.UpdateAsync(id, input, ct));
+
+    private static async Task<Results<FileContentHttpResult, NotFound>> ExportAudience(Guid id, Campaigns campaigns, CancellationToken ct)
+    {
+        if (await campaigns.ExportAudienceAsync(id, ct) is not { } rows)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var csv = new StringBuilder();
+        csv.Append(Csv.Line(["customer", "externalRef", "contact", "email"])).Append("\r\n");
+        foreach (var row in rows)
+        {
+            csv.Append(Csv.Line([row.Customer, row.ExternalRef ?? "", row.Name, row.Email])).Append("\r\n");
+        }
+
+        return TypedResults.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"audience-{id:N}.csv");
+    }
+
+    private static async Task<Results<Ok<int>, NotFound>> RecordResults(Guid id, CampaignResultsInput input, Campaigns campaigns, CancellationToken ct)
+    {
+        if (input.Rows is { Count: > 1000 })
+        {
+            throw new RequestValidationException("rows", "Send at most 1 000 rows per call.");
+        }
+
+        return await campaigns.RecordResultsAsync(id, input.Rows ?? [], ct) is { } count ? TypedResults.Ok(count) : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound, ProblemHttpResult>> ImportResults(
+        Guid id, HttpRequest request, Campaigns campaigns, string? map, bool? allOrNothing, CancellationToken ct)
+    {
+        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
+        {
+            return refused;
+        }
+
+        using var reader = CsvImport.Reader(request.Body);
+        var result = await campaigns.ImportResultsAsync(id, reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
+        return result switch
+        {
+            null => TypedResults.NotFound(),
+            { Applied: true } => TypedResults.Ok(result),
+            _ => TypedResults.BadRequest(result),
+        };
+    }
+
+    private static async Task<Results<Created<DecisionDto>, NotFound>> Review(Guid id, CampaignReviewInput input, Campaigns campaigns, CancellationToken ct) =>
+        await campaigns.RecordReviewAsync(id, input, ct) is { } decision
+            ? TypedResults.Created($"/api/v1/decisions/{decision.Id}", decision)
+            : TypedResults.NotFound();
+}
