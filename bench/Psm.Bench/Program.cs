@@ -6,11 +6,13 @@ using Psm.Bench;
 // --scale N means N x 250 generated customers (the demo generator's unit); 400 is 100 000 rows.
 // objectives-list always uses 10 000 objectives with two key results and six check-ins each.
 // responses-import and nps-by-segment use ten survey answers per customer: 1 000 000 at the default scale.
+// campaign-audience uses ten customers per generated one (1 000 000 at the default scale); campaign-results
+// always uses 200 campaigns with a year of daily results on three channels (219 000 rows).
 // PostgreSQL needs PSM_PG_CONNECTION; bench/run.sh starts a throwaway server and sets it.
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -32,6 +34,10 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (RoadmapScenarios.Board, p => RoadmapScenarios.RunBoardAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
     (RoadmapScenarios.Prioritisation, p => RoadmapScenarios.RunPrioritisationAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
     (RoadmapScenarios.Alignment, p => RoadmapScenarios.RunAlignmentAsync(p, 10_000, options.Repeats * 3), 1 / 1.5),
+    // Campaigns: an audience over ten customers per generated one (1 000 000 at the default scale), and a
+    // results page among 200 campaigns with a year of daily results on three channels.
+    (CampaignScenarios.Audience, p => CampaignScenarios.RunAudienceAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
+    (CampaignScenarios.Results, p => CampaignScenarios.RunResultsAsync(p, 200, options.Repeats * 3), 1 / 1.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -61,7 +67,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
     {
         if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
-            or RoadmapScenarios.Alignment or "all"))
+            or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or "all"))
         {
             return null;
         }

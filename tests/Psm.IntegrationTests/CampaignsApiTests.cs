@@ -165,6 +165,12 @@ public sealed class CampaignsApiTests
         var everyone = await (await marketer.PostAsJsonAsync("/api/v1/campaigns/audience-preview", new { segmentId = (Guid?)null })).ReadAsync<AudienceCount>();
         Assert.Equal(new AudienceCount(3, 2, 1, 3), everyone);
 
+        // Reach into the segment, as a registry metric over campaigns running in the period: one of three.
+        var period = $"from={Today:yyyy-MM-dd}&to={Today.AddDays(60):yyyy-MM-dd}";
+        async Task<double?> Reach() =>
+            (await marketer.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/campaign.reach/value?{period}&segment=Pro", Json.Options))!.Value;
+        Assert.Equal(33.33, await Reach());
+
         var csv = await marketer.GetStringAsync($"/api/v1/campaigns/{targeted.Campaign.Id}/audience.csv");
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("customer,externalRef,contact,email", lines[0]);
@@ -178,6 +184,7 @@ public sealed class CampaignsApiTests
         Assert.Equal(0, shrunk!.Audience.Audience);
         Assert.Equal(FitLevel.Warning, shrunk.Fit.Single(f => f.Area == FitArea.Audience).Level);
         Assert.Single((await marketer.GetStringAsync($"/api/v1/campaigns/{targeted.Campaign.Id}/audience.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, await Reach());
 
         using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
         var audit = await admin.GetFromJsonAsync<Page<Psm.Web.Features.Admin.AuditEntryDto>>(

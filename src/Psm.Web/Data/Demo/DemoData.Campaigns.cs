@@ -96,7 +96,7 @@ public sealed partial class DemoData
             [CampaignChannel.Search, CampaignChannel.Social], 200, 45, CampaignStatus.Completed, 20_000,
             "The CRM trusted for a decade, now at a new low price.", "Proven processes", 0.45, 150);
         Add("Analytics trial webinars", "Northwind Analytics", CampaignGoal.Awareness, LifecycleStage.Growth, null,
-            [CampaignChannel.Events, CampaignChannel.Social], 150, 42, CampaignStatus.Completed, 15_000,
+            [CampaignChannel.Events, CampaignChannel.Social], 28, 21, CampaignStatus.Completed, 15_000,
             "See customer health for your own accounts in a two-week trial, with onboarding included.", "No data team needed", 1.1, 80,
             "Analytics trial onboarding");
         Add("Field Service early access", "Northwind Field Service", CampaignGoal.Awareness, LifecycleStage.Introduction, null,

@@ -24,10 +24,13 @@ public sealed record TargetProgress(string Name, decimal Actual, decimal Target)
     public double Share => Target == 0 ? 0 : (double)(Actual / Target);
 }
 
-/// <summary>Everything the results page shows: totals against targets, by channel against what is typical, by day, and the flags.</summary>
+/// <summary>
+/// Everything the results page shows: totals against targets, by channel against what is typical, by day,
+/// and the flags. "Typical" is the pooled result of the other campaigns: for the same product, and overall.
+/// </summary>
 public sealed record CampaignResultsView(
     ResultTotals Totals, IReadOnlyList<TargetProgress> Targets, IReadOnlyList<ChannelResults> Channels, IReadOnlyList<DailyResults> Daily,
-    ResultTotals ProductTypical, IReadOnlyList<PerformanceFlag> Flags, IReadOnlyList<FitCheck> LikelyCauses);
+    ResultTotals ProductTypical, ResultTotals AllTypical, IReadOnlyList<PerformanceFlag> Flags, IReadOnlyList<FitCheck> LikelyCauses);
 
 public sealed record KpiWindow(DateOnly From, DateOnly To, double? Value);
 
@@ -512,7 +515,8 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
         var targets = new List<TargetProgress> { new("Budget spent", totals.Spend, campaign.Budget) };
         if (campaign.TargetConversions is { } conversions) targets.Add(new TargetProgress("Conversions", totals.Conversions, conversions));
         if (campaign.TargetRevenue is { } revenue) targets.Add(new TargetProgress("Attributed revenue", totals.Revenue, revenue));
-        return new CampaignResultsView(totals, targets, channels, daily, productTypical, flags, causes);
+        var allTypical = channelTypical.Values.Aggregate(ResultTotals.Zero, (a, b) => a.Add(b));
+        return new CampaignResultsView(totals, targets, channels, daily, productTypical, allTypical, flags, causes);
     }
 
     /// <summary>
@@ -531,7 +535,7 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
                 .ToListAsync(ct))
             .OrderBy(x => x.Key).Select(x => new DailyResults(x.Key, new ResultTotals(x.I, x.E, x.C, x.S, x.R))).ToList();
         var others = results.Where(r => r.CampaignId != campaignId);
-        var product = await others.Where(r => db.Set<Campaign>().Any(c => c.Id == r.CampaignId && c.ProductId == productId)).GroupBy(_ => 1)
+        var product = await (from r in others join c in db.Set<Campaign>() on r.CampaignId equals c.Id where c.ProductId == productId select r).GroupBy(_ => 1)
             .Select(g => new { I = g.Sum(r => r.Impressions), E = g.Sum(r => r.Engagements), C = g.Sum(r => r.Conversions), S = g.Sum(r => r.Spend), R = g.Sum(r => r.Revenue) })
             .SingleOrDefaultAsync(ct);
         var channelTypical = await others.GroupBy(r => r.Channel)

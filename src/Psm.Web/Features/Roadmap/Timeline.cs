@@ -77,11 +77,13 @@ public sealed class Timeline(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             .OrderBy(c => c.StartsOn).ThenBy(c => c.Name)
             .Select(c => new { c.Id, c.Name, c.Goal, c.Status, c.StartsOn, c.EndsOn, Promotes = c.Promises.Select(p => p.Id).ToList() })
             .ToListAsync(ct);
-        var lane = campaigns.Select(c => new TimelineCampaign(c.Id, c.Name, Campaigns.CampaignFit.Describe(c.Goal), c.Status.ToString(), c.StartsOn, c.EndsOn,
-            c.Promotes)).ToList();
-        var starts = bars.Select(b => b.Bar.Start).Concat(lane.Select(c => c.Start)).ToList();
+        // The roadmap sets where the calendar starts; campaigns that ended before it are left off, and one
+        // that began earlier is drawn from the calendar's first day (its dates stay in the data).
+        var from = Min(bars.Count == 0 ? today : bars.Min(b => b.Bar.Start), today).AddDays(-14);
+        var lane = campaigns.Where(c => c.EndsOn >= from)
+            .Select(c => new TimelineCampaign(c.Id, c.Name, Campaigns.CampaignFit.Describe(c.Goal), c.Status.ToString(), c.StartsOn, c.EndsOn, c.Promotes))
+            .ToList();
         var finishes = bars.Select(b => b.Bar.End).Concat(lane.Select(c => c.End)).ToList();
-        var from = Min(starts.Count == 0 ? today : starts.Min(), today).AddDays(-14);
         var to = Max(finishes.Count == 0 ? today : finishes.Max(), today).AddDays(14);
         return new TimelineDto(from, to, today, groups, rows.Count - scheduled.Count, lane);
     }
