@@ -49,8 +49,9 @@ public sealed class CampaignsTests(BrowserFixture browser)
 
             await page.GetByTestId("save-campaign").ClickAsync();
             await Expect(page.GetByTestId("campaign-title")).ToHaveTextAsync("Spring acquisition push");
+            await Expect(dialog).ToBeHiddenAsync();
             await Expect(page.GetByTestId("campaign-stage")).ToContainTextAsync("Decline when planned");
-            await Expect(page.Locator("[data-testid=fit-check][data-area=Stage]")).ToHaveAttributeAsync("data-level", "Problem");
+            await Expect(page.GetByTestId("campaign-fit").Locator("[data-testid=fit-check][data-area=Stage]")).ToHaveAttributeAsync("data-level", "Problem");
             await session.ScreenshotAsync("campaign-page");
 
             await session.NavigateAsync("Campaigns");
@@ -122,15 +123,15 @@ public sealed class CampaignsTests(BrowserFixture browser)
 
             // The campaign that promotes a feature not yet released, and stresses what customers complain about.
             await table.GetByRole(AriaRole.Link, new() { Name = "Helpdesk on the go" }).ClickAsync();
-            await Expect(page.Locator("[data-testid=fit-check][data-area=Promises]")).ToHaveAttributeAsync("data-level", "Problem");
-            await Expect(page.Locator("[data-testid=fit-check][data-area=Message]")).ToContainTextAsync("Mobile app");
+            await Expect(page.GetByTestId("campaign-fit").Locator("[data-testid=fit-check][data-area=Promises]")).ToHaveAttributeAsync("data-level", "Problem");
+            await Expect(page.GetByTestId("campaign-fit").Locator("[data-testid=fit-check][data-area=Message]")).ToContainTextAsync("Mobile app");
             await Expect(page.GetByTestId("concerns")).ToContainTextAsync("losing notes");
             await session.ScreenshotAsync("unreleased-promise");
 
             // The one whose audience is mostly without consent.
             await session.NavigateAsync("Campaigns");
             await table.GetByRole(AriaRole.Link, new() { Name = "Asia-Pacific win-back" }).ClickAsync();
-            await Expect(page.Locator("[data-testid=fit-check][data-area=Audience]")).ToHaveAttributeAsync("data-level", "Warning");
+            await Expect(page.GetByTestId("campaign-fit").Locator("[data-testid=fit-check][data-area=Audience]")).ToHaveAttributeAsync("data-level", "Warning");
 
             // The acquisition push for the declining CRM underperformed; its results page names the likely causes.
             await session.NavigateAsync("Campaigns");
