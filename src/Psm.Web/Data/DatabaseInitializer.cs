@@ -146,6 +146,9 @@ public sealed class DatabaseInitializer(
         db.Campaigns.AddRange(promotion.Campaigns);
         db.CampaignResults.AddRange(promotion.Results);
         db.Concerns.AddRange(promotion.Concerns);
+        var (subscriptions, orders) = demo.Commerce(time.GetUtcNow(), customers, products);
+        db.Subscriptions.AddRange(subscriptions);
+        db.Orders.AddRange(orders);
         foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count),
                      (nameof(Features.Feedback.FeedbackItem), voice.Feedback.Count), (nameof(Features.Feedback.SurveyResponse), voice.Responses.Count) })
         {

@@ -55,6 +55,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Feedback.SurveyResponse> SurveyResponses => Set<Features.Feedback.SurveyResponse>();
     public DbSet<Features.Campaigns.Campaign> Campaigns => Set<Features.Campaigns.Campaign>();
     public DbSet<Features.Campaigns.CampaignResult> CampaignResults => Set<Features.Campaigns.CampaignResult>();
+    public DbSet<Features.Commerce.Order> Orders => Set<Features.Commerce.Order>();
+    public DbSet<Features.Commerce.Subscription> Subscriptions => Set<Features.Commerce.Subscription>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -88,6 +88,12 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Responses());
         services.AddPublicSurveyRateLimit(builder.Configuration);
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
+        services.AddScoped<Features.Commerce.Orders>();
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.ChurnRate());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RevenueChurn());
+        services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RepeatPurchaseRate());
+        services.AddScoped<Features.Strategy.IMetric>(sp => Features.Commerce.CommerceMetric.Revenue(
+            sp.GetRequiredService<IConfiguration>().GetValue("Commerce:ReportingCurrency", "EUR")!.ToUpperInvariant()));
         services.AddScoped<Features.Campaigns.Campaigns>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.EngagementRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.ConversionRate());
@@ -158,6 +164,7 @@ public static class PsmApp
         api.MapFeedbackApi();
         api.MapJourneysApi();
         Features.Campaigns.CampaignsApi.MapCampaignsApi(api);
+        Features.Commerce.CommerceApi.MapCommerceApi(api);
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

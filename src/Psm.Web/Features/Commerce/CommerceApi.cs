@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.Commerce;
+
+public static class CommerceApi
+{
+    public static RouteGroupBuilder MapCommerceApi(this RouteGroupBuilder api)
+    {
+        var orders = api.MapGroup("/orders").WithTags("Orders and subscriptions");
+        orders.MapGet("/", (Orders o, Guid? customerId, int? limit, CancellationToken ct) => o.OrdersAsync(customerId, limit ?? 200, ct))
+            .WithName("ListOrders").WithSummary("Orders, latest first (up to 1 000), optionally for one customer.");
+        orders.MapPost("/", async (OrderInput input, Orders o, CancellationToken ct) =>
+            {
+                var order = await o.AddOrderAsync(input, ct);
+                return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
+            })
+            .WithName("AddOrder").WithSummary("Records an order: customer, product (and service), amount, currency, day.")
+            .RequireAuthorization(Policies.Editor);
+        orders.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
+                Import(request, (reader, mapping) => o.ImportOrdersAsync(reader, mapping, allOrNothing ?? true, ct: ct), map))
+            .WithName("ImportOrders")
+            .WithSummary("Imports orders from CSV (customerRef, product, amount, currency, orderedOn, externalRef). map=field:Column,...; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
+            .RequireAuthorization(Policies.Editor);
+
+        var subscriptions = api.MapGroup("/subscriptions").WithTags("Orders and subscriptions");
+        subscriptions.MapGet("/", (Orders o, Guid? customerId, int? limit, CancellationToken ct) => o.SubscriptionsAsync(customerId, limit ?? 200, ct))
+            .WithName("ListSubscriptions").WithSummary("Subscriptions, latest start first (up to 1 000), optionally for one customer.");
+        subscriptions.MapPost("/", async (SubscriptionInput input, Orders o, CancellationToken ct) =>
+            {
+                var subscription = await o.AddSubscriptionAsync(input, ct);
+                return TypedResults.Created($"/api/v1/subscriptions/{subscription.Id}", subscription);
+            })
+            .WithName("AddSubscription").WithSummary("Records a subscription: customer, product (and service), plan, monthly amount, currency, start, and cancellation if any.")
+            .RequireAuthorization(Policies.Editor);
+        subscriptions.MapPost("/{id:guid}/cancel", (Guid id, CancellationInput input, Orders o, CancellationToken ct) => ApiResults.Found(o.CancelAsync(id, input, ct)))
+            .WithName("CancelSubscription").WithSummary("Ends a subscription: the day given is the first it no longer runs; a reason helps churn analysis.")
+            .RequireAuthorization(Policies.Editor);
+        subscriptions.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
+                Import(request, (reader, mapping) => o.ImportSubscriptionsAsync(reader, mapping, allOrNothing ?? true, ct: ct), map))
+            .WithName("ImportSubscriptions")
+            .WithSummary("Imports subscriptions from CSV (customerRef, product, plan, monthlyAmount, currency, startedOn, cancelledOn, cancelReason, externalRef).")
+            .RequireAuthorization(Policies.Editor);
+        return api;
+    }
+
+    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> Import(
+        HttpRequest request, Func<TextReader, IReadOnlyDictionary<string, string>?, Task<CsvImportResult>> import, string? map)
+    {
+        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
+        {
+            return refused;
+        }
+
+        using var reader = CsvImport.Reader(request.Body);
+        var result = await import(reader, CsvImport.ParseMapping(map));
+        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+    }
+}
