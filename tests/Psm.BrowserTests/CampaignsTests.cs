@@ -151,6 +151,13 @@ public sealed class CampaignsTests(BrowserFixture browser)
             await Expect(page.Locator("[data-testid=campaign-bar][data-title='Helpdesk on the go']")).ToHaveCountAsync(1);
             await Expect(page.Locator("[data-testid=promotes][data-early=true]").First).ToBeAttachedAsync();
             await session.ScreenshotAsync("timeline-with-campaigns");
+
+            // The demo's subscriptions and orders give churn, repeat purchase and revenue figures, also on campaign pages.
+            await session.NavigateAsync("Orders & subscriptions");
+            await Expect(page.GetByTestId("tile-churn")).ToContainTextAsync("%");
+            await Expect(page.GetByTestId("tile-repeat")).ToContainTextAsync("%");
+            await Expect(page.Locator(".mud-chart svg").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("commerce-demo");
         });
     }
 }

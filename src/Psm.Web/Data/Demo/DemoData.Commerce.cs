@@ -54,9 +54,9 @@ public sealed partial class DemoData
             var signup = c.SignupDate ?? DateOnly.FromDateTime(c.CreatedAt.UtcDateTime);
             var monthly = c.Plan switch { "Enterprise" => 1_990m, "Pro" => 390m, _ => 90m };
             Subscribe(c, helpdesk, signup, monthly, c.Plan == "Enterprise" ? 0.06 : 0.16);
-            if (rng.Next(3) == 0)
+            if (rng.Next(3) == 0 && signup.AddDays(rng.Next(30, 400)) is var added && added < today)
             {
-                Subscribe(c, analytics, signup.AddDays(rng.Next(30, 400)) is var s && s < today ? s : today.AddDays(-7), monthly / 2, 0.12);
+                Subscribe(c, analytics, added, monthly / 2, 0.12);
             }
 
             if (signup < today.AddYears(-2) && rng.Next(4) == 0)
