@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Psm.Web.Data.Demo;
 using Psm.Web.Features.Account;
@@ -18,9 +19,11 @@ public sealed class PsmServer : WebApplicationFactory<Program>
 {
     private readonly TestDatabase database = new();
     private readonly Dictionary<string, string?> settings;
+    private readonly TimeProvider? clock;
 
-    public PsmServer(Dictionary<string, string?>? extraSettings = null)
+    public PsmServer(Dictionary<string, string?>? extraSettings = null, TimeProvider? clock = null)
     {
+        this.clock = clock;
         settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = database.Provider,
@@ -45,6 +48,11 @@ public sealed class PsmServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        if (clock is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        }
+
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
@@ -97,4 +105,16 @@ public static class Json
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+}
+
+/// <summary>A clock tests move by hand: the app reads it through TimeProvider.</summary>
+public sealed class TestClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset now = start;
+
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Set(DateTimeOffset moment) => now = moment;
+
+    public void Advance(TimeSpan by) => now += by;
 }

@@ -57,6 +57,13 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Campaigns.CampaignResult> CampaignResults => Set<Features.Campaigns.CampaignResult>();
     public DbSet<Features.Commerce.Order> Orders => Set<Features.Commerce.Order>();
     public DbSet<Features.Commerce.Subscription> Subscriptions => Set<Features.Commerce.Subscription>();
+    public DbSet<Features.ServiceDesk.Team> Teams => Set<Features.ServiceDesk.Team>();
+    public DbSet<Features.ServiceDesk.TeamMember> TeamMembers => Set<Features.ServiceDesk.TeamMember>();
+    public DbSet<Features.ServiceDesk.Ticket> Tickets => Set<Features.ServiceDesk.Ticket>();
+    public DbSet<Features.ServiceDesk.TicketEvent> TicketEvents => Set<Features.ServiceDesk.TicketEvent>();
+    public DbSet<Features.ServiceDesk.ServiceCalendar> ServiceCalendars => Set<Features.ServiceDesk.ServiceCalendar>();
+    public DbSet<Features.ServiceDesk.SlaPolicy> SlaPolicies => Set<Features.ServiceDesk.SlaPolicy>();
+    public DbSet<Features.Account.Notification> Notifications => Set<Features.Account.Notification>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -89,6 +89,11 @@ public static class PsmApp
         services.AddPublicSurveyRateLimit(builder.Configuration);
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
         services.AddScoped<Features.Commerce.Orders>();
+        services.AddScoped<Features.ServiceDesk.Tickets>();
+        services.AddScoped<Features.ServiceDesk.SlaSettings>();
+        services.AddScoped<Features.ServiceDesk.SlaMonitor>();
+        services.AddHostedService<Features.ServiceDesk.SlaMonitorJob>();
+        services.AddScoped<Features.Account.Notifications>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.ChurnRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RevenueChurn());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RepeatPurchaseRate());
@@ -165,6 +170,7 @@ public static class PsmApp
         api.MapJourneysApi();
         Features.Campaigns.CampaignsApi.MapCampaignsApi(api);
         Features.Commerce.CommerceApi.MapCommerceApi(api);
+        Features.ServiceDesk.TicketsApi.MapTicketsApi(api);
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

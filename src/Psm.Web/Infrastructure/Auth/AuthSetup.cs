@@ -69,6 +69,7 @@ public static class AuthSetup
                 .Build())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(new ApiScopeRequirement()))
             .AddPolicy(Policies.Planner, p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()))
+            .AddPolicy(Policies.ServiceDesk, p => p.RequireRole(Roles.Admin, Roles.SupportAgent).AddRequirements(new ApiScopeRequirement()))
             .AddPolicy(Policies.Marketing, p => p.RequireRole(Roles.Admin, Roles.Marketer, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()))
             .AddPolicy(Policies.Editor, p => p
                 .RequireRole(Roles.Admin, Roles.ProductManager, Roles.SupportAgent, Roles.Marketer)

@@ -33,4 +33,7 @@ public static class Policies
 
     /// <summary>Planning campaigns, recording their results, exporting their audiences: admins, marketers and product managers.</summary>
     public const string Marketing = "Marketing";
+
+    /// <summary>Working tickets (opening, replying, notes, status, assignment, teams): admins and support agents.</summary>
+    public const string ServiceDesk = "ServiceDesk";
 }

@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Persistence;
+
+namespace Psm.Web.Features.Account;
+
+/// <summary>An in-app message for one person (an escalation for a team lead, for example), with a link to what it is about.</summary>
+public sealed class Notification
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public Guid UserId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Text { get; set; } = "";
+    public string Link { get; set; } = "";
+    public DateTimeOffset? ReadAt { get; set; }
+}
+
+public sealed record NotificationDto(Guid Id, DateTimeOffset At, string Text, string Link, bool Read);
+
+/// <summary>The signed-in person's notifications.</summary>
+public sealed class Notifications(IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user)
+{
+    public async Task<IReadOnlyList<NotificationDto>> MineAsync(int limit = 50, CancellationToken ct = default)
+    {
+        var me = user.RequireUserId();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Notifications.AsNoTracking().Where(n => n.UserId == me).OrderByDescending(n => n.At).ThenByDescending(n => n.Id)
+            .Take(Math.Clamp(limit, 1, 200)).Select(n => new NotificationDto(n.Id, n.At, n.Text, n.Link, n.ReadAt != null)).ToListAsync(ct);
+    }
+
+    public async Task<int> UnreadAsync(CancellationToken ct = default)
+    {
+        if (user.Actor.UserId is not { } me)
+        {
+            return 0;
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Notifications.CountAsync(n => n.UserId == me && n.ReadAt == null, ct);
+    }
+
+    /// <summary>Marks one (or, with no id, all) of the caller's notifications read.</summary>
+    public async Task<int> MarkReadAsync(Guid? id, CancellationToken ct = default)
+    {
+        var me = user.RequireUserId();
+        var now = time.GetUtcNow();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Notifications.Where(n => n.UserId == me && n.ReadAt == null && (id == null || n.Id == id))
+            .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
+    }
+}
+
+internal sealed class NotificationConfiguration : IEntityTypeConfiguration<Notification>
+{
+    public void Configure(EntityTypeBuilder<Notification> notification)
+    {
+        notification.ToTable("Notifications");
+        notification.Property(n => n.Text).HasMaxLength(1000);
+        notification.Property(n => n.Link).HasMaxLength(300);
+        notification.HasOne<PsmUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        notification.HasIndex(n => new { n.UserId, n.At });
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.ServiceDesk;
+
+public static class TicketsApi
+{
+    public static RouteGroupBuilder MapTicketsApi(this RouteGroupBuilder api)
+    {
+        var tickets = api.MapGroup("/tickets").WithTags("Service desk");
+        tickets.MapGet("/", Queue).WithName("ListTickets")
+            .WithSummary("The queue: view=Mine|TeamUnassigned|AllOpen|All, filters by status, priority, channel, team, assignee, customer, search (subject, customer or T-key); sort=Newest|Oldest|Priority; paged.");
+        tickets.MapGet("/{id:guid}", (Guid id, Tickets t, CancellationToken ct) => ApiResults.Found(t.GetAsync(id, ct))).WithName("GetTicket")
+            .WithSummary("A ticket with its timeline in order. Internal notes are left out for roles that may not read them (marketers, stakeholders).");
+        tickets.MapGet("/by-key/{key}", async (string key, Tickets t, CancellationToken ct) =>
+                await t.FindByKeyAsync(key, ct) is { } id ? Results.Ok(await t.GetAsync(id, ct)) : Results.NotFound())
+            .WithName("GetTicketByKey").WithSummary("A ticket by its key, e.g. T-1042.");
+        tickets.MapPost("/", async (TicketInput input, Tickets t, CancellationToken ct) =>
+            {
+                var ticket = await t.CreateAsync(input, ct);
+                return TypedResults.Created($"/api/v1/tickets/{ticket.Summary.Id}", ticket);
+            })
+            .WithName("CreateTicket").WithSummary("Opens a ticket for a customer (and contact), product or service, channel, priority, team and assignee.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPost("/{id:guid}/replies", (Guid id, TicketMessageInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.ReplyAsync(id, input, ct)))
+            .WithName("ReplyToTicket").WithSummary("A public reply; the first one sets the first-response time.").RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPost("/{id:guid}/notes", (Guid id, TicketMessageInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.NoteAsync(id, input, ct)))
+            .WithName("AddTicketNote").WithSummary("An internal note for colleagues.").RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPut("/{id:guid}/status", (Guid id, TicketStatusInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.SetStatusAsync(id, input.Status!.Value, ct)))
+            .WithName("SetTicketStatus")
+            .WithSummary("New → Open → Pending on customer → Resolved → Closed; a resolved or closed ticket can be Reopened. Other moves get a 400 naming the allowed ones.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPut("/{id:guid}/priority", (Guid id, TicketPriorityInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.SetPriorityAsync(id, input.Priority!.Value, ct)))
+            .WithName("SetTicketPriority").WithSummary("Changes the priority; the timeline keeps the change.").RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPut("/{id:guid}/assignment", (Guid id, TicketAssignInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.AssignAsync(id, input, ct)))
+            .WithName("AssignTicket").WithSummary("Assigns to a team and person by hand, or roundRobin=true for the team's available agent who waited longest.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPost("/{id:guid}/escalations", (Guid id, EscalationInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.EscalateAsync(id, input, ct)))
+            .WithName("EscalateTicket").WithSummary("Escalates by hand with a reason (conflict=true flags a conflict with the customer); the team lead is notified.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        tickets.MapPost("/bulk", async (TicketBulkInput input, Tickets t, CancellationToken ct) => TypedResults.Ok(await t.BulkAsync(input, ct)))
+            .WithName("BulkUpdateTickets").WithSummary("The same status, assignee or team for up to 500 tickets, all or none.").RequireAuthorization(Policies.ServiceDesk);
+
+        var teams = api.MapGroup("/teams").WithTags("Service desk");
+        teams.MapGet("/", (Tickets t, CancellationToken ct) => t.TeamsAsync(ct)).WithName("ListTeams")
+            .WithSummary("Teams with their members, availability and each member's open tickets (the workload a lead balances), and the team's unassigned tickets.");
+        teams.MapPost("/", async (TeamInput input, Tickets t, CancellationToken ct) =>
+            {
+                var team = await t.CreateTeamAsync(input, ct);
+                return TypedResults.Created($"/api/v1/teams/{team.Id}", team);
+            })
+            .WithName("CreateTeam").WithSummary("Creates a team with a lead and members.").RequireAuthorization(Policies.ServiceDesk);
+        teams.MapPut("/{id:guid}/members/{userId:guid}/availability", (Guid id, Guid userId, AvailabilityInput input, Tickets t, CancellationToken ct) =>
+                ApiResults.Found(t.SetAvailabilityAsync(id, userId, input.Available, ct)))
+            .WithName("SetMemberAvailability").WithSummary("Marks a member available for round-robin or not.").RequireAuthorization(Policies.ServiceDesk);
+        var sla = api.MapGroup("/sla").WithTags("Service desk");
+        sla.MapGet("/calendars", (SlaSettings s, CancellationToken ct) => s.CalendarsAsync(ct)).WithName("ListServiceCalendars")
+            .WithSummary("Business-hours calendars: time zone, working days and hours, holidays.");
+        sla.MapPost("/calendars", async (ServiceCalendarInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/calendars", await s.AddCalendarAsync(input, ct)))
+            .WithName("AddServiceCalendar").WithSummary("Adds a business-hours calendar.").RequireAuthorization(Policies.ServiceDesk);
+        sla.MapGet("/policies", (SlaSettings s, CancellationToken ct) => s.PoliciesAsync(ct)).WithName("ListSlaPolicies")
+            .WithSummary("SLA policies: priority, optional product and plan, first-response and resolution targets in business minutes.");
+        sla.MapPost("/policies", async (SlaPolicyInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/policies", await s.AddPolicyAsync(input, ct)))
+            .WithName("AddSlaPolicy").WithSummary("Adds an SLA policy; new tickets (and priority changes) pick the most specific that matches.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        sla.MapPost("/monitor/run", (SlaMonitor m, CancellationToken ct) => m.RunAsync(ct)).WithName("RunSlaMonitor")
+            .WithSummary("Runs the SLA monitor now (it also runs every minute): records breaches and escalates tickets about to breach.")
+            .RequireAuthorization(Policies.Admin);
+
+        var notifications = api.MapGroup("/notifications").WithTags("Notifications");
+        notifications.MapGet("/", (Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MineAsync(50, ct)).WithName("ListMyNotifications")
+            .WithSummary("Your latest notifications (escalations for team leads, for example).");
+        notifications.MapPost("/{id:guid}/read", (Guid id, Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MarkReadAsync(id, ct))
+            .WithName("MarkNotificationRead").WithSummary("Marks one of your notifications read.");
+        notifications.MapPost("/read", (Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MarkReadAsync(null, ct))
+            .WithName("MarkAllNotificationsRead").WithSummary("Marks all your notifications read.");
+        return api;
+    }
+
+    private static async Task<Ok<Page<TicketSummary>>> Queue(
+        Tickets tickets, QueueView? view, TicketStatus? status, TicketPriority? priority, TicketChannel? channel, Guid? teamId, Guid? assigneeId,
+        Guid? customerId, string? search, QueueSort? sort, int? limit, string? cursor, CancellationToken ct) =>
+        TypedResults.Ok(await tickets.QueueAsync(
+            new QueueFilter(view ?? QueueView.AllOpen, status, priority, channel, teamId, assigneeId, customerId, search, sort ?? QueueSort.Newest),
+            PageRequest.Parse(limit, cursor), ct));
+}

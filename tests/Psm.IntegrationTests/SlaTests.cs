@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Http.Json;
+using Psm.Web.Features.Account;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.ServiceDesk;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.IntegrationTests;
+
+public sealed class SlaTests
+{
+    // Monday 23 November 2026, 08:00 UTC = 09:00 in Berlin, when the desk opens.
+    private static readonly DateTimeOffset Monday = new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+
+    private static Dictionary<string, string?> ManualMonitor => new() { ["Sla:MonitorSeconds"] = "0" };
+
+    private static async Task<(HttpClient Admin, HttpClient Agent, Guid Calendar)> SetUpAsync(PsmServer app)
+    {
+        var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        var calendar = await (await agent.PostAsJsonAsync("/api/v1/sla/calendars", new
+        {
+            name = "Berlin office", timeZoneId = "Europe/Berlin", workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" },
+            opens = "09:00", closes = "17:00", holidays = new[] { "2026-12-25" },
+        })).ReadAsync<ServiceCalendarDto>();
+        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 60, resolutionMinutes = 240, calendarId = calendar.Id }))
+            .EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent, Enterprise", priority = "Urgent", plan = "Enterprise", firstResponseMinutes = 30, resolutionMinutes = 120, calendarId = calendar.Id }))
+            .EnsureSuccessStatusCode();
+        return (admin, agent, calendar.Id);
+    }
+
+    private static async Task<IEnumerable<string>> FieldsAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        return (await response.ReadAsync<ProblemBody>()).Errors!.Keys.Select(k => char.ToLowerInvariant(k[0]) + k[1..]);
+    }
+
+    private static async Task<CustomerDto> CustomerAsync(HttpClient client, string name, string plan) =>
+        await (await client.PostAsJsonAsync("/api/v1/customers", new { name, email = $"{name.ToLowerInvariant()}@example.test", country = "DE", plan })).ReadAsync<CustomerDto>();
+
+    [Fact]
+    public async Task ThePolicyIsChosenAndRecordedDueTimesRunInBusinessHoursAndPendingPausesTheClock()
+    {
+        var clock = new TestClock(Monday);
+        await using var app = new PsmServer(ManualMonitor, clock);
+        var (admin, agent, calendarId) = await SetUpAsync(app);
+        using var _ = admin;
+        using var __ = agent;
+        Assert.Contains("timeZoneId", await FieldsAsync(await agent.PostAsJsonAsync("/api/v1/sla/calendars", new { name = "Nowhere", timeZoneId = "Mars/Olympus", workingDays = new[] { "Monday" } })));
+        var pro = await CustomerAsync(agent, "Aurora", "Pro");
+        var enterprise = await CustomerAsync(agent, "Birch", "Enterprise");
+
+        var general = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Down", customerId = pro.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        Assert.Equal("Urgent", general.Sla!.Policy);
+        Assert.Equal(Monday.AddHours(1), general.Sla.FirstResponseDueAt);
+        Assert.Equal(Monday.AddHours(4), general.Sla.ResolutionDueAt);
+        Assert.Equal(60, general.Sla.FirstResponseLeftMinutes);
+        Assert.Contains(general.Timeline, e => e.Kind == TicketEventKind.Sla && e.Text.Contains("\"Urgent\" applies (opened)"));
+
+        // The plan makes a more specific policy apply.
+        var vip = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Down too", customerId = enterprise.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        Assert.Equal("Urgent, Enterprise", vip.Sla!.Policy);
+        Assert.Equal(Monday.AddMinutes(30), vip.Sla.FirstResponseDueAt);
+
+        // Opened on Friday at 16:30 in Berlin: the hour runs 30 minutes on Friday and 30 on Monday.
+        clock.Set(new DateTimeOffset(2026, 11, 27, 15, 30, 0, TimeSpan.Zero));
+        var friday = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Late Friday", customerId = pro.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 30, 0, TimeSpan.Zero), friday.Sla!.FirstResponseDueAt);
+
+        // A priority with no policy: recorded as such, and the due times go.
+        var low = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{friday.Summary.Id}/priority", new { priority = "Low" })).ReadAsync<TicketDto>();
+        Assert.Null(low.Sla);
+        Assert.Contains(low.Timeline, e => e.Kind == TicketEventKind.Sla && e.Text.StartsWith("No SLA policy covers Low tickets on the Pro plan", StringComparison.Ordinal));
+
+        // Pending on customer stops the resolution clock. Paused Monday 10:00 Berlin with 3 business hours left; resumed on Wednesday at 15:00 Berlin,
+        // the resolution falls due 3 business hours later: Thursday 10:00 Berlin (2 hours on Wednesday, 1 on Thursday).
+        clock.Set(Monday.AddHours(1));
+        (await agent.PostAsJsonAsync($"/api/v1/tickets/{general.Summary.Id}/replies", new { text = "We need your logs." })).EnsureSuccessStatusCode();
+        var paused = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{general.Summary.Id}/status", new { status = "PendingOnCustomer" })).ReadAsync<TicketDto>();
+        Assert.True(paused.Sla!.Paused);
+        Assert.Equal(180, paused.Sla.ResolutionLeftMinutes);
+        clock.Set(new DateTimeOffset(2026, 11, 25, 14, 0, 0, TimeSpan.Zero));
+        var resumed = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{general.Summary.Id}/status", new { status = "Open" })).ReadAsync<TicketDto>();
+        Assert.False(resumed.Sla!.Paused);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero), resumed.Sla.ResolutionDueAt);
+        Assert.Equal(180, resumed.Sla.ResolutionLeftMinutes);
+        Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock paused", StringComparison.Ordinal));
+        Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock resumed", StringComparison.Ordinal));
+        Assert.Contains("resolutionMinutes", await FieldsAsync(await agent.PostAsJsonAsync("/api/v1/sla/policies",
+            new { name = "Odd", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 30, calendarId })));
+    }
+
+    [Fact]
+    public async Task BreachesAreRecordedOnceEscalatedAndTheLeadIsNotifiedAndTicketsAboutToBreachAreEscalatedToo()
+    {
+        var clock = new TestClock(Monday);
+        await using var app = new PsmServer(ManualMonitor, clock);
+        var (admin, agent, _) = await SetUpAsync(app);
+        using var __ = agent;
+        using var ___ = admin;
+        var users = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!;
+        var lead = users.Single(u => u.Email == PsmServer.EmailOf(Roles.Admin)).Id;
+        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = lead, memberIds = new[] { users.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportAgent)).Id } }))
+            .ReadAsync<TeamDto>();
+        var customer = await CustomerAsync(agent, "Aurora", "Pro");
+        var silent = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Nobody answers", customerId = customer.Id, priority = "Urgent", teamId = team.Id })).ReadAsync<TicketDto>();
+        var answered = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Answered in time", customerId = customer.Id, priority = "Urgent", teamId = team.Id })).ReadAsync<TicketDto>();
+        (await agent.PostAsJsonAsync($"/api/v1/tickets/{answered.Summary.Id}/replies", new { text = "On it." })).EnsureSuccessStatusCode();
+
+        // 50 minutes in, 10 of 60 minutes are left (under 20 %): "about to breach" escalates once, and it shows in "breaching soon".
+        clock.Set(Monday.AddMinutes(50));
+        var soon = await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=BreachingSoon", Json.Options);
+        Assert.Equal(["Nobody answers"], soon!.Items.Select(t => t.Subject)); // the other was answered; its resolution is due at 12:00
+        var run = await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>();
+        Assert.Equal(new SlaRunResult(0, 0, 1), run);
+        Assert.Equal(new SlaRunResult(0, 0, 0), await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>());
+
+        // Past 09:00 UTC the first response is breached: recorded at the due time, once, escalated, the lead told.
+        clock.Set(Monday.AddMinutes(75));
+        Assert.Equal(new SlaRunResult(1, 0, 0), await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>());
+        Assert.Equal(new SlaRunResult(0, 0, 0), await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>());
+        var breached = await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{silent.Summary.Id}", Json.Options);
+        Assert.Equal(Monday.AddHours(1), breached!.Sla!.FirstResponseBreachedAt);
+        Assert.Equal(2, breached.Summary.EscalationLevel);
+        Assert.True(breached.Summary.Breached);
+        Assert.Single(breached.Timeline, e => e.Kind == TicketEventKind.Sla && e.Text.Contains("first-response target was missed"));
+        Assert.Equal(2, breached.Timeline.Count(e => e.Kind == TicketEventKind.Escalation));
+        Assert.Null((await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{answered.Summary.Id}", Json.Options))!.Sla!.FirstResponseBreachedAt);
+
+        var notes = (await admin.GetFromJsonAsync<List<NotificationDto>>("/api/v1/notifications", Json.Options))!;
+        Assert.Equal([$"{silent.Summary.Key} breached its first-response SLA.", $"{silent.Summary.Key} is about to breach its SLA (10 business minutes left)."],
+            notes.Select(n => n.Text));
+        Assert.All(notes, n => Assert.False(n.Read));
+        (await admin.PostAsync("/api/v1/notifications/read", null)).EnsureSuccessStatusCode();
+        Assert.All((await admin.GetFromJsonAsync<List<NotificationDto>>("/api/v1/notifications", Json.Options))!, n => Assert.True(n.Read));
+
+        // By hand, with a conflict flagged; a stakeholder may not.
+        var escalated = await (await agent.PostAsJsonAsync($"/api/v1/tickets/{answered.Summary.Id}/escalations", new { reason = "Customer threatens to cancel", conflict = true })).ReadAsync<TicketDto>();
+        Assert.Equal(1, escalated.Summary.EscalationLevel);
+        Assert.Contains("conflict", escalated.Summary.Tags);
+        Assert.Contains(escalated.Timeline, e => e.Kind == TicketEventKind.Escalation && e.Text.Contains("conflict between agent and customer"));
+        Assert.Contains((await admin.GetFromJsonAsync<List<NotificationDto>>("/api/v1/notifications", Json.Options))!, n => n.Text.Contains("Customer threatens to cancel") && !n.Read);
+        using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsJsonAsync($"/api/v1/tickets/{answered.Summary.Id}/escalations", new { reason = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PostAsync("/api/v1/sla/monitor/run", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheBackgroundMonitorRecordsABreachWithoutBeingAsked()
+    {
+        var clock = new TestClock(Monday);
+        await using var app = new PsmServer(new Dictionary<string, string?> { ["Sla:MonitorSeconds"] = "1" }, clock);
+        var (admin, agent, _) = await SetUpAsync(app);
+        using var __ = agent;
+        using var ___ = admin;
+        var customer = await CustomerAsync(agent, "Aurora", "Pro");
+        var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Down", customerId = customer.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        clock.Set(Monday.AddHours(2));
+        TicketDto? seen = null;
+        for (var i = 0; i < 50 && seen?.Sla?.FirstResponseBreachedAt is null; i++)
+        {
+            await Task.Delay(200);
+            seen = await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{ticket.Summary.Id}", Json.Options);
+        }
+
+        Assert.Equal(Monday.AddHours(1), seen!.Sla!.FirstResponseBreachedAt);
+    }
+}
