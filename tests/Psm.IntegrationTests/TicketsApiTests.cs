@@ -71,7 +71,7 @@ public sealed class TicketsApiTests
         Assert.Equal(1, reopened.Reopened);
         Assert.Null(reopened.Summary.ResolvedAt);
         Assert.Equal(
-            [TicketEventKind.Created, TicketEventKind.Sla, TicketEventKind.Reply, TicketEventKind.Note, TicketEventKind.Status, TicketEventKind.Status, TicketEventKind.Status],
+            [TicketEventKind.Created, TicketEventKind.Sla, TicketEventKind.Reply, TicketEventKind.Note, TicketEventKind.Status, TicketEventKind.Survey, TicketEventKind.Status, TicketEventKind.Status],
             reopened.Timeline.Select(e => e.Kind));
         Assert.All(reopened.Timeline, e => Assert.Equal(PsmServer.EmailOf(Roles.SupportAgent), e.Actor)); // the SLA entry too: it was chosen on their action
 
@@ -134,5 +134,50 @@ public sealed class TicketsApiTests
         Assert.Contains("already Resolved", again["status"][0]);
         Assert.Equal(TicketStatus.New, (await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{nobody.Summary.Id}", Json.Options))!.Summary.Status);
         Assert.Empty((await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=Mine", Json.Options))!.Items);
+    }
+
+    [Fact]
+    public async Task ResolvingCreatesAPersonalCsatLinkWhoseAnswerLandsOnTheTicketTheAgentAndFeedback()
+    {
+        await using var app = new PsmServer();
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        var sam = await UserIdAsync(admin, PsmServer.EmailOf(Roles.SupportAgent));
+        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).ReadAsync<TeamDto>();
+        var customer = await (await agent.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+        var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Export fails", customerId = customer.Id, teamId = team.Id, assigneeId = sam })).ReadAsync<TicketDto>();
+        Assert.Null(ticket.SatisfactionLink);
+
+        var resolved = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{ticket.Summary.Id}/status", new { status = "Resolved" })).ReadAsync<TicketDto>();
+        var link = resolved.SatisfactionLink!;
+        Assert.StartsWith("/r/", link);
+        Assert.Contains(resolved.Timeline, e => e.Kind == TicketEventKind.Survey);
+
+        // Reopened and resolved again: still the one link.
+        (await agent.PutAsJsonAsync($"/api/v1/tickets/{ticket.Summary.Id}/status", new { status = "Reopened" })).EnsureSuccessStatusCode();
+        Assert.Equal(link, (await (await agent.PutAsJsonAsync($"/api/v1/tickets/{ticket.Summary.Id}/status", new { status = "Resolved" })).ReadAsync<TicketDto>()).SatisfactionLink);
+
+        // The customer answers without signing in: out of scale is refused, then once only.
+        using var anonymous = app.Anonymous();
+        var token = link["/r/".Length..];
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{token}/responses", new { score = 9 })).StatusCode);
+        (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{token}/responses", new { score = 5, comment = "Quick and friendly, thank you" })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{token}/responses", new { score = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsJsonAsync("/api/v1/public/invitations/nope/responses", new { score = 1 })).StatusCode);
+
+        var rated = await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{ticket.Summary.Id}", Json.Options);
+        Assert.Equal(5, rated!.SatisfactionScore);
+        Assert.Contains(rated.Timeline, e => e.Kind == TicketEventKind.Survey && e.Text.Contains("rated the service 5 of 5") && e.Text.Contains("Quick and friendly"));
+        var member = Assert.Single(Assert.Single((await agent.GetFromJsonAsync<List<TeamDto>>("/api/v1/teams", Json.Options))!).Members);
+        Assert.Equal((100.0, 1), (member.Csat, member.CsatAnswers));
+        var feedback = await agent.GetFromJsonAsync<Page<Psm.Web.Features.Feedback.FeedbackDto>>($"/api/v1/feedback?customerId={customer.Id}", Json.Options);
+        Assert.Equal("Quick and friendly, thank you", Assert.Single(feedback!.Items).Text);
+
+        // A second ticket rated badly moves the agent's CSAT to 50 %.
+        var second = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Again", customerId = customer.Id, teamId = team.Id, assigneeId = sam })).ReadAsync<TicketDto>();
+        var secondLink = (await (await agent.PutAsJsonAsync($"/api/v1/tickets/{second.Summary.Id}/status", new { status = "Resolved" })).ReadAsync<TicketDto>()).SatisfactionLink!;
+        (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{secondLink["/r/".Length..]}/responses", new { score = 2 })).EnsureSuccessStatusCode();
+        member = Assert.Single(Assert.Single((await agent.GetFromJsonAsync<List<TeamDto>>("/api/v1/teams", Json.Options))!).Members);
+        Assert.Equal((50.0, 2), (member.Csat, member.CsatAnswers));
     }
 }

@@ -53,6 +53,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Feedback.Evidence> Evidence => Set<Features.Feedback.Evidence>();
     public DbSet<Features.Feedback.Survey> Surveys => Set<Features.Feedback.Survey>();
     public DbSet<Features.Feedback.SurveyResponse> SurveyResponses => Set<Features.Feedback.SurveyResponse>();
+    public DbSet<Features.Feedback.SurveyInvitation> SurveyInvitations => Set<Features.Feedback.SurveyInvitation>();
     public DbSet<Features.Campaigns.Campaign> Campaigns => Set<Features.Campaigns.Campaign>();
     public DbSet<Features.Campaigns.CampaignResult> CampaignResults => Set<Features.Campaigns.CampaignResult>();
     public DbSet<Features.Commerce.Order> Orders => Set<Features.Commerce.Order>();

@@ -131,6 +131,16 @@ public static class FeedbackApi
         open.MapPost("/{token}/responses", PublicRespond).WithName("AnswerPublicSurvey")
             .WithSummary("Answers a survey through its public link, without signing in. Rate-limited per client address.")
             .RequireRateLimiting(RateLimits.PublicLinks).DisableAntiforgery();
+        var personal = app.MapGroup("/api/v1/public/invitations").WithTags("Public surveys").AllowAnonymous();
+        personal.MapGet("/{token}", async (string token, Surveys s, CancellationToken ct) =>
+                await s.FindInvitationAsync(token, ct) is { } view ? Microsoft.AspNetCore.Http.Results.Ok(view) : Microsoft.AspNetCore.Http.Results.NotFound())
+            .WithName("GetSurveyInvitation").WithSummary("The question a personal link (a resolved ticket's survey) asks, and whether it was answered.")
+            .RequireRateLimiting(RateLimits.PublicLinks);
+        personal.MapPost("/{token}/responses", async (string token, PublicResponseInput input, Surveys s, CancellationToken ct) =>
+                await s.AnswerInvitationAsync(token, input.Score, input.Comment, ct) is { } response ? Microsoft.AspNetCore.Http.Results.Ok(response) : Microsoft.AspNetCore.Http.Results.NotFound())
+            .WithName("AnswerSurveyInvitation")
+            .WithSummary("Answers a personal link once, without signing in: the answer lands on the customer, the ticket and the agent's CSAT, and a comment becomes feedback.")
+            .RequireRateLimiting(RateLimits.PublicLinks).DisableAntiforgery();
         return app;
     }
 

@@ -81,6 +81,9 @@ public sealed class SurveyResponse
     /// <summary>The feedback item the comment became.</summary>
     public Guid? FeedbackId { get; set; }
 
+    /// <summary>The ticket this answer rates (post-resolution surveys): one answer per ticket, any number per customer.</summary>
+    public Guid? TicketId { get; set; }
+
     public Survey? Survey { get; set; }
     public Customer? Customer { get; set; }
 }
@@ -176,9 +179,46 @@ internal sealed class SurveyConfiguration : IEntityTypeConfiguration<Survey>, IE
         response.HasOne(r => r.Survey).WithMany().HasForeignKey(r => r.SurveyId).OnDelete(DeleteBehavior.Cascade);
         response.HasOne(r => r.Customer).WithMany().HasForeignKey(r => r.CustomerId).OnDelete(DeleteBehavior.SetNull);
         response.HasOne<FeedbackItem>().WithMany().HasForeignKey(r => r.FeedbackId).OnDelete(DeleteBehavior.SetNull);
-        response.HasIndex(r => new { r.SurveyId, r.Wave, r.CustomerId }).IsUnique();
+        response.HasIndex(r => new { r.SurveyId, r.Wave, r.CustomerId }).IsUnique().HasFilter("\"TicketId\" IS NULL");
+        response.HasIndex(r => r.TicketId).IsUnique().HasFilter("\"TicketId\" IS NOT NULL");
+        response.HasOne<ServiceDesk.Ticket>().WithMany().HasForeignKey(r => r.TicketId).OnDelete(DeleteBehavior.SetNull);
         response.HasIndex(r => new { r.SurveyId, r.ExternalRef }).IsUnique();
         response.HasIndex(r => new { r.RespondedOn, r.SurveyId });
         response.HasIndex(r => new { r.SurveyId, r.RespondedAt });
+    }
+}
+
+/// <summary>
+/// A personal link to answer a survey once, about one thing (a resolved ticket): whoever opens it answers
+/// for that customer and that ticket, without signing in.
+/// </summary>
+public sealed class SurveyInvitation
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public Guid SurveyId { get; set; }
+    public Survey? Survey { get; set; }
+    public string Token { get; set; } = Survey.NewToken();
+    public Guid CustomerId { get; set; }
+    public Guid? ContactId { get; set; }
+    public Guid? TicketId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+    public int? Score { get; set; }
+
+    public string PublicPath => $"/r/{Token}";
+}
+
+internal sealed class SurveyInvitationConfiguration : IEntityTypeConfiguration<SurveyInvitation>
+{
+    public void Configure(EntityTypeBuilder<SurveyInvitation> invitation)
+    {
+        invitation.ToTable("SurveyInvitations");
+        invitation.Ignore(i => i.PublicPath);
+        invitation.Property(i => i.Token).HasMaxLength(64);
+        invitation.HasIndex(i => i.Token).IsUnique();
+        invitation.HasIndex(i => i.TicketId);
+        invitation.HasOne(i => i.Survey).WithMany().HasForeignKey(i => i.SurveyId).OnDelete(DeleteBehavior.Cascade);
+        invitation.HasOne<Customer>().WithMany().HasForeignKey(i => i.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        invitation.HasOne<ServiceDesk.Ticket>().WithMany().HasForeignKey(i => i.TicketId).OnDelete(DeleteBehavior.Cascade);
     }
 }

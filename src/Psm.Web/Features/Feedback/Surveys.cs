@@ -121,11 +121,12 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var problems = Check(survey, input).ToList();
         if (input.CustomerId is { } customerId)
         {
+            // (Post-resolution answers go through AnswerInvitationAsync: one per ticket, not per wave.)
             if (!await db.Customers.AnyAsync(c => c.Id == customerId, ct))
             {
                 problems.Add(("customerId", "There is no such customer."));
             }
-            else if (await db.Set<SurveyResponse>().AnyAsync(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId == customerId, ct))
+            else if (await db.Set<SurveyResponse>().AnyAsync(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId == customerId && r.TicketId == null, ct))
             {
                 problems.Add(("customerId", $"This customer has already answered wave {survey.Wave} of this survey; one answer per customer per wave."));
             }
@@ -171,7 +172,7 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var customerIds = items.Where(i => i.CustomerId != null).Select(i => i.CustomerId!.Value).Distinct().ToList();
         var customers = (await db.Customers.Where(c => customerIds.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
         var answered = (await db.Set<SurveyResponse>()
-            .Where(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId != null && customerIds.Contains(r.CustomerId.Value))
+            .Where(r => r.SurveyId == surveyId && r.Wave == survey.Wave && r.CustomerId != null && r.TicketId == null && customerIds.Contains(r.CustomerId.Value))
             .Select(r => r.CustomerId!.Value).ToListAsync(ct)).ToHashSet();
         var refs = items.Where(i => i.ExternalRef is { Length: > 0 }).Select(i => i.ExternalRef!.Trim()).Distinct().ToList();
         var known = (await db.Set<SurveyResponse>().Where(r => r.SurveyId == surveyId && r.ExternalRef != null && refs.Contains(r.ExternalRef))
@@ -353,6 +354,81 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var sums = days.GroupBy(d => Buckets.StartOf(d.Day, granularity))
             .ToDictionary(g => g.Key, g => g.Aggregate(default(Tally), (sum, d) => sum + d.Tally));
         return Buckets.Between(from, to, granularity).Select(b => (b, sums.GetValueOrDefault(b))).ToList();
+    }
+
+    /// <summary>The survey post-resolution links use: the CSAT or CES survey named in ServiceDesk:SurveyName, created as CSAT when missing.</summary>
+    public static async Task<Survey> SupportSurveyAsync(PsmDb db, string name, DateTimeOffset now, CancellationToken ct)
+    {
+        var survey = await db.Set<Survey>().Where(s => s.Name == name && (s.Kind == SurveyKind.Csat || s.Kind == SurveyKind.Ces)).OrderBy(s => s.CreatedAt).FirstOrDefaultAsync(ct);
+        if (survey is null)
+        {
+            survey = new Survey
+            {
+                Name = name, Kind = SurveyKind.Csat, Question = "How satisfied are you with how we handled your request?",
+                FollowUpQuestion = "What could we have done better?", CreatedAt = now,
+            };
+            db.Set<Survey>().Add(survey);
+        }
+
+        return survey;
+    }
+
+    public sealed record InvitationView(SurveyDto Survey, bool Answered, string? TicketKey, string? TicketSubject);
+
+    public async Task<InvitationView?> FindInvitationAsync(string token, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var invitation = await db.Set<SurveyInvitation>().AsNoTracking().SingleOrDefaultAsync(i => i.Token == token, ct);
+        if (invitation is null || await GetAsync(invitation.SurveyId, ct) is not { } survey)
+        {
+            return null;
+        }
+
+        var ticket = invitation.TicketId is { } tid ? await db.Tickets.AsNoTracking().Where(t => t.Id == tid).Select(t => new { t.Number, t.Subject }).SingleOrDefaultAsync(ct) : null;
+        return new InvitationView(survey, invitation.AnsweredAt is not null, ticket is null ? null : $"T-{ticket.Number}", ticket?.Subject);
+    }
+
+    /// <summary>
+    /// Records the answer to a personal link, once: on the customer, on the ticket (its timeline says so),
+    /// and, with a comment, as feedback.
+    /// </summary>
+    public async Task<SurveyResponseDto?> AnswerInvitationAsync(string token, int? score, string? comment, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var invitation = await db.Set<SurveyInvitation>().SingleOrDefaultAsync(i => i.Token == token, ct);
+        if (invitation is null)
+        {
+            return null;
+        }
+
+        var survey = await db.Set<Survey>().AsNoTracking().SingleAsync(s => s.Id == invitation.SurveyId, ct);
+        var input = new ResponseInput { Score = score, Comment = comment, CustomerId = invitation.CustomerId };
+        var problems = Check(survey, input).ToList();
+        if (score is null) problems.Add(("score", "Choose a score."));
+        if (invitation.AnsweredAt is not null) problems.Add(("token", "This link has already been answered; thank you."));
+        RequestValidationException.ThrowIfAny(problems);
+
+        var response = NewResponse(survey, input, ResponseChannel.Web, await FeedbackInbox.MatcherAsync(db, ct), out var feedback);
+        response.TicketId = invitation.TicketId;
+        if (feedback is not null)
+        {
+            db.Set<FeedbackItem>().Add(feedback);
+        }
+
+        db.Set<SurveyResponse>().Add(response);
+        invitation.AnsweredAt = response.RespondedAt;
+        invitation.Score = response.Score;
+        if (invitation.TicketId is { } ticketId)
+        {
+            db.TicketEvents.Add(new ServiceDesk.TicketEvent
+            {
+                TicketId = ticketId, At = response.RespondedAt, Kind = ServiceDesk.TicketEventKind.Survey, Actor = "customer",
+                Text = $"The customer rated the service {response.Score} of {survey.Scale.Max} ({survey.Kind.ToString().ToUpperInvariant()}){(response.Comment is { } c ? $": “{c}”" : ".")}",
+            });
+        }
+
+        await db.SaveChangesAsync(ct);
+        return await ResponseAsync(db, response.Id, ct);
     }
 
     internal SurveyResponse NewResponse(Survey survey, ResponseInput input, ResponseChannel channel, ThemeMatcher matcher, out FeedbackItem? feedback)

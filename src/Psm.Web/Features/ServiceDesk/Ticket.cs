@@ -14,7 +14,7 @@ public enum TicketPriority { Low, Normal, High, Urgent }
 
 public enum TicketStatus { New, Open, PendingOnCustomer, Resolved, Closed, Reopened }
 
-public enum TicketEventKind { Created, Reply, Note, Status, Assignment, Priority, Escalation, Sla }
+public enum TicketEventKind { Created, Reply, Note, Status, Assignment, Priority, Escalation, Sla, Survey }
 
 /// <summary>A group of agents tickets are routed to; round-robin assignment goes to its available members in turn.</summary>
 public sealed class Team
@@ -213,9 +213,10 @@ public sealed record TicketEventDto(Guid Id, DateTimeOffset At, TicketEventKind 
 
 public sealed record TicketDto(
     TicketSummary Summary, string Description, NamedRef? Contact, NamedRef? Product, NamedRef? Service, DateTimeOffset? ClosedAt, int Reopened,
-    TicketSlaDto? Sla, IReadOnlyList<TicketEventDto> Timeline);
+    TicketSlaDto? Sla, string? SatisfactionLink, int? SatisfactionScore, IReadOnlyList<TicketEventDto> Timeline);
 
-public sealed record TeamMemberDto(Guid UserId, string Name, bool Available, int OpenTickets);
+/// <summary>A member with their open tickets and their CSAT over the last 90 days (% of answers 4 or 5 on the tickets they resolved).</summary>
+public sealed record TeamMemberDto(Guid UserId, string Name, bool Available, int OpenTickets, double? Csat, int CsatAnswers);
 
 public sealed record TeamDto(Guid Id, string Name, NamedRef? Lead, IReadOnlyList<TeamMemberDto> Members, int Unassigned);
 

@@ -100,7 +100,9 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
                 ticket.FirstResponseBreachedAt, ticket.ResolutionBreachedAt);
         }
 
-        return new TicketDto(summary, ticket.Description, ticket.Contact, ticket.Product, ticket.Service, ticket.ClosedAt, ticket.Reopened, sla, timeline);
+        var invitation = await db.SurveyInvitations.AsNoTracking().Where(i => i.TicketId == id).OrderBy(i => i.CreatedAt).FirstOrDefaultAsync(ct);
+        return new TicketDto(summary, ticket.Description, ticket.Contact, ticket.Product, ticket.Service, ticket.ClosedAt, ticket.Reopened, sla,
+            invitation?.PublicPath, invitation?.Score, timeline);
     }
 
     public async Task<Guid?> FindByKeyAsync(string key, CancellationToken ct = default)
@@ -287,9 +289,18 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             .GroupBy(t => t.AssigneeId).Select(g => new { Id = g.Key!.Value, Count = g.Count() }).ToDictionaryAsync(x => x.Id, x => x.Count, ct);
         var unassigned = await db.Tickets.Where(t => t.TeamId != null && t.AssigneeId == null && t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed)
             .GroupBy(t => t.TeamId).Select(g => new { Id = g.Key!.Value, Count = g.Count() }).ToDictionaryAsync(x => x.Id, x => x.Count, ct);
+        var since = time.GetUtcNow().AddDays(-90);
+        var csat = await (from r in db.SurveyResponses
+                          where r.TicketId != null && r.RespondedAt >= since && r.Survey!.Kind == Feedback.SurveyKind.Csat
+                          join t in db.Tickets on r.TicketId equals t.Id
+                          where t.AssigneeId != null
+                          group r by t.AssigneeId into g
+                          select new { Id = g.Key!.Value, N = g.Count(), Good = g.Count(x => x.Score >= 4) })
+            .ToDictionaryAsync(x => x.Id, ct);
         var teams = await db.Teams.AsNoTracking().Include(t => t.Lead).Include(t => t.Members).ThenInclude(m => m.User).OrderBy(t => t.Name).ToListAsync(ct);
         return teams.Select(t => new TeamDto(t.Id, t.Name, t.Lead is { } l ? new NamedRef(l.Id, l.DisplayName) : null,
-            t.Members.OrderBy(m => m.User!.DisplayName).Select(m => new TeamMemberDto(m.UserId, m.User!.DisplayName, m.Available, open.GetValueOrDefault(m.UserId))).ToList(),
+            t.Members.OrderBy(m => m.User!.DisplayName).Select(m => new TeamMemberDto(m.UserId, m.User!.DisplayName, m.Available, open.GetValueOrDefault(m.UserId),
+                csat.TryGetValue(m.UserId, out var c) ? Math.Round(100.0 * c.Good / c.N, 1) : null, c?.N ?? 0)).ToList(),
             unassigned.GetValueOrDefault(t.Id))).ToList();
     }
 
@@ -418,6 +429,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         {
             case TicketStatus.Resolved:
                 ticket.ResolvedAt = now;
+                await InviteAsync(db, ticket, now, ct);
                 break;
             case TicketStatus.Closed:
                 ticket.ClosedAt = now;
@@ -477,6 +489,26 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         return Event(ticket, TicketEventKind.Sla,
             $"SLA policy \"{policy.Name}\" applies ({why}): first response by {first:yyyy-MM-dd HH:mm} UTC, resolution by {resolution:yyyy-MM-dd HH:mm} UTC (business hours: {policy.Calendar.Name}).",
             now, db);
+    }
+
+    /// <summary>
+    /// On resolution, a personal survey link for the ticket's contact (or the customer), once per ticket:
+    /// the survey named in ServiceDesk:SurveyName (CSAT, created if missing).
+    /// </summary>
+    private async Task InviteAsync(PsmDb db, Ticket ticket, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await db.SurveyInvitations.AnyAsync(i => i.TicketId == ticket.Id, ct))
+        {
+            return;
+        }
+
+        var survey = await Feedback.Surveys.SupportSurveyAsync(db, config.GetValue("ServiceDesk:SurveyName", "Support satisfaction")!, now, ct);
+        db.SurveyInvitations.Add(new Feedback.SurveyInvitation
+        {
+            SurveyId = survey.Id, Survey = db.Entry(survey).State == EntityState.Added ? survey : null, CustomerId = ticket.CustomerId, ContactId = ticket.ContactId,
+            TicketId = ticket.Id, CreatedAt = now,
+        });
+        db.TicketEvents.Add(Event(ticket, TicketEventKind.Survey, $"Satisfaction survey link created for the customer ({survey.Kind.ToString().ToUpperInvariant()}).", now.AddTicks(1), db));
     }
 
     private static async Task<BusinessCalendar?> CalendarOfAsync(PsmDb db, Ticket ticket, CancellationToken ct) =>

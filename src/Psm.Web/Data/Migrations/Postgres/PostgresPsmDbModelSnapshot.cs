@@ -1599,6 +1599,52 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("Surveys", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("Score")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SurveyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("TicketId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("SurveyId");
+
+                    b.HasIndex("TicketId");
+
+                    b.HasIndex("Token")
+                        .IsUnique();
+
+                    b.ToTable("SurveyInvitations", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyResponse", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1636,6 +1682,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Property<Guid>("SurveyId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("TicketId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Wave")
                         .HasColumnType("integer");
 
@@ -1645,6 +1694,10 @@ namespace Psm.Web.Data.Migrations.Postgres
 
                     b.HasIndex("FeedbackId");
 
+                    b.HasIndex("TicketId")
+                        .IsUnique()
+                        .HasFilter("\"TicketId\" IS NOT NULL");
+
                     b.HasIndex("RespondedOn", "SurveyId");
 
                     b.HasIndex("SurveyId", "ExternalRef")
@@ -1653,7 +1706,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("SurveyId", "RespondedAt");
 
                     b.HasIndex("SurveyId", "Wave", "CustomerId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
                 });
@@ -3210,6 +3264,28 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("Service");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyInvitation", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Feedback.Survey", "Survey")
+                        .WithMany()
+                        .HasForeignKey("SurveyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.ServiceDesk.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.Navigation("Survey");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyResponse", b =>
                 {
                     b.HasOne("Psm.Web.Features.Customers.Customer", "Customer")
@@ -3227,6 +3303,11 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasForeignKey("SurveyId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.ServiceDesk.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.Navigation("Customer");
 

@@ -1614,6 +1614,53 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("Surveys", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AnsweredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Score")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SurveyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("TicketId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("SurveyId");
+
+                    b.HasIndex("TicketId");
+
+                    b.HasIndex("Token")
+                        .IsUnique();
+
+                    b.ToTable("SurveyInvitations", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyResponse", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1652,6 +1699,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("SurveyId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("TicketId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Wave")
                         .HasColumnType("INTEGER");
 
@@ -1661,6 +1711,10 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("FeedbackId");
 
+                    b.HasIndex("TicketId")
+                        .IsUnique()
+                        .HasFilter("\"TicketId\" IS NOT NULL");
+
                     b.HasIndex("RespondedOn", "SurveyId");
 
                     b.HasIndex("SurveyId", "ExternalRef")
@@ -1669,7 +1723,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("SurveyId", "RespondedAt");
 
                     b.HasIndex("SurveyId", "Wave", "CustomerId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
                 });
@@ -3241,6 +3296,28 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("Service");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyInvitation", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.Feedback.Survey", "Survey")
+                        .WithMany()
+                        .HasForeignKey("SurveyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.ServiceDesk.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.Navigation("Survey");
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.SurveyResponse", b =>
                 {
                     b.HasOne("Psm.Web.Features.Customers.Customer", "Customer")
@@ -3258,6 +3335,11 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasForeignKey("SurveyId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Psm.Web.Features.ServiceDesk.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.Navigation("Customer");
 
