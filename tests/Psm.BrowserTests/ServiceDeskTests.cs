@@ -16,6 +16,9 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
         {
             var page = session.Page;
             using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+            using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
+            var sam = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users"))!.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportAgent)).Id;
+            (await api.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).EnsureSuccessStatusCode();
             var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
             (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Password reset mail never arrives", customerId = customer.Id, priority = "Low" })).EnsureSuccessStatusCode();
             var urgent = await (await api.PostAsJsonAsync("/api/v1/tickets",
@@ -54,10 +57,69 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("move-Reopened")).ToBeVisibleAsync();
             await session.ScreenshotAsync("resolved");
 
+            // The customer answers the personal CSAT link, without signing in; the agent's CSAT moves.
+            var link = await page.GetByTestId("satisfaction-link").GetAttributeAsync("href");
+            await using (var outside = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString(), ViewportSize = new() { Width = 390, Height = 800 } }))
+            {
+                var customerPage = await outside.NewPageAsync();
+                await customerPage.GotoAsync(link!);
+                await Expect(customerPage.GetByTestId("survey-about")).ToContainTextAsync(urgent.Summary.Key);
+                await customerPage.Locator("label[for=score-5]").ClickAsync();
+                await customerPage.Locator("#comment").FillAsync("Fixed within the hour, thank you!");
+                await customerPage.GetByTestId("survey-submit").ClickAsync();
+                await Expect(customerPage.GetByTestId("survey-thanks")).ToBeVisibleAsync();
+                await customerPage.ScreenshotAsync(new() { Path = Path.Combine(Session.ScreenshotFolder, "ServiceDesk-customer-csat.png") });
+                await customerPage.GotoAsync(link!);
+                await Expect(customerPage.GetByTestId("survey-already")).ToBeVisibleAsync();
+            }
+
+            await page.ReloadAsync();
+            await Expect(page.GetByTestId("satisfaction")).ToContainTextAsync("rated 5");
+            await session.NavigateAsync("Teams");
+            await Expect(page.GetByTestId("member-csat")).ToContainTextAsync("CSAT 100 % (1)");
+            await session.ScreenshotAsync("teams");
+
             // Resolved tickets leave the open queue.
             await session.NavigateAsync("Ticket queue");
             await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(1);
             await Expect(page.GetByTestId("ticket-link")).ToContainTextAsync("Password reset");
+        });
+    }
+
+    [Fact]
+    public async Task ATicketNearingItsSlaShowsInBreachingSoonWithTheTimeLeft()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+            var calendar = await (await api.PostAsJsonAsync("/api/v1/sla/calendars", new
+            {
+                name = "Around the clock", timeZoneId = "UTC", opens = "00:00", closes = "23:59",
+                workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" },
+            })).ReadAsync<ServiceCalendarDto>();
+            (await api.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High: 1 h", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 480, calendarId = calendar.Id }))
+                .EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Low: 2 days", priority = "Low", firstResponseMinutes = 2880, resolutionMinutes = 5760, calendarId = calendar.Id }))
+                .EnsureSuccessStatusCode();
+            var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+            (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Checkout is down", customerId = customer.Id, priority = "High" })).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Typo on the invoice", customerId = customer.Id, priority = "Low" })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await session.NavigateAsync("Ticket queue");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(2);
+            await page.GetByTestId("queue-view").GetByText("Breaching soon").ClickAsync();
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("ticket-link")).ToContainTextAsync("Checkout is down");
+            await session.ScreenshotAsync("breaching-soon");
+
+            await page.GetByTestId("ticket-link").ClickAsync();
+            await Expect(page.GetByTestId("sla-first")).ToContainTextAsync("min of business time left");
+            await Expect(page.GetByTestId("sla")).ToContainTextAsync("High: 1 h");
+            await session.ScreenshotAsync("ticket-sla");
         });
     }
 }
