@@ -122,4 +122,26 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await session.ScreenshotAsync("ticket-sla");
         });
     }
+
+    [Fact]
+    public async Task TheDemoDeskShowsAYearOfTicketsWithBreachesEscalationsAndCsat()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await session.NavigateAsync("Ticket queue");
+            await session.WaitUntilInteractiveAsync();
+            await page.GetByTestId("queue-view").GetByText("All", new() { Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(50);
+            await Expect(page.GetByTestId("due").GetByText("breached").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("demo-queue");
+
+            await session.NavigateAsync("Teams");
+            await Expect(page.GetByTestId("member-csat").First).ToContainTextAsync("CSAT");
+            await Expect(page.GetByTestId("member-csat").First).ToContainTextAsync("%");
+            await session.ScreenshotAsync("demo-teams");
+        });
+    }
 }

@@ -149,6 +149,17 @@ public sealed class DatabaseInitializer(
         var (subscriptions, orders) = demo.Commerce(time.GetUtcNow(), customers, products);
         db.Subscriptions.AddRange(subscriptions);
         db.Orders.AddRange(orders);
+        var adminId = await db.Users.Where(u => u.Email == DemoData.Users[0].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var agentId = await db.Users.Where(u => u.Email == DemoData.Users[2].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var desk = demo.ServiceDesk(time.GetUtcNow(), customers, products, adminId, agentId);
+        db.ServiceCalendars.Add(desk.Calendar);
+        db.SlaPolicies.AddRange(desk.Policies);
+        db.Teams.AddRange(desk.Teams);
+        db.Tickets.AddRange(desk.Tickets);
+        db.TicketEvents.AddRange(desk.Events);
+        db.Surveys.Add(desk.Survey);
+        db.SurveyInvitations.AddRange(desk.Invitations);
+        db.SurveyResponses.AddRange(desk.Responses);
         foreach (var (entity, rows) in new[] { (nameof(Customer), count), (nameof(Product), products.Count), (nameof(Objective), objectives.Count), (nameof(Features.Roadmap.Initiative), initiatives.Count),
                      (nameof(Features.Feedback.FeedbackItem), voice.Feedback.Count), (nameof(Features.Feedback.SurveyResponse), voice.Responses.Count) })
         {
