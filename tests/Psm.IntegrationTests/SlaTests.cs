@@ -167,4 +167,66 @@ public sealed class SlaTests
 
         Assert.Equal(Monday.AddHours(1), seen!.Sla!.FirstResponseBreachedAt);
     }
+
+    [Fact]
+    public async Task ServiceMetricsAreComputedFromTicketsInBusinessTimeAndCutByTeamAndPriority()
+    {
+        var clock = new TestClock(Monday);
+        await using var app = new PsmServer(ManualMonitor, clock);
+        var (admin, agent, _) = await SetUpAsync(app);
+        using var __ = agent;
+        using var ___ = admin;
+        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1" })).ReadAsync<TeamDto>();
+        var customer = await CustomerAsync(agent, "Aurora", "Pro");
+        async Task<Guid> Open(string subject) =>
+            (await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject, customerId = customer.Id, priority = "Urgent", teamId = team.Id })).ReadAsync<TicketDto>()).Summary.Id;
+        var (a, b, c, d) = (await Open("A"), await Open("B"), await Open("C"), await Open("D"));
+        async Task At(int minutes, Guid id, string action, string? status = null)
+        {
+            clock.Set(Monday.AddMinutes(minutes));
+            var response = action == "reply"
+                ? await agent.PostAsJsonAsync($"/api/v1/tickets/{id}/replies", new { text = "On it." })
+                : await agent.PutAsJsonAsync($"/api/v1/tickets/{id}/status", new { status });
+            response.EnsureSuccessStatusCode();
+        }
+
+        // First responses after 10, 30 and 90 business minutes (B misses its hour); D is resolved without a reply, reopened and resolved again.
+        await At(10, c, "reply");
+        await At(20, d, "status", "Resolved");
+        await At(25, d, "status", "Reopened");
+        await At(30, a, "reply");
+        await At(40, d, "status", "Resolved");
+        await At(60, c, "status", "Resolved");
+        await At(90, b, "reply");
+        await At(120, a, "status", "Resolved");
+        await At(270, b, "status", "Resolved");
+        (await admin.PostAsync("/api/v1/sla/monitor/run", null)).EnsureSuccessStatusCode();
+
+        var links = new Dictionary<Guid, string>();
+        foreach (var id in new[] { a, b })
+        {
+            links[id] = (await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{id}", Json.Options))!.SatisfactionLink!;
+        }
+
+        using var anonymous = app.Anonymous();
+        (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{links[a]["/r/".Length..]}/responses", new { score = 5 })).EnsureSuccessStatusCode();
+        (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{links[b]["/r/".Length..]}/responses", new { score = 2 })).EnsureSuccessStatusCode();
+
+        async Task<double?> Metric(string key, string cut = "") =>
+            (await agent.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/{key}/value?from=2026-11-23&to=2026-11-24{cut}", Json.Options))!.Value;
+        Assert.Equal(30, await Metric("service.first_response_median"));    // 10, 30, 90
+        Assert.Equal(90, await Metric("service.first_response_p90"));
+        Assert.Equal(60, await Metric("service.resolution_median"));        // 40 (D, twice resolved), 60, 120, 270
+        Assert.Equal(270, await Metric("service.resolution_p90"));
+        Assert.Equal(75, await Metric("service.sla_compliance"));            // B missed both targets
+        Assert.Equal(25, await Metric("service.escalation_rate"));
+        Assert.Equal(25, await Metric("service.reopen_rate"));
+        Assert.Equal(4, await Metric("service.tickets_per_customer"));
+        Assert.Equal(0, await Metric("service.backlog"));
+        Assert.Equal(50, await Metric("service.csat", $"&teamId={team.Id}"));
+        Assert.Null(await Metric("service.first_response_median", "&priority=Low"));
+        Assert.Equal(30, await Metric("service.first_response_median", "&priority=Urgent&channel=Email"));
+        var refused = await agent.GetAsync("/api/v1/metrics/service.csat/value?from=2026-11-23&to=2026-11-24&priority=Whenever");
+        Assert.Contains("priority", await FieldsAsync(refused));
+    }
 }

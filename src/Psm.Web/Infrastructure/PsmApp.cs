@@ -91,6 +91,11 @@ public static class PsmApp
         services.AddScoped<Features.Commerce.Orders>();
         services.AddScoped<Features.ServiceDesk.Tickets>();
         services.AddScoped<Features.ServiceDesk.SlaSettings>();
+        foreach (var metric in Features.ServiceDesk.ServiceMetric.All())
+        {
+            services.AddScoped<Features.Strategy.IMetric>(_ => metric);
+        }
+
         services.AddScoped<Features.ServiceDesk.SlaMonitor>();
         services.AddHostedService<Features.ServiceDesk.SlaMonitorJob>();
         services.AddScoped<Features.Account.Notifications>();

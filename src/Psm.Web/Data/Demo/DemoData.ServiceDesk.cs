@@ -101,6 +101,7 @@ public sealed partial class DemoData
             if (firstAt < now)
             {
                 ticket.FirstResponseAt = firstAt;
+                ticket.FirstResponseMinutes = Math.Round(business.Between(created, firstAt).TotalMinutes, 1);
                 ticket.Status = TicketStatus.Open;
                 Log(firstAt, TicketEventKind.Reply, "Thanks for reporting this; we are looking into it.");
             }
@@ -116,6 +117,7 @@ public sealed partial class DemoData
             if (resolvedAt < now.AddDays(-1))
             {
                 ticket.ResolvedAt = resolvedAt;
+                ticket.ResolutionMinutes = Math.Round(business.Between(created, resolvedAt).TotalMinutes, 1);
                 ticket.Status = resolvedAt < now.AddDays(-7) ? TicketStatus.Closed : TicketStatus.Resolved;
                 ticket.ClosedAt = ticket.Status == TicketStatus.Closed ? resolvedAt.AddDays(7) : null;
                 Log(resolvedAt, TicketEventKind.Status, "Open → Resolved.");

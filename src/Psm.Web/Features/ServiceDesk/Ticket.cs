@@ -86,6 +86,15 @@ public sealed class Ticket : IVersioned
 
     public DateTimeOffset? ResolutionBreachedAt { get; set; }
 
+    /// <summary>Business minutes from opening to the first response, on the SLA's calendar (wall-clock minutes when no SLA applies).</summary>
+    public double? FirstResponseMinutes { get; set; }
+
+    /// <summary>Business minutes from opening to resolution, less the time pending on the customer.</summary>
+    public double? ResolutionMinutes { get; set; }
+
+    /// <summary>Business minutes spent pending on the customer so far.</summary>
+    public double PausedMinutes { get; set; }
+
     /// <summary>0 none; each escalation, automatic or by hand, raises it by one.</summary>
     public int EscalationLevel { get; set; }
 

@@ -172,16 +172,21 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
 
     /// <summary>A public reply. The first reply by someone other than the customer is the first response.</summary>
     public Task<TicketDto?> ReplyAsync(Guid id, TicketMessageInput input, CancellationToken ct = default) =>
-        ChangeAsync(id, (db, ticket, now) =>
+        ChangeAsyncAwait(id, async (db, ticket, now) =>
         {
             Text(input.Text);
-            ticket.FirstResponseAt ??= now;
+            if (ticket.FirstResponseAt is null)
+            {
+                ticket.FirstResponseAt = now;
+                ticket.FirstResponseMinutes = await MinutesAsync(db, ticket, ticket.CreatedAt, now, ct);
+            }
+
             if (ticket.Status is TicketStatus.New or TicketStatus.Reopened)
             {
                 ticket.Status = TicketStatus.Open;
             }
 
-            return [Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db)];
+            return (IReadOnlyList<TicketEvent>)[Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db)];
         }, ct);
 
     /// <summary>An internal note: colleagues see it, the customer never does, and neither do marketers or stakeholders.</summary>
@@ -429,6 +434,8 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         {
             case TicketStatus.Resolved:
                 ticket.ResolvedAt = now;
+                ticket.ResolutionMinutes = Math.Max(0, await MinutesAsync(db, ticket, ticket.CreatedAt, now, ct) - ticket.PausedMinutes
+                    - (ticket.PausedAt is { } pausedSince ? await MinutesAsync(db, ticket, pausedSince, now, ct) : 0));
                 await InviteAsync(db, ticket, now, ct);
                 break;
             case TicketStatus.Closed:
@@ -452,6 +459,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
                  && await CalendarOfAsync(db, ticket, ct) is { } calendar)
         {
             ticket.ResolutionDueAt = SlaRules.Resume(calendar, due, paused, now);
+            ticket.PausedMinutes += calendar.Between(paused, now).TotalMinutes;
             ticket.PausedAt = null;
             events.Add(Event(ticket, TicketEventKind.Sla, $"Resolution clock resumed: due {ticket.ResolutionDueAt:yyyy-MM-dd HH:mm} UTC.", now, db));
         }
@@ -510,6 +518,10 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         });
         db.TicketEvents.Add(Event(ticket, TicketEventKind.Survey, $"Satisfaction survey link created for the customer ({survey.Kind.ToString().ToUpperInvariant()}).", now.AddTicks(1), db));
     }
+
+    /// <summary>Business minutes between two moments on the ticket's SLA calendar, or wall-clock minutes without one.</summary>
+    private static async Task<double> MinutesAsync(PsmDb db, Ticket ticket, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
+        await CalendarOfAsync(db, ticket, ct) is { } calendar ? calendar.Between(from, to).TotalMinutes : (to - from).TotalMinutes;
 
     private static async Task<BusinessCalendar?> CalendarOfAsync(PsmDb db, Ticket ticket, CancellationToken ct) =>
         ticket.SlaPolicyId is { } id

@@ -2397,6 +2397,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("FirstResponseDueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<double?>("FirstResponseMinutes")
+                        .HasColumnType("double precision");
+
                     b.Property<DateTimeOffset?>("NearBreachEscalatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -2405,6 +2408,9 @@ namespace Psm.Web.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("PausedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("PausedMinutes")
+                        .HasColumnType("double precision");
 
                     b.Property<string>("Priority")
                         .IsRequired()
@@ -2422,6 +2428,9 @@ namespace Psm.Web.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("ResolutionDueAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("ResolutionMinutes")
+                        .HasColumnType("double precision");
 
                     b.Property<DateTimeOffset?>("ResolvedAt")
                         .HasColumnType("timestamp with time zone");

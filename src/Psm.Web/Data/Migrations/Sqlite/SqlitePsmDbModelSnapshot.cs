@@ -2424,6 +2424,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<string>("FirstResponseDueAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("FirstResponseMinutes")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("NearBreachEscalatedAt")
                         .HasColumnType("TEXT");
 
@@ -2432,6 +2435,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
                     b.Property<string>("PausedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<double>("PausedMinutes")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("Priority")
                         .IsRequired()
@@ -2449,6 +2455,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
                     b.Property<string>("ResolutionDueAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("ResolutionMinutes")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("ResolvedAt")
                         .HasColumnType("TEXT");
