@@ -142,6 +142,17 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("member-csat").First).ToContainTextAsync("CSAT");
             await Expect(page.GetByTestId("member-csat").First).ToContainTextAsync("%");
             await session.ScreenshotAsync("demo-teams");
+
+            await session.NavigateAsync("Service dashboard");
+            await Expect(page.GetByTestId("tile-sla-compliance")).ToContainTextAsync("%");
+            await Expect(page.GetByTestId("tile-first-response-median")).ToContainTextAsync("min");
+            await Expect(page.GetByTestId("tile-csat")).ToContainTextAsync("%");
+            await Expect(page.Locator(".mud-chart svg").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("demo-dashboard");
+
+            // Drill down: the backlog tile opens the open queue.
+            await page.GetByTestId("tile-backlog").GetByText("see the tickets").ClickAsync();
+            await Expect(page.GetByTestId("ticket-link").First).ToBeVisibleAsync();
         });
     }
 }
