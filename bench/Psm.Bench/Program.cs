@@ -8,11 +8,13 @@ using Psm.Bench;
 // responses-import and nps-by-segment use ten survey answers per customer: 1 000 000 at the default scale.
 // campaign-audience uses ten customers per generated one (1 000 000 at the default scale); campaign-results
 // always uses 200 campaigns with a year of daily results on three channels (219 000 rows).
+// service-queue and service-dashboard use ten tickets per generated customer (1 000 000 at the default scale);
+// sla-job uses one open ticket per generated customer (100 000), all past their targets.
 // PostgreSQL needs PSM_PG_CONNECTION; bench/run.sh starts a throwaway server and sets it.
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -38,6 +40,11 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     // results page among 200 campaigns with a year of daily results on three channels.
     (CampaignScenarios.Audience, p => CampaignScenarios.RunAudienceAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
     (CampaignScenarios.Results, p => CampaignScenarios.RunResultsAsync(p, 200, options.Repeats * 3), 1 / 1.5),
+    // The service desk: the queue and the dashboard over ten tickets per generated customer (1 000 000 at the default
+    // scale), and the SLA monitor over one open ticket per generated customer (100 000).
+    (ServiceDeskScenarios.Queue, p => ServiceDeskScenarios.RunQueueAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
+    (ServiceDeskScenarios.Dashboard, p => ServiceDeskScenarios.RunDashboardAsync(p, rows * 10, options.Repeats), 1 / 1.5),
+    (ServiceDeskScenarios.SlaJob, p => ServiceDeskScenarios.RunSlaJobAsync(p, rows, Math.Min(options.Repeats, 3)), 0.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -67,7 +74,8 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
     {
         if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
-            or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or "all"))
+            or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
+            or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or "all"))
         {
             return null;
         }
