@@ -54,7 +54,7 @@ public sealed class CampaignRateMetric(string key, string name, string unit, Bet
         var results = db.Set<CampaignResult>().AsNoTracking().Where(r => r.Day >= query.From && r.Day < query.To);
         if (query.Channel is { } text)
         {
-            var channel = Parse<CampaignChannel>(text, "channel");
+            var channel = MetricRegistry.Cut<CampaignChannel>(text, "channel");
             results = results.Where(r => r.Channel == channel);
         }
 
@@ -85,13 +85,13 @@ public sealed class CampaignRateMetric(string key, string name, string unit, Bet
 
         if (query.Stage is { } stageText)
         {
-            var stage = Parse<LifecycleStage>(stageText, "stage");
+            var stage = MetricRegistry.Cut<LifecycleStage>(stageText, "stage");
             campaigns = campaigns.Where(c => c.PlannedStage == stage);
         }
 
         if (query.Goal is { } goalText)
         {
-            var goal = Parse<CampaignGoal>(goalText, "goal");
+            var goal = MetricRegistry.Cut<CampaignGoal>(goalText, "goal");
             campaigns = campaigns.Where(c => c.Goal == goal);
         }
 
@@ -110,11 +110,6 @@ public sealed class CampaignRateMetric(string key, string name, string unit, Bet
 
         return campaigns;
     }
-
-    internal static T Parse<T>(string text, string field) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new RequestValidationException(field, $"'{text}' is not a {field}; use one of {string.Join(", ", Enum.GetNames<T>())}.");
 }
 
 /// <summary>
@@ -150,18 +145,6 @@ public sealed class CampaignReachMetric : IMetric
         return matched == 0 ? null : Math.Round(100.0 * reachable / matched, 2);
     }
 
-    public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct)
-    {
-        var points = new List<MetricPoint>();
-        foreach (var bucket in Buckets.Between(query.From, query.To, granularity))
-        {
-            var end = Buckets.Next(bucket, granularity);
-            if (await EvaluateAsync(db, query with { From = bucket < query.From ? query.From : bucket, To = end < query.To ? end : query.To }, ct) is { } value)
-            {
-                points.Add(new MetricPoint(bucket, value));
-            }
-        }
-
-        return points;
-    }
+    public Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct) =>
+        Buckets.EachAsync(query, granularity, q => EvaluateAsync(db, q, ct));
 }

@@ -55,20 +55,8 @@ public sealed class CommerceMetric(string key, string name, string unit, BetterD
 
     public Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct) => evaluate(db, query, ct);
 
-    public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct)
-    {
-        var points = new List<MetricPoint>();
-        foreach (var bucket in Buckets.Between(query.From, query.To, granularity))
-        {
-            var end = Buckets.Next(bucket, granularity);
-            if (await evaluate(db, query with { From = bucket < query.From ? query.From : bucket, To = end < query.To ? end : query.To }, ct) is { } value)
-            {
-                points.Add(new MetricPoint(bucket, value));
-            }
-        }
-
-        return points;
-    }
+    public Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct) =>
+        Buckets.EachAsync(query, granularity, q => evaluate(db, q, ct));
 
     private static async Task<IQueryable<Subscription>> SubscriptionsAsync(PsmDb db, MetricQuery query, CancellationToken ct)
     {

@@ -86,20 +86,8 @@ public sealed class ServiceMetric(string key, string name, string unit, BetterDi
 
     public Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct) => evaluate(db, query, ct);
 
-    public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct)
-    {
-        var points = new List<MetricPoint>();
-        foreach (var bucket in Buckets.Between(query.From, query.To, granularity))
-        {
-            var end = Buckets.Next(bucket, granularity);
-            if (await evaluate(db, query with { From = bucket < query.From ? query.From : bucket, To = end < query.To ? end : query.To }, ct) is { } value)
-            {
-                points.Add(new MetricPoint(bucket, value));
-            }
-        }
-
-        return points;
-    }
+    public Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct) =>
+        Buckets.EachAsync(query, granularity, q => evaluate(db, q, ct));
 
     /// <summary>The tickets a query's cuts select (the period is applied by each metric, to the time it is about).</summary>
     public static Task<IQueryable<Ticket>> TicketsAsync(PsmDb db, MetricQuery query, CancellationToken ct)
@@ -111,13 +99,13 @@ public sealed class ServiceMetric(string key, string name, string unit, BetterDi
         if (query.AgentId is { } agent) tickets = tickets.Where(t => t.AssigneeId == agent);
         if (query.Channel is { } channelText)
         {
-            var channel = Parse<TicketChannel>(channelText, "channel");
+            var channel = MetricRegistry.Cut<TicketChannel>(channelText, "channel");
             tickets = tickets.Where(t => t.Channel == channel);
         }
 
         if (query.Priority is { } priorityText)
         {
-            var priority = Parse<TicketPriority>(priorityText, "priority");
+            var priority = MetricRegistry.Cut<TicketPriority>(priorityText, "priority");
             tickets = tickets.Where(t => t.Priority == priority);
         }
 
@@ -129,9 +117,4 @@ public sealed class ServiceMetric(string key, string name, string unit, BetterDi
         var total = await tickets.CountAsync(ct);
         return total == 0 ? null : Math.Round(100.0 * await tickets.CountAsync(hit, ct) / total, 2);
     }
-
-    private static T Parse<T>(string text, string field) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new RequestValidationException(field, $"'{text}' is not a {field}; use one of {string.Join(", ", Enum.GetNames<T>())}.");
 }

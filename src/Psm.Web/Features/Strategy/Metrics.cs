@@ -59,6 +59,12 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
 {
     private readonly Dictionary<string, IMetric> byKey = metrics.ToDictionary(m => m.Definition.Key);
 
+    /// <summary>A cut given by name (a channel, a goal, a priority) read as the metric's own enum, or a 400 naming the field.</summary>
+    public static T Cut<T>(string text, string field) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new RequestValidationException(field, $"'{text}' is not a {field}; use one of {string.Join(", ", Enum.GetNames<T>())}.");
+
     public IReadOnlyList<MetricDefinition> Definitions => byKey.Values.Select(m => m.Definition).OrderBy(d => d.Key).ToList();
 
     public MetricDefinition? Find(string key) => byKey.GetValueOrDefault(key)?.Definition;
@@ -161,6 +167,25 @@ public static class Buckets
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// A series for a metric that is a ratio or a level over its period (not a sum of days): each bucket is
+    /// evaluated as a period of its own, clipped to the query's; buckets without a value are left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<MetricPoint>> EachAsync(MetricQuery query, Granularity granularity, Func<MetricQuery, Task<double?>> evaluate)
+    {
+        var points = new List<MetricPoint>();
+        foreach (var bucket in Between(query.From, query.To, granularity))
+        {
+            var end = Next(bucket, granularity);
+            if (await evaluate(query with { From = bucket < query.From ? query.From : bucket, To = end < query.To ? end : query.To }) is { } value)
+            {
+                points.Add(new MetricPoint(bucket, value));
+            }
+        }
+
+        return points;
     }
 
     /// <summary>SQL for the first day of the bucket holding a timestamp column, as a date.</summary>
