@@ -120,6 +120,21 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("sla-first")).ToContainTextAsync("min of business time left");
             await Expect(page.GetByTestId("sla")).ToContainTextAsync("High: 1 h");
             await session.ScreenshotAsync("ticket-sla");
+
+            // The policies page: a bad target is refused with its reason, a good one is listed.
+            await session.NavigateAsync("SLA policies");
+            await Expect(page.GetByTestId("policies")).ToContainTextAsync("High: 1 h");
+            await page.GetByTestId("policy-name").FillAsync("Urgent: 15 min");
+            await page.GetByTestId("policy-priority").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Urgent" }).ClickAsync();
+            await page.GetByTestId("policy-first").FillAsync("60");
+            await page.GetByTestId("policy-resolution").FillAsync("30");
+            await page.GetByTestId("add-policy").ClickAsync();
+            await Expect(page.GetByTestId("policy-error")).ToContainTextAsync("cannot be shorter than the first-response target");
+            await page.GetByTestId("policy-first").FillAsync("15");
+            await page.GetByTestId("add-policy").ClickAsync();
+            await Expect(page.GetByTestId("policies")).ToContainTextAsync("Urgent: 15 min");
+            await session.ScreenshotAsync("sla-policies");
         });
     }
 
