@@ -9,18 +9,13 @@ using Psm.Web.Features.Roadmap;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
+using static Psm.IntegrationTests.Problems;
+
 namespace Psm.IntegrationTests;
 
 public sealed class CampaignsApiTests
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
-
-    private static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = (await response.ReadAsync<ProblemBody>()).Errors!;
-        return errors.ToDictionary(e => char.ToLowerInvariant(e.Key[0]) + e.Key[1..], e => e.Value);
-    }
 
     private static async Task<ProductDto> Product(HttpClient pm, string name, LifecycleStage stage) =>
         await (await pm.PostAsJsonAsync("/api/v1/products", new { name, stage })).ReadAsync<ProductDto>();

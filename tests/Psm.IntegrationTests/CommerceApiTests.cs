@@ -9,17 +9,12 @@ using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
+using static Psm.IntegrationTests.Problems;
+
 namespace Psm.IntegrationTests;
 
 public sealed class CommerceApiTests
 {
-    private static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = (await response.ReadAsync<ProblemBody>()).Errors!;
-        return errors.ToDictionary(e => char.ToLowerInvariant(e.Key[0]) + e.Key[1..], e => e.Value);
-    }
-
     [Fact]
     public async Task OrdersAndSubscriptionsRefuseBadInputAndFeedChurnRepeatPurchaseAndRevenue()
     {

@@ -6,17 +6,13 @@ using Psm.Web.Features.Feedback;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
+using static Psm.IntegrationTests.Problems;
+
 namespace Psm.IntegrationTests;
 
 public sealed class ImportTests
 {
     private static HttpContent Csv(string text) => new StringContent(text, Encoding.UTF8, "text/csv");
-
-    private static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        return (await response.ReadAsync<ProblemBody>()).Errors!;
-    }
 
     [Fact]
     public async Task FeedbackImportIsAllOrNothingUnlessAskedAndNeverDuplicates()

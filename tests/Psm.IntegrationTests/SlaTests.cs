@@ -6,6 +6,8 @@ using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
+using static Psm.IntegrationTests.Problems;
+
 namespace Psm.IntegrationTests;
 
 public sealed class SlaTests
@@ -31,12 +33,6 @@ public sealed class SlaTests
         return (admin, agent, calendar.Id);
     }
 
-    private static async Task<IEnumerable<string>> FieldsAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        return (await response.ReadAsync<ProblemBody>()).Errors!.Keys.Select(k => char.ToLowerInvariant(k[0]) + k[1..]);
-    }
-
     private static async Task<CustomerDto> CustomerAsync(HttpClient client, string name, string plan) =>
         await (await client.PostAsJsonAsync("/api/v1/customers", new { name, email = $"{name.ToLowerInvariant()}@example.test", country = "DE", plan })).ReadAsync<CustomerDto>();
 
@@ -48,7 +44,7 @@ public sealed class SlaTests
         var (admin, agent, calendarId) = await SetUpAsync(app);
         using var _ = admin;
         using var __ = agent;
-        Assert.Contains("timeZoneId", await FieldsAsync(await agent.PostAsJsonAsync("/api/v1/sla/calendars", new { name = "Nowhere", timeZoneId = "Mars/Olympus", workingDays = new[] { "Monday" } })));
+        Assert.Contains("timeZoneId", (await Errors(await agent.PostAsJsonAsync("/api/v1/sla/calendars", new { name = "Nowhere", timeZoneId = "Mars/Olympus", workingDays = new[] { "Monday" } }))).Keys);
         var pro = await CustomerAsync(agent, "Aurora", "Pro");
         var enterprise = await CustomerAsync(agent, "Birch", "Enterprise");
 
@@ -88,8 +84,8 @@ public sealed class SlaTests
         Assert.Equal(180, resumed.Sla.ResolutionLeftMinutes);
         Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock paused", StringComparison.Ordinal));
         Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock resumed", StringComparison.Ordinal));
-        Assert.Contains("resolutionMinutes", await FieldsAsync(await agent.PostAsJsonAsync("/api/v1/sla/policies",
-            new { name = "Odd", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 30, calendarId })));
+        Assert.Contains("resolutionMinutes", (await Errors(await agent.PostAsJsonAsync("/api/v1/sla/policies",
+            new { name = "Odd", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 30, calendarId }))).Keys);
     }
 
     [Fact]
@@ -227,6 +223,6 @@ public sealed class SlaTests
         Assert.Null(await Metric("service.first_response_median", "&priority=Low"));
         Assert.Equal(30, await Metric("service.first_response_median", "&priority=Urgent&channel=Email"));
         var refused = await agent.GetAsync("/api/v1/metrics/service.csat/value?from=2026-11-23&to=2026-11-24&priority=Whenever");
-        Assert.Contains("priority", await FieldsAsync(refused));
+        Assert.Contains("priority", (await Errors(refused)).Keys);
     }
 }

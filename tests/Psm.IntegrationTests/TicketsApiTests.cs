@@ -5,17 +5,12 @@ using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
+using static Psm.IntegrationTests.Problems;
+
 namespace Psm.IntegrationTests;
 
 public sealed class TicketsApiTests
 {
-    private static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = (await response.ReadAsync<ProblemBody>()).Errors!;
-        return errors.ToDictionary(e => char.ToLowerInvariant(e.Key[0]) + e.Key[1..], e => e.Value);
-    }
-
     private static async Task<Guid> UserIdAsync(HttpClient admin, string email) =>
         (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!.Single(u => u.Email == email).Id;
 

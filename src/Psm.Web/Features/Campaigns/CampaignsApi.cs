@@ -50,7 +50,9 @@ public static class CampaignsApi
         group.MapPost("/{id:guid}/results", RecordResults).WithName("RecordCampaignResults")
             .WithSummary("Pushes results (up to 1 000 rows of day, channel, impressions, engagements, conversions, spend, revenue). A day and channel sent again replaces the earlier figures. One bad row and nothing is written.")
             .RequireAuthorization(Policies.Marketing).DisableValidation();
-        group.MapPost("/{id:guid}/results/import", ImportResults).WithName("ImportCampaignResults")
+        group.MapPost("/{id:guid}/results/import", (Guid id, HttpRequest request, Campaigns c, string? map, bool? allOrNothing, CancellationToken ct) =>
+                ApiResults.CsvImportAsync(request, map, (reader, mapping) => c.ImportResultsAsync(id, reader, mapping, allOrNothing ?? true, ct: ct)))
+            .WithName("ImportCampaignResults")
             .WithSummary("Imports results from CSV (day, channel, impressions, engagements, conversions, spend, revenue). map=field:Column,...; allOrNothing=false keeps the good rows.")
             .RequireAuthorization(Policies.Marketing);
         group.MapGet("/{id:guid}/results/summary", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsViewAsync(id, ct)))
@@ -98,24 +100,6 @@ public static class CampaignsApi
         }
 
         return await campaigns.RecordResultsAsync(id, input.Rows ?? [], ct) is { } count ? TypedResults.Ok(count) : TypedResults.NotFound();
-    }
-
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound, ProblemHttpResult>> ImportResults(
-        Guid id, HttpRequest request, Campaigns campaigns, string? map, bool? allOrNothing, CancellationToken ct)
-    {
-        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
-        {
-            return refused;
-        }
-
-        using var reader = CsvImport.Reader(request.Body);
-        var result = await campaigns.ImportResultsAsync(id, reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
-        return result switch
-        {
-            null => TypedResults.NotFound(),
-            { Applied: true } => TypedResults.Ok(result),
-            _ => TypedResults.BadRequest(result),
-        };
     }
 
     private static async Task<Results<Created<DecisionDto>, NotFound>> Review(Guid id, CampaignReviewInput input, Campaigns campaigns, CancellationToken ct) =>

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -19,7 +18,7 @@ public static class CommerceApi
             .WithName("AddOrder").WithSummary("Records an order: customer, product (and service), amount, currency, day.")
             .RequireAuthorization(Policies.Editor);
         orders.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
-                Import(request, (reader, mapping) => o.ImportOrdersAsync(reader, mapping, allOrNothing ?? true, ct: ct), map))
+                ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportOrdersAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
             .WithName("ImportOrders")
             .WithSummary("Imports orders from CSV (customerRef, product, amount, currency, orderedOn, externalRef). map=field:Column,...; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
             .RequireAuthorization(Policies.Editor);
@@ -38,23 +37,10 @@ public static class CommerceApi
             .WithName("CancelSubscription").WithSummary("Ends a subscription: the day given is the first it no longer runs; a reason helps churn analysis.")
             .RequireAuthorization(Policies.Editor);
         subscriptions.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
-                Import(request, (reader, mapping) => o.ImportSubscriptionsAsync(reader, mapping, allOrNothing ?? true, ct: ct), map))
+                ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportSubscriptionsAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
             .WithName("ImportSubscriptions")
             .WithSummary("Imports subscriptions from CSV (customerRef, product, plan, monthlyAmount, currency, startedOn, cancelledOn, cancelReason, externalRef).")
             .RequireAuthorization(Policies.Editor);
         return api;
-    }
-
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> Import(
-        HttpRequest request, Func<TextReader, IReadOnlyDictionary<string, string>?, Task<CsvImportResult>> import, string? map)
-    {
-        if (ApiResults.RefuseUnlessCsv(request) is { } refused)
-        {
-            return refused;
-        }
-
-        using var reader = CsvImport.Reader(request.Body);
-        var result = await import(reader, CsvImport.ParseMapping(map));
-        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
     }
 }
