@@ -10,6 +10,7 @@ namespace Psm.Bench;
 public sealed class BenchDatabase : IAsyncDisposable
 {
     private readonly string? sqliteFolder;
+    private PsmDbPool? pool;
     private readonly string? postgresName;
     private readonly string? postgresServer;
 
@@ -38,7 +39,7 @@ public sealed class BenchDatabase : IAsyncDisposable
         {
             var folder = Path.Combine(Path.GetTempPath(), "psm-bench", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(folder);
-            var connection = $"Data Source={Path.Combine(folder, "psm.db")};Pooling=False";
+            var connection = $"Data Source={Path.Combine(folder, "psm.db")}";
             database = new BenchDatabase(new DatabaseSettings(DatabaseProvider.Sqlite, connection), folder, null, null);
         }
 
@@ -59,10 +60,8 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public IDbContextFactory<PsmDb> Factory()
     {
-        var builder = new DbContextOptionsBuilder<PsmDb>();
-        Settings.Configure(builder);
-        builder.AddInterceptors(new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System));
-        return new PsmDbFactory(builder.Options, Settings, new CurrentUser());
+        pool ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        return new PsmDbFactory(pool, new CurrentUser());
     }
 
     public async ValueTask DisposeAsync()

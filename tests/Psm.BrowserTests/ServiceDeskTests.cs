@@ -135,6 +135,27 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await page.GetByTestId("add-policy").ClickAsync();
             await Expect(page.GetByTestId("policies")).ToContainTextAsync("Urgent: 15 min");
             await session.ScreenshotAsync("sla-policies");
+
+            // Changing it: the form loads the policy, the table shows the new target; unused, it can be deleted.
+            await page.GetByTestId("policies").Locator("tr", new() { HasText = "Urgent: 15 min" }).GetByTestId("edit-policy").ClickAsync();
+            await Expect(page.GetByTestId("policy-form-title")).ToContainTextAsync("Edit \"Urgent: 15 min\"");
+            await page.GetByTestId("policy-name").FillAsync("Urgent: 20 min");
+            await page.GetByTestId("policy-first").FillAsync("20");
+            await page.GetByTestId("add-policy").ClickAsync();
+            var edited = page.GetByTestId("policies").Locator("tr", new() { HasText = "Urgent: 20 min" });
+            await Expect(edited).ToContainTextAsync("20 min");
+            await Expect(page.GetByTestId("policy-form-title")).ToContainTextAsync("Add a policy");
+            await edited.GetByTestId("delete-policy").ClickAsync();
+            await Expect(page.GetByTestId("policies")).Not.ToContainTextAsync("Urgent: 20 min");
+
+            // The calendar gets next year's holiday; a policy tickets ran on cannot be deleted.
+            await page.GetByTestId("edit-calendar").First.ClickAsync();
+            await page.GetByTestId("calendar-holidays").FillAsync("2026-12-25, 2027-01-01");
+            await page.GetByTestId("add-calendar").ClickAsync();
+            await Expect(page.GetByTestId("calendar-summary").First).ToContainTextAsync("1 Jan 2027");
+            await page.GetByTestId("policies").Locator("tr", new() { HasText = "High: 1 h" }).GetByTestId("delete-policy").ClickAsync();
+            await Expect(page.GetByTestId("policy-error")).ToContainTextAsync("stays for their history");
+            await session.ScreenshotAsync("sla-policies-edited");
         });
     }
 

@@ -84,6 +84,14 @@ public sealed class SlaTests
         Assert.Equal(180, resumed.Sla.ResolutionLeftMinutes);
         Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock paused", StringComparison.Ordinal));
         Assert.Contains(resumed.Timeline, e => e.Text.StartsWith("Resolution clock resumed", StringComparison.Ordinal));
+
+        // A priority change chooses the policy again from the opening and credits the 21 business hours spent pending:
+        // 8 hours of High resolution plus 21 hours from Monday 09:00 Berlin = Thursday 14:00 Berlin.
+        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High", priority = "High", firstResponseMinutes = 120, resolutionMinutes = 480, calendarId }))
+            .EnsureSuccessStatusCode();
+        var replanned = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{general.Summary.Id}/priority", new { priority = "High" })).ReadAsync<TicketDto>();
+        Assert.Equal("High", replanned.Sla!.Policy);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 13, 0, 0, TimeSpan.Zero), replanned.Sla.ResolutionDueAt);
         Assert.Contains("resolutionMinutes", (await Errors(await agent.PostAsJsonAsync("/api/v1/sla/policies",
             new { name = "Odd", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 30, calendarId }))).Keys);
     }
@@ -121,7 +129,8 @@ public sealed class SlaTests
         Assert.Equal(Monday.AddHours(1), breached!.Sla!.FirstResponseBreachedAt);
         Assert.Equal(2, breached.Summary.EscalationLevel);
         Assert.True(breached.Summary.Breached);
-        Assert.Single(breached.Timeline, e => e.Kind == TicketEventKind.Sla && e.Text.Contains("first-response target was missed"));
+        Assert.Single(breached.Timeline, e => e.Kind == TicketEventKind.Escalation && e.At == Monday.AddHours(1)
+            && e.Text == "First-response target missed (due 2026-11-23 09:00 UTC): escalated to level 2.");
         Assert.Equal(2, breached.Timeline.Count(e => e.Kind == TicketEventKind.Escalation));
         Assert.Null((await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{answered.Summary.Id}", Json.Options))!.Sla!.FirstResponseBreachedAt);
 
@@ -224,5 +233,53 @@ public sealed class SlaTests
         Assert.Equal(30, await Metric("service.first_response_median", "&priority=Urgent&channel=Email"));
         var refused = await agent.GetAsync("/api/v1/metrics/service.csat/value?from=2026-11-23&to=2026-11-24&priority=Whenever");
         Assert.Contains("priority", (await Errors(refused)).Keys);
+    }
+
+    [Fact]
+    public async Task CalendarsAndPoliciesCanBeChangedAndOnlyUnusedOnesDeletedAndTicketsKeepTheirRecordedDueTimes()
+    {
+        var clock = new TestClock(Monday);
+        await using var app = new PsmServer(ManualMonitor, clock);
+        var (admin, agent, calendarId) = await SetUpAsync(app);
+        using var _ = admin;
+        using var __ = agent;
+        using var marketer = await app.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+        var customer = await CustomerAsync(agent, "Aurora", "Pro");
+        var before = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Before the change", customerId = customer.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        var urgent = (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Single(p => p.Name == "Urgent");
+
+        // Next year's holidays and a longer day; bad input names the field and changes nothing.
+        var berlin = new
+        {
+            name = "Berlin office", timeZoneId = "Europe/Berlin", workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" },
+            opens = "08:00", closes = "18:00", holidays = new[] { "2026-12-25", "2027-01-01" },
+        };
+        Assert.Contains("closes", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin with { closes = "07:00" }))).Keys);
+        Assert.Equal(HttpStatusCode.Forbidden, (await marketer.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{Guid.NewGuid()}", berlin)).StatusCode);
+        Assert.Equal(new TimeOnly(17, 0), (await agent.GetFromJsonAsync<List<ServiceCalendarDto>>("/api/v1/sla/calendars", Json.Options))!.Single().Closes);
+        var changed = await (await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin)).ReadAsync<ServiceCalendarDto>();
+        Assert.Equal([new DateOnly(2026, 12, 25), new DateOnly(2027, 1, 1)], changed.Holidays);
+        Assert.Equal(new TimeOnly(18, 0), changed.Closes);
+
+        // A tighter urgent target: the ticket opened before keeps its recorded due time, a new one gets the new target.
+        var tighter = new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 30, resolutionMinutes = 180, calendarId };
+        Assert.Contains("resolutionMinutes", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter with { resolutionMinutes = 10 }))).Keys);
+        Assert.Equal(30, (await (await agent.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter)).ReadAsync<SlaPolicyDto>()).FirstResponseMinutes);
+        Assert.Equal(Monday.AddHours(1), (await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{before.Summary.Id}", Json.Options))!.Sla!.FirstResponseDueAt);
+        var after = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "After the change", customerId = customer.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
+        Assert.Equal(Monday.AddMinutes(30), after.Sla!.FirstResponseDueAt);
+
+        // A policy tickets ran on stays (compliance counts them); an unused one goes; a calendar in use stays.
+        var inUse = await Errors(await agent.DeleteAsync($"/api/v1/sla/policies/{urgent.Id}"));
+        Assert.Contains("recorded on 2 tickets", inUse["id"][0]);
+        var enterprise = (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Single(p => p.Name == "Urgent, Enterprise");
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/policies/{enterprise.Id}")).StatusCode);
+        Assert.Equal(["Urgent"], (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Select(p => p.Name));
+        Assert.Contains("'Urgent'", (await Errors(await agent.DeleteAsync($"/api/v1/sla/calendars/{calendarId}")))["id"][0]);
+        var spare = await (await agent.PostAsJsonAsync("/api/v1/sla/calendars", berlin with { name = "Spare" })).ReadAsync<ServiceCalendarDto>();
+        Assert.Contains("name", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{spare.Id}", berlin))).Keys); // the name is taken
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/calendars/{spare.Id}")).StatusCode);
+        Assert.Single((await agent.GetFromJsonAsync<List<ServiceCalendarDto>>("/api/v1/sla/calendars", Json.Options))!);
     }
 }

@@ -75,6 +75,20 @@ public sealed class TicketsApiTests
         Assert.Equal("T-1001", Assert.Single((await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=All&search=T-1001", Json.Options))!.Items).Key);
         Assert.Equal(2, (await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=All&search=aurora", Json.Options))!.Items.Count);
         Assert.Equal(["T-1001"], (await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets", Json.Options))!.Items.Select(t => t.Key));
+
+        // The default queue pages newest first with a cursor, like every other view.
+        foreach (var subject in new[] { "Third", "Fourth" })
+        {
+            (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject, customerId = customer.Id })).EnsureSuccessStatusCode();
+        }
+
+        var page1 = (await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?limit=2", Json.Options))!;
+        Assert.Equal(["T-1004", "T-1003"], page1.Items.Select(t => t.Key));
+        Assert.Equal(["Fourth", "Third"], page1.Items.Select(t => t.Subject));
+        var page2 = (await agent.GetFromJsonAsync<Page<TicketSummary>>($"/api/v1/tickets?limit=2&cursor={page1.NextCursor}", Json.Options))!;
+        Assert.Equal(["T-1001"], page2.Items.Select(t => t.Key));
+        Assert.Equal(["billing", "export"], page2.Items[0].Tags);
+        Assert.Null(page2.NextCursor);
         Assert.Equal(["T-1001"], (await agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=All&priority=High", Json.Options))!.Items.Select(t => t.Key));
         Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync("/api/v1/tickets/by-key/T-999")).StatusCode);
     }

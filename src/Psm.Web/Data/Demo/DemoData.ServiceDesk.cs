@@ -110,8 +110,7 @@ public sealed partial class DemoData
             {
                 ticket.FirstResponseBreachedAt = ticket.FirstResponseDueAt;
                 ticket.EscalationLevel++;
-                Log(ticket.FirstResponseDueAt!.Value, TicketEventKind.Sla, "The first-response target was missed.", "SLA monitor");
-                Log(ticket.FirstResponseDueAt.Value.AddTicks(1), TicketEventKind.Escalation, "Escalated: first-response SLA breached.", "SLA monitor");
+                Log(ticket.FirstResponseDueAt!.Value, TicketEventKind.Escalation, $"First-response target missed (due {ticket.FirstResponseDueAt:yyyy-MM-dd HH:mm} UTC): escalated to level {ticket.EscalationLevel}.", "SLA monitor");
             }
 
             if (resolvedAt < now.AddDays(-1))
@@ -161,8 +160,7 @@ public sealed partial class DemoData
             {
                 ticket.ResolutionBreachedAt = ticket.ResolutionDueAt;
                 ticket.EscalationLevel++;
-                Log(ticket.ResolutionDueAt!.Value, TicketEventKind.Sla, "The resolution target was missed.", "SLA monitor");
-                Log(ticket.ResolutionDueAt.Value.AddTicks(1), TicketEventKind.Escalation, "Escalated: resolution SLA breached.", "SLA monitor");
+                Log(ticket.ResolutionDueAt!.Value, TicketEventKind.Escalation, $"Resolution target missed (due {ticket.ResolutionDueAt:yyyy-MM-dd HH:mm} UTC): escalated to level {ticket.EscalationLevel}.", "SLA monitor");
             }
 
             tickets.Add(ticket);

@@ -104,8 +104,12 @@ public static class SlaRules
             .ThenBy(p => p.CreatedAt).ThenBy(p => p.Id)
             .FirstOrDefault();
 
-    public static (DateTimeOffset FirstResponse, DateTimeOffset Resolution) Due(BusinessCalendar calendar, SlaPolicy policy, DateTimeOffset from) =>
-        (calendar.Add(from, TimeSpan.FromMinutes(policy.FirstResponseMinutes)), calendar.Add(from, TimeSpan.FromMinutes(policy.ResolutionMinutes)));
+    /// <summary>
+    /// Due times counted from the opening <paramref name="from"/>; the resolution target also moves on by
+    /// the business minutes the ticket has already spent paused (when a policy is chosen again later).
+    /// </summary>
+    public static (DateTimeOffset FirstResponse, DateTimeOffset Resolution) Due(BusinessCalendar calendar, SlaPolicy policy, DateTimeOffset from, double pausedMinutes = 0) =>
+        (calendar.Add(from, TimeSpan.FromMinutes(policy.FirstResponseMinutes)), calendar.Add(from, TimeSpan.FromMinutes(policy.ResolutionMinutes + pausedMinutes)));
 
     /// <summary>
     /// After a pause (pending on customer) from <paramref name="pausedAt"/> to <paramref name="resumedAt"/>, the resolution is due

@@ -14,7 +14,7 @@ public sealed record SlaRunResult(int FirstResponseBreaches, int ResolutionBreac
 /// </summary>
 public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, IConfiguration config)
 {
-    private const int Batch = 5_000;
+    private const int Batch = 50_000;
 
     /// <summary>Escalate when this share of a target's business time is left, or less (default 20 %: 80 % used).</summary>
     private double EscalateWhenLeft => config.GetValue("Sla:EscalateWhenLeftPercent", 20) / 100.0;
@@ -24,35 +24,44 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         var now = time.GetUtcNow();
         var first = 0;
         var resolution = 0;
-        while (true)
+        bool more;
+        do
         {
-            var marked = await MarkAsync(now, resolution: false, ct);
+            (var marked, more) = await MarkAsync(now, FirstResponse, ct);
             first += marked;
-            if (marked < Batch) break;
         }
+        while (more);
 
-        while (true)
+        do
         {
-            var marked = await MarkAsync(now, resolution: true, ct);
+            (var marked, more) = await MarkAsync(now, Resolution, ct);
             resolution += marked;
-            if (marked < Batch) break;
         }
+        while (more);
 
         return new SlaRunResult(first, resolution, await EscalateNearBreachesAsync(now, ct));
     }
 
-    /// <summary>Open-or-late tickets whose first response was not given (or resolved) by its due time, not yet marked.</summary>
-    public static IQueryable<Ticket> FirstResponseBreaches(IQueryable<Ticket> tickets, DateTimeOffset now) =>
-        tickets.Where(t => t.FirstResponseBreachedAt == null && t.FirstResponseDueAt != null && t.FirstResponseDueAt <= now
-                           && (t.FirstResponseAt == null ? t.ResolvedAt == null || t.ResolvedAt > t.FirstResponseDueAt : t.FirstResponseAt > t.FirstResponseDueAt));
+    /// <summary>One target the monitor watches: its columns and the SQL that finds its unmarked breaches.</summary>
+    private sealed record Target(string Name, string DueColumn, string BreachedColumn, string Missed);
 
-    /// <summary>Tickets not resolved by their (unpaused) resolution due time, not yet marked.</summary>
-    public static IQueryable<Ticket> ResolutionBreaches(IQueryable<Ticket> tickets, DateTimeOffset now) =>
-        tickets.Where(t => t.ResolutionBreachedAt == null && t.ResolutionDueAt != null && t.ResolutionDueAt <= now && t.PausedAt == null
-                           && (t.ResolvedAt == null || t.ResolvedAt > t.ResolutionDueAt));
+    /// <summary>Not answered (nor resolved) by the due time, or answered after it.</summary>
+    private static readonly Target FirstResponse = new("first-response", "FirstResponseDueAt", "FirstResponseBreachedAt", """
+        (t."FirstResponseAt" IS NULL AND (t."ResolvedAt" IS NULL OR t."ResolvedAt" > t."FirstResponseDueAt") OR t."FirstResponseAt" > t."FirstResponseDueAt")
+        """);
 
-    /// <summary>One batch: the breach time and an escalation level set in one UPDATE, the timeline entries and team leads' notifications written alongside.</summary>
-    private async Task<int> MarkAsync(DateTimeOffset now, bool resolution, CancellationToken ct)
+    /// <summary>Not resolved by the due time, and not paused (a paused ticket has no running resolution clock).</summary>
+    private static readonly Target Resolution = new("resolution", "ResolutionDueAt", "ResolutionBreachedAt", """
+        t."PausedAt" IS NULL AND (t."ResolvedAt" IS NULL OR t."ResolvedAt" > t."ResolutionDueAt")
+        """);
+
+    /// <summary>
+    /// One batch, set-based, in one transaction: up to <see cref="Batch"/> unmarked breaches are
+    /// picked into a temporary table; one INSERT ... SELECT writes their timeline entries, one UPDATE
+    /// sets the breach time (the due time itself) and raises the escalation level; each team lead gets
+    /// one notification. Returns the tickets marked and whether more may remain.
+    /// </summary>
+    private async Task<(int Marked, bool More)> MarkAsync(DateTimeOffset now, Target target, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -62,55 +71,81 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7042001)", ct);
         }
 
-        var candidates = resolution ? ResolutionBreaches(db.Tickets, now) : FirstResponseBreaches(db.Tickets, now);
-        var rows = await candidates.OrderBy(t => t.Id).Take(Batch)
-            .Select(t => new { t.Id, t.Number, Due = resolution ? t.ResolutionDueAt : t.FirstResponseDueAt, LeadId = t.Team == null ? null : t.Team.LeadId })
+        var nowValue = db.IsSqlite ? new UtcTextConverter().ConvertToProvider(now)! : now;
+        var due = $"t.\"{target.DueColumn}\"";
+        // The unmarked breaches of this target ({0} is now). Any of them will do for a batch, so the
+        // scan stops at the batch size instead of sorting them all.
+        var breaches = $"t.\"{target.BreachedColumn}\" IS NULL AND {due} IS NOT NULL AND {due} <= {NowParameter} AND {target.Missed}";
+        var (temporary, id, dueText) = db.IsSqlite
+            ? ("TEMP TABLE \"SlaBatch\"",
+                """upper(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89AB', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))""",
+                $"substr({due}, 1, 16)")
+            : ("TEMP TABLE \"SlaBatch\" ON COMMIT DROP", "gen_random_uuid()", $"to_char({due} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')");
+        // The batch's tickets, checked again where they are written (an agent may have answered meanwhile).
+        var batch = $"FROM \"SlaBatch\" b JOIN \"Tickets\" t ON t.\"Id\" = b.\"Id\" WHERE {breaches}";
+
+        // Only SQL written here is concatenated (column names and fixed fragments); values are parameters.
+#pragma warning disable EF1002, EF1003
+        await db.Database.ExecuteSqlRawAsync($"DROP TABLE IF EXISTS {(db.IsSqlite ? "temp" : "pg_temp")}.\"SlaBatch\"", ct);
+        await db.Database.ExecuteSqlRawAsync($"CREATE {temporary} AS SELECT t.\"Id\" FROM \"Tickets\" t WHERE {breaches} LIMIT {Batch}", [nowValue], ct);
+        var picked = (await db.Database.SqlQueryRaw<int>("SELECT CAST(COUNT(*) AS INTEGER) AS \"Value\" FROM \"SlaBatch\"").ToListAsync(ct)).Single();
+
+        var leads = await db.Database.SqlQueryRaw<LeadBreaches>($"""
+                SELECT tm."LeadId" AS "LeadId", CAST(COUNT(*) AS INTEGER) AS "Count"
+                {batch.Replace("WHERE", "JOIN \"Teams\" tm ON tm.\"Id\" = t.\"TeamId\" WHERE", StringComparison.Ordinal)} AND tm."LeadId" IS NOT NULL
+                GROUP BY tm."LeadId"
+                """, nowValue)
             .ToListAsync(ct);
-        if (rows.Count == 0)
+        var leadTickets = new Dictionary<Guid, List<TicketRef>>();
+        foreach (var lead in leads)
         {
-            return 0;
+            leadTickets[lead.LeadId] = await db.Database.SqlQueryRaw<TicketRef>($"""
+                    SELECT t."Id" AS "Id", t."Number" AS "Number"
+                    {batch.Replace("WHERE", "JOIN \"Teams\" tm ON tm.\"Id\" = t.\"TeamId\" WHERE", StringComparison.Ordinal)} AND tm."LeadId" = {LeadParameter}
+                    ORDER BY t."Number" LIMIT 10
+                    """, nowValue, lead.LeadId)
+                .ToListAsync(ct);
         }
 
-        var ids = rows.Select(r => r.Id).ToList();
-        var updated = resolution
-            ? await db.Tickets.Where(t => ids.Contains(t.Id) && t.ResolutionBreachedAt == null).ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.ResolutionBreachedAt, t => t.ResolutionDueAt).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct)
-            : await db.Tickets.Where(t => ids.Contains(t.Id) && t.FirstResponseBreachedAt == null).ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.FirstResponseBreachedAt, t => t.FirstResponseDueAt).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct);
-        var target = resolution ? "resolution" : "first-response";
-        await using (var writer = BulkWriter<TicketEvent>.Open(db))
-        {
-            foreach (var row in rows)
-            {
-                await writer.WriteAsync(new TicketEvent
-                {
-                    TicketId = row.Id, At = row.Due!.Value, Kind = TicketEventKind.Sla, Actor = "SLA monitor",
-                    Text = $"The {target} target was missed (due {row.Due:yyyy-MM-dd HH:mm} UTC).",
-                }, ct);
-                await writer.WriteAsync(new TicketEvent
-                {
-                    TicketId = row.Id, At = now, Kind = TicketEventKind.Escalation, Actor = "SLA monitor", Text = $"Escalated: {target} SLA breached.",
-                }, ct);
-            }
+        // One timeline entry per breach, at the breach time: the target missed and the escalation it caused.
+        await db.Database.ExecuteSqlRawAsync($"""
+            INSERT INTO "TicketEvents" ("Id", "TicketId", "At", "Kind", "Internal", "Actor", "Text")
+            SELECT {id}, t."Id", {due}, 'Escalation', FALSE, 'SLA monitor',
+                   '{Capitalised(target.Name)} target missed (due ' || {dueText} || ' UTC): escalated to level ' || (t."EscalationLevel" + 1) || '.'
+            {batch}
+            """, [nowValue], ct);
+        var marked = await db.Database.ExecuteSqlRawAsync($"""
+            UPDATE "Tickets" AS t SET "{target.BreachedColumn}" = "{target.DueColumn}", "EscalationLevel" = "EscalationLevel" + 1
+            WHERE t."Id" IN (SELECT "Id" FROM "SlaBatch") AND {breaches}
+            """, [nowValue], ct);
+        await db.Database.ExecuteSqlRawAsync($"DROP TABLE IF EXISTS {(db.IsSqlite ? "temp" : "pg_temp")}.\"SlaBatch\"", ct);
+#pragma warning restore EF1002, EF1003
 
-            await writer.CompleteAsync(ct);
-        }
-
-        foreach (var lead in rows.Where(r => r.LeadId is not null).GroupBy(r => r.LeadId!.Value))
+        foreach (var lead in leads)
         {
-            var keys = lead.OrderBy(r => r.Number).Select(r => $"T-{r.Number}").ToList();
+            var tickets = leadTickets[lead.LeadId];
+            var keys = tickets.Select(r => $"T-{r.Number}").ToList();
             db.Notifications.Add(new Notification
             {
-                UserId = lead.Key, At = now,
-                Text = keys.Count == 1 ? $"{keys[0]} breached its {target} SLA." : $"{keys.Count} tickets breached their {target} SLA: {string.Join(", ", keys.Take(10))}{(keys.Count > 10 ? ", …" : "")}.",
-                Link = keys.Count == 1 ? $"/service/tickets/{lead.First().Id}" : "/service/queue",
+                UserId = lead.LeadId, At = now,
+                Text = lead.Count == 1 ? $"{keys[0]} breached its {target.Name} SLA." : $"{lead.Count} tickets breached their {target.Name} SLA: {string.Join(", ", keys)}{(lead.Count > keys.Count ? ", …" : "")}.",
+                Link = lead.Count == 1 ? $"/service/tickets/{tickets[0].Id}" : "/service/queue",
             });
         }
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return updated;
+        return (marked, picked == Batch);
     }
+
+    private static string Capitalised(string text) => char.ToUpperInvariant(text[0]) + text[1..];
+
+    private const string NowParameter = "{0}";
+    private const string LeadParameter = "{1}";
+
+    private sealed record LeadBreaches(Guid LeadId, int Count);
+
+    private sealed record TicketRef(Guid Id, int Number);
 
     /// <summary>
     /// Open tickets with little business time left on their running target are escalated once ("about
@@ -121,7 +156,11 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var horizon = now.AddDays(14);
-        var candidates = await Tickets.BreachingSoon(db.Tickets, horizon)
+        // Only targets still in the future can be "about to" breach, which lets the due-time indexes narrow the scan.
+        var candidates = await db.Tickets
+            .Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed
+                        && ((t.FirstResponseAt == null && t.FirstResponseDueAt > now && t.FirstResponseDueAt < horizon)
+                            || (t.FirstResponseAt != null && t.PausedAt == null && t.ResolutionDueAt > now && t.ResolutionDueAt < horizon)))
             .Where(t => t.NearBreachEscalatedAt == null && t.FirstResponseBreachedAt == null && t.ResolutionBreachedAt == null && t.SlaPolicyId != null)
             .Select(t => new { t.Id, t.Number, t.CreatedAt, t.FirstResponseAt, t.FirstResponseDueAt, t.ResolutionDueAt, t.SlaPolicyId, LeadId = t.Team == null ? null : t.Team.LeadId })
             .ToListAsync(ct);

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
 using Psm.Web.Infrastructure.Auth;
@@ -51,7 +52,9 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             _ => query.OrderByDescending(t => t.Number),
         };
         var offset = page.After is [var cursor] && int.TryParse(cursor, out var skip) ? skip : 0;
-        var rows = await ProjectAsync(ordered.Skip(offset).Take(page.Limit + 1), ct);
+        var rows = filter == new QueueFilter(QueueView.AllOpen)
+            ? await OpenNewestFirst.GetOrAdd(db.GetType(), CompileOpenNewestFirst)(db, offset, page.Limit + 1).Select(r => r.ToSummary()).ToListAsync(ct)
+            : await ProjectAsync(ordered.Skip(offset).Take(page.Limit + 1), ct);
         var more = rows.Count > page.Limit;
         return new Page<TicketSummary>(rows.Take(page.Limit).ToList(), more ? PageRequest.Encode([(offset + page.Limit).ToString(System.Globalization.CultureInfo.InvariantCulture)]) : null);
     }
@@ -385,20 +388,36 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
                            && ((t.FirstResponseAt == null && t.FirstResponseDueAt < limit)
                                || (t.FirstResponseAt != null && t.PausedAt == null && t.ResolutionDueAt < limit)));
 
+    private sealed record SummaryRow(TicketSummary Summary, int Number, string Tags)
+    {
+        public TicketSummary ToSummary() => Summary with { Key = $"T-{Number}", Tags = Tags.Split(',', StringSplitOptions.RemoveEmptyEntries) };
+    }
+
+    private static readonly Expression<Func<Ticket, SummaryRow>> Summarise = t => new SummaryRow(
+        new TicketSummary(t.Id, "", t.Subject, new NamedRef(t.CustomerId, t.Customer!.Name), t.Channel, t.Priority, t.Status,
+            t.Team == null ? null : new NamedRef(t.Team.Id, t.Team.Name), t.Assignee == null ? null : new NamedRef(t.Assignee.Id, t.Assignee.DisplayName),
+            t.CreatedAt, t.FirstResponseAt, t.ResolvedAt, Array.Empty<string>(),
+            t.Status == TicketStatus.Resolved || t.Status == TicketStatus.Closed ? null
+            : t.FirstResponseAt == null ? t.FirstResponseDueAt
+            : t.PausedAt == null ? t.ResolutionDueAt : null,
+            t.FirstResponseBreachedAt != null || t.ResolutionBreachedAt != null, t.EscalationLevel, t.Version),
+        t.Number, t.Tags);
+
+    /// <summary>
+    /// The queue everyone opens first (all open tickets, newest first, no filter), compiled once per
+    /// context type (a compiled query belongs to one model): it skips building and looking up the LINQ
+    /// tree on every page (docs/benchmarks.md, service-queue).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<PsmDb, int, int, IAsyncEnumerable<SummaryRow>>> OpenNewestFirst = new();
+
+    private static Func<PsmDb, int, int, IAsyncEnumerable<SummaryRow>> CompileOpenNewestFirst(Type _) => EF.CompileAsyncQuery(
+        (PsmDb db, int skip, int take) => db.Tickets.AsNoTracking()
+            .Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed)
+            .OrderByDescending(t => t.Number).Skip(skip).Take(take)
+            .Select(Summarise));
+
     private static async Task<List<TicketSummary>> ProjectAsync(IQueryable<Ticket> query, CancellationToken ct) =>
-        (await query.Select(t => new
-            {
-                Summary = new TicketSummary(t.Id, "", t.Subject, new NamedRef(t.CustomerId, t.Customer!.Name), t.Channel, t.Priority, t.Status,
-                    t.Team == null ? null : new NamedRef(t.Team.Id, t.Team.Name), t.Assignee == null ? null : new NamedRef(t.Assignee.Id, t.Assignee.DisplayName),
-                    t.CreatedAt, t.FirstResponseAt, t.ResolvedAt, Array.Empty<string>(),
-                    t.Status == TicketStatus.Resolved || t.Status == TicketStatus.Closed ? null
-                    : t.FirstResponseAt == null ? t.FirstResponseDueAt
-                    : t.PausedAt == null ? t.ResolutionDueAt : null,
-                    t.FirstResponseBreachedAt != null || t.ResolutionBreachedAt != null, t.EscalationLevel, t.Version),
-                t.Number, t.Tags,
-            })
-            .ToListAsync(ct))
-        .Select(x => x.Summary with { Key = $"T-{x.Number}", Tags = x.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries) }).ToList();
+        (await query.Select(Summarise).ToListAsync(ct)).Select(r => r.ToSummary()).ToList();
 
     private async Task<TicketDto?> ChangeAsync(Guid id, Func<PsmDb, Ticket, DateTimeOffset, IReadOnlyList<TicketEvent>> change, CancellationToken ct) =>
         await ChangeAsyncAwait(id, (db, ticket, now) => Task.FromResult(change(db, ticket, now)), ct);
@@ -485,14 +504,18 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             return Event(ticket, TicketEventKind.Sla, $"No SLA policy covers {ticket.Priority} tickets{(plan.Length > 0 ? $" on the {plan} plan" : "")} ({why}).", now, db);
         }
 
-        var (first, resolution) = SlaRules.Due(policy.Calendar!.ToCalendar(), policy, ticket.CreatedAt);
-        ticket.FirstResponseDueAt = first;
-        ticket.ResolutionDueAt = resolution;
-        if (ticket.PausedAt is not null)
+        var calendar = policy.Calendar!.ToCalendar();
+        if (ticket.PausedAt is { } pausedSince)
         {
-            // Re-planned while paused: the clock restarts from now when the pause ends.
+            // Re-planned while paused: the pause so far is credited, and the rest is counted from now when it ends.
+            ticket.PausedMinutes += calendar.Between(pausedSince, now).TotalMinutes;
             ticket.PausedAt = now;
         }
+
+        // From the opening, with every pause credited to the resolution target.
+        var (first, resolution) = SlaRules.Due(calendar, policy, ticket.CreatedAt, ticket.PausedMinutes);
+        ticket.FirstResponseDueAt = first;
+        ticket.ResolutionDueAt = resolution;
 
         return Event(ticket, TicketEventKind.Sla,
             $"SLA policy \"{policy.Name}\" applies ({why}): first response by {first:yyyy-MM-dd HH:mm} UTC, resolution by {resolution:yyyy-MM-dd HH:mm} UTC (business hours: {policy.Calendar.Name}).",

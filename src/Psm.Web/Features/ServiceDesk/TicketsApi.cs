@@ -59,10 +59,26 @@ public static class TicketsApi
             .WithSummary("Business-hours calendars: time zone, working days and hours, holidays.");
         sla.MapPost("/calendars", async (ServiceCalendarInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/calendars", await s.AddCalendarAsync(input, ct)))
             .WithName("AddServiceCalendar").WithSummary("Adds a business-hours calendar.").RequireAuthorization(Policies.ServiceDesk);
+        sla.MapPut("/calendars/{id:guid}", async Task<Results<Ok<ServiceCalendarDto>, NotFound>> (Guid id, ServiceCalendarInput input, SlaSettings s, CancellationToken ct) =>
+                await s.UpdateCalendarAsync(id, input, ct) is { } calendar ? TypedResults.Ok(calendar) : TypedResults.NotFound())
+            .WithName("UpdateServiceCalendar").WithSummary("Changes a calendar; due times already planned stay, new ones use the new hours and holidays.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        sla.MapDelete("/calendars/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, SlaSettings s, CancellationToken ct) =>
+                await s.DeleteCalendarAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .WithName("DeleteServiceCalendar").WithSummary("Removes a calendar no policy uses (400 naming the policies otherwise).")
+            .RequireAuthorization(Policies.ServiceDesk);
         sla.MapGet("/policies", (SlaSettings s, CancellationToken ct) => s.PoliciesAsync(ct)).WithName("ListSlaPolicies")
             .WithSummary("SLA policies: priority, optional product and plan, first-response and resolution targets in business minutes.");
         sla.MapPost("/policies", async (SlaPolicyInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/policies", await s.AddPolicyAsync(input, ct)))
             .WithName("AddSlaPolicy").WithSummary("Adds an SLA policy; new tickets (and priority changes) pick the most specific that matches.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        sla.MapPut("/policies/{id:guid}", async Task<Results<Ok<SlaPolicyDto>, NotFound>> (Guid id, SlaPolicyInput input, SlaSettings s, CancellationToken ct) =>
+                await s.UpdatePolicyAsync(id, input, ct) is { } policy ? TypedResults.Ok(policy) : TypedResults.NotFound())
+            .WithName("UpdateSlaPolicy").WithSummary("Changes a policy; tickets keep the due times recorded when it was chosen.")
+            .RequireAuthorization(Policies.ServiceDesk);
+        sla.MapDelete("/policies/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, SlaSettings s, CancellationToken ct) =>
+                await s.DeletePolicyAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .WithName("DeleteSlaPolicy").WithSummary("Removes a policy no ticket recorded (400 otherwise: it stays for their history).")
             .RequireAuthorization(Policies.ServiceDesk);
         sla.MapPost("/monitor/run", (SlaMonitor m, CancellationToken ct) => m.RunAsync(ct)).WithName("RunSlaMonitor")
             .WithSummary("Runs the SLA monitor now (it also runs every minute): records breaches and escalates tickets about to breach.")
