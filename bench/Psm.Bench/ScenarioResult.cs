@@ -13,9 +13,12 @@ public sealed record ScenarioResult(
     public string Key => $"{Scenario} | {Provider}";
 
     public string TableRow(string target) => string.Create(CultureInfo.InvariantCulture,
-        $"| {Scenario} | {Provider} | {Rows:N0} | {PsmRate:N0} {Unit} | {RawRate:N0} {Unit} ({Limit}) | **{Ratio:0.00}x** | {target} | " +
+        $"| {Scenario} | {Provider} | {Rows:N0} | {Rate(PsmRate)} {Unit} | {Rate(RawRate)} {Unit} ({Limit}) | **{Ratio:0.00}x** | {target} | " +
         $"{Psm.AllocatedBytes / 1048576.0:N0} MB / {Psm.PeakWorkingSetBytes / 1048576.0:N0} MB | " +
         $"{Raw.AllocatedBytes / 1048576.0:N0} MB / {Raw.PeakWorkingSetBytes / 1048576.0:N0} MB |");
+
+    /// <summary>Whole numbers for fast paths; two decimals for slow ones, so a third of a page per second does not read as 0.</summary>
+    private static string Rate(double rate) => rate.ToString(rate < 10 ? "N2" : "N0", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Keeps docs/benchmarks.md's results table: one row per scenario and provider, replaced in place.</summary>
