@@ -46,7 +46,7 @@ public static class CampaignScenarios
         }
 
         async Task Raw() => rawCount = await RawAudienceAsync(database);
-        var (p, r) = await MeasureAsync(Psm, Raw, repeats);
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
         if (psmCount != rawCount || psmCount.Matched == 0)
         {
             throw new InvalidOperationException($"The audiences disagree: PSM {psmCount}, raw SQL {rawCount}.");
@@ -99,7 +99,7 @@ public static class CampaignScenarios
         }
 
         async Task Raw() => rawDigest = await RawResultsAsync(database, target.Id, target.ProductId);
-        var (p, r) = await MeasureAsync(Psm, Raw, repeats);
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
         if (psmDigest != rawDigest)
         {
             throw new InvalidOperationException($"The results disagree:\nPSM {psmDigest}\nraw {rawDigest}");
@@ -109,20 +109,6 @@ public static class CampaignScenarios
             Limit: "the same four GROUP BY queries by hand, ADO.NET");
     }
 
-    private static async Task<(Measurement Psm, Measurement Raw)> MeasureAsync(Func<Task> psm, Func<Task> raw, int repeats)
-    {
-        await psm();
-        await raw();
-        var p = new List<Measurement>();
-        var r = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            r.Add(await Measurement.OfAsync(raw));
-            p.Add(await Measurement.OfAsync(psm));
-        }
-
-        return (MetricSeriesScenario.Median(p), MetricSeriesScenario.Median(r));
-    }
 
     private static async Task AnalyseAsync(BenchDatabase database)
     {

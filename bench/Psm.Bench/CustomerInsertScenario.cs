@@ -34,12 +34,11 @@ public static class CustomerInsertScenario
             psm.Add(await MeasureAsync(provider, db => PsmImportAsync(db, inputs)));
         }
 
-        return new ScenarioResult(Name, provider, rows, "rows/s", Median(psm), Median(raw),
-            rows / Median(psm).Elapsed.TotalSeconds, rows / Median(raw).Elapsed.TotalSeconds,
+        return new ScenarioResult(Name, provider, rows, "rows/s", Measurement.Median(psm), Measurement.Median(raw),
+            rows / Measurement.Median(psm).Elapsed.TotalSeconds, rows / Measurement.Median(raw).Elapsed.TotalSeconds,
             Limit: provider == "postgres" ? "binary COPY" : "prepared INSERT, one transaction");
     }
 
-    private static Measurement Median(List<Measurement> runs) => runs.OrderBy(r => r.Elapsed).ElementAt(runs.Count / 2);
 
     private static async Task<Measurement> MeasureAsync(string provider, Func<BenchDatabase, Task<int>> work)
     {

@@ -5,6 +5,25 @@ namespace Psm.Bench;
 /// <summary>Wall time, allocations and peak working set of one piece of work.</summary>
 public sealed record Measurement(TimeSpan Elapsed, long AllocatedBytes, long PeakWorkingSetBytes)
 {
+    /// <summary>The run in the middle by wall time.</summary>
+    public static Measurement Median(IReadOnlyList<Measurement> runs) => runs.OrderBy(r => r.Elapsed).ElementAt(runs.Count / 2);
+
+    /// <summary>Runs both paths once to warm up, then measures them in turn (the limit first) and gives each one's median run.</summary>
+    public static async Task<(Measurement Psm, Measurement Raw)> PairAsync(Func<Task> psm, Func<Task> raw, int repeats)
+    {
+        await psm();
+        await raw();
+        var p = new List<Measurement>();
+        var r = new List<Measurement>();
+        for (var i = 0; i < repeats; i++)
+        {
+            r.Add(await OfAsync(raw));
+            p.Add(await OfAsync(psm));
+        }
+
+        return (Median(p), Median(r));
+    }
+
     public static async Task<Measurement> OfAsync(Func<Task> work)
     {
         GC.Collect();

@@ -31,23 +31,13 @@ public static class MetricSeriesScenario
         async Task Psm() => psmTotal = (await registry.SeriesAsync("customers.new", query, Granularity.Month)).Sum(p => p.Value ?? 0);
         async Task Raw() => rawTotal = await RawSeriesAsync(database, query);
 
-        await Psm();
-        await Raw();
-        var psm = new List<Measurement>();
-        var raw = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            raw.Add(await Measurement.OfAsync(Raw));
-            psm.Add(await Measurement.OfAsync(Psm));
-        }
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
 
         if (Math.Abs(psmTotal - rawTotal) > 0.5)
         {
             throw new InvalidOperationException($"The series disagree: PSM counted {psmTotal}, raw SQL {rawTotal}.");
         }
 
-        var p = Median(psm);
-        var r = Median(raw);
         return new ScenarioResult(Name, provider, customers, "series/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds,
             Limit: "hand-written GROUP BY, ADO.NET");
     }
@@ -60,7 +50,6 @@ public static class MetricSeriesScenario
             return c;
         });
 
-    internal static Measurement Median(List<Measurement> runs) => runs.OrderBy(x => x.Elapsed).ElementAt(runs.Count / 2);
 
     internal static async Task SeedAsync<T>(BenchDatabase database, IEnumerable<T> rows) where T : class
     {

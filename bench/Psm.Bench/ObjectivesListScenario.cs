@@ -36,23 +36,13 @@ public static class ObjectivesListScenario
 
         async Task Raw() => rawSum = await RawAsync(database);
 
-        await Psm();
-        await Raw();
-        var psm = new List<Measurement>();
-        var raw = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            raw.Add(await Measurement.OfAsync(Raw));
-            psm.Add(await Measurement.OfAsync(Psm));
-        }
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
 
         if (Math.Abs(psmSum - rawSum) > objectives * 0.001)
         {
             throw new InvalidOperationException($"Progress disagrees: PSM summed {psmSum:0.###}, raw SQL {rawSum:0.###}.");
         }
 
-        var p = MetricSeriesScenario.Median(psm);
-        var r = MetricSeriesScenario.Median(raw);
         return new ScenarioResult(Name, provider, objectives, "lists/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds,
             Limit: "one query with progress in SQL, ADO.NET");
     }

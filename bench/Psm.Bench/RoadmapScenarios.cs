@@ -99,23 +99,13 @@ public static class RoadmapScenarios
             rawRows = await rawWork(connection);
         }
 
-        await Psm();
-        await Raw();
-        var psm = new List<Measurement>();
-        var raw = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            raw.Add(await Measurement.OfAsync(Raw));
-            psm.Add(await Measurement.OfAsync(Psm));
-        }
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
 
         if (psmRows != rawRows)
         {
             throw new InvalidOperationException($"{name}: PSM returned {psmRows} initiatives, raw SQL {rawRows}.");
         }
 
-        var p = MetricSeriesScenario.Median(psm);
-        var r = MetricSeriesScenario.Median(raw);
         return new ScenarioResult(name, provider, count, "views/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds, Limit: limit);
     }
 

@@ -32,7 +32,7 @@ public static class ServiceDeskScenarios
         var rawKeys = "";
         async Task Psm() => psmKeys = string.Join(",", (await service.QueueAsync(new QueueFilter(QueueView.AllOpen), new Psm.Web.Infrastructure.Http.PageRequest(50, null))).Items.Select(t => t.Key));
         async Task Raw() => rawKeys = await RawQueueAsync(database);
-        var (p, r) = await MeasureAsync(Psm, Raw, repeats);
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
         Check(psmKeys == rawKeys && psmKeys.Length > 0, $"The queues disagree:\n{psmKeys}\n{rawKeys}");
         return new ScenarioResult(Queue, provider, tickets, "pages/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds,
             Limit: "the first page of open tickets by hand (joins for customer, team, assignee; page size and offset bound as parameters), ADO.NET");
@@ -58,7 +58,7 @@ public static class ServiceDeskScenarios
         }
 
         async Task Raw() => raw = await RawDashboardAsync(database, query);
-        var (p, r) = await MeasureAsync(Psm, Raw, repeats);
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
         foreach (var key in keys)
         {
             Check(raw.TryGetValue(key, out var expected) && Same(psm[key], expected), $"{key} disagrees: PSM {psm[key]}, raw SQL {raw.GetValueOrDefault(key)}.");
@@ -91,8 +91,8 @@ public static class ServiceDeskScenarios
         }
 
         Check(psmMarked == rawMarked && psmMarked > 0, $"The monitors disagree: PSM marked {psmMarked}, raw SQL {rawMarked}.");
-        var p = MetricSeriesScenario.Median(psmRuns);
-        var r = MetricSeriesScenario.Median(rawRuns);
+        var p = Measurement.Median(psmRuns);
+        var r = Measurement.Median(rawRuns);
         return new ScenarioResult(SlaJob, provider, tickets, "breaches/s", p, r, psmMarked / p.Elapsed.TotalSeconds, rawMarked / r.Elapsed.TotalSeconds,
             Limit: "per target one hand-written INSERT ... SELECT of the same timeline entries and one UPDATE of the same breach times and levels, in one pass (no batches, no notifications)");
     }
@@ -151,20 +151,6 @@ public static class ServiceDeskScenarios
         await analyse.ExecuteNonQueryAsync();
     }
 
-    private static async Task<(Measurement, Measurement)> MeasureAsync(Func<Task> psm, Func<Task> raw, int repeats)
-    {
-        await psm();
-        await raw();
-        var p = new List<Measurement>();
-        var r = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            r.Add(await Measurement.OfAsync(raw));
-            p.Add(await Measurement.OfAsync(psm));
-        }
-
-        return (MetricSeriesScenario.Median(p), MetricSeriesScenario.Median(r));
-    }
 
     private static bool Sqlite(BenchDatabase database) => database.Settings.Provider == DatabaseProvider.Sqlite;
 

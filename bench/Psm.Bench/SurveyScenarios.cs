@@ -38,8 +38,8 @@ public static class ResponsesImportScenario
             psm.Add(await MeasureAsync(provider, rows, file, psm: true));
         }
 
-        var p = MetricSeriesScenario.Median(psm);
-        var r = MetricSeriesScenario.Median(raw);
+        var p = Measurement.Median(psm);
+        var r = Measurement.Median(raw);
         return new ScenarioResult(Name, provider, rows, "rows/s", p, r, rows / p.Elapsed.TotalSeconds, rows / r.Elapsed.TotalSeconds,
             Limit: provider == "postgres" ? "bare CSV split + binary COPY" : "bare CSV split + prepared INSERT, one transaction");
     }
@@ -223,15 +223,7 @@ public static class NpsBySegmentScenario
         async Task Psm() => psmSeries = await registry.SeriesAsync("survey.nps", query, Granularity.Month);
         async Task Raw() => rawSeries = await RawAsync(database, survey.Id, query);
 
-        await Psm();
-        await Raw();
-        var psm = new List<Measurement>();
-        var raw = new List<Measurement>();
-        for (var i = 0; i < repeats; i++)
-        {
-            raw.Add(await Measurement.OfAsync(Raw));
-            psm.Add(await Measurement.OfAsync(Psm));
-        }
+        var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
 
         foreach (var point in psmSeries.Where(p => p.Value is not null))
         {
@@ -241,8 +233,6 @@ public static class NpsBySegmentScenario
             }
         }
 
-        var p = MetricSeriesScenario.Median(psm);
-        var r = MetricSeriesScenario.Median(raw);
         return new ScenarioResult(Name, provider, responses, "series/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds,
             Limit: "hand-written GROUP BY month, segment as IN (subquery), ADO.NET");
     }
