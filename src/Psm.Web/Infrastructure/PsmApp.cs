@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,7 +35,9 @@ public static class PsmApp
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddValidation();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o => InputRules.Apply(o.SerializerOptions));
+        // Unreadable requests reach ProblemExceptionHandler in every environment, which names the field.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -158,7 +159,7 @@ public static class PsmApp
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
             .AllowAnonymous();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().CheckInputs();
         api.MapCustomersApi();
         api.MapCatalogApi();
         api.MapStrategyApi();

@@ -95,7 +95,7 @@ public static class CustomersApi
             ? refused
             : TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, CustomerImport.Fields, ct));
 
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> Import(
+    private static async Task<Results<Ok<CsvImportResult>, RefusedImport<CsvImportResult>, ProblemHttpResult>> Import(
         HttpRequest request, CustomerImport import, string? map, bool? allOrNothing, CancellationToken ct)
     {
         if (ApiResults.RefuseUnlessCsv(request) is { } refused)
@@ -105,6 +105,6 @@ public static class CustomersApi
 
         using var reader = CsvImport.Reader(request.Body);
         var result = await import.ImportAsync(CustomerImport.ParseCsv(reader, CsvImport.ParseMapping(map), ct), allOrNothing ?? true, ct: ct);
-        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+        return result.Applied ? TypedResults.Ok(result) : RefusedImport.Of(result);
     }
 }

@@ -189,18 +189,18 @@ public static class FeedbackApi
         return TypedResults.Created($"/api/v1/feedback/{item.Id}", item);
     }
 
-    private static async Task<Results<Ok<IngestResult>, BadRequest<IngestResult>>> Ingest(
+    private static async Task<Results<Ok<IngestResult>, RefusedImport<IngestResult>>> Ingest(
         FeedbackBatch batch, FeedbackInbox inbox, bool? allOrNothing, CancellationToken ct)
     {
         var result = await inbox.IngestAsync(batch.Items ?? [], allOrNothing ?? true, ct);
-        return result.Created == 0 && result.Rejected.Count > 0 ? TypedResults.BadRequest(result) : TypedResults.Ok(result);
+        return result.Created == 0 && result.Rejected.Count > 0 ? RefusedImport.Of(result) : TypedResults.Ok(result);
     }
 
     private static async Task<Results<Ok<ImportPreview>, ProblemHttpResult>> Preview(
         HttpRequest request, IReadOnlyList<ImportField> fields, CancellationToken ct) =>
         ApiResults.RefuseUnlessCsv(request) is { } refused ? refused : TypedResults.Ok(await CsvImport.PreviewAsync(request.Body, fields, ct));
 
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, ProblemHttpResult>> ImportFeedback(
+    private static async Task<Results<Ok<CsvImportResult>, RefusedImport<CsvImportResult>, ProblemHttpResult>> ImportFeedback(
         HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
     {
         if (ApiResults.RefuseUnlessCsv(request) is { } refused)
@@ -210,10 +210,10 @@ public static class FeedbackApi
 
         using var reader = CsvImport.Reader(request.Body);
         var result = await imports.ImportFeedbackAsync(reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
-        return result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+        return result.Applied ? TypedResults.Ok(result) : RefusedImport.Of(result);
     }
 
-    private static async Task<Results<Ok<CsvImportResult>, BadRequest<CsvImportResult>, NotFound, ProblemHttpResult>> ImportResponses(
+    private static async Task<Results<Ok<CsvImportResult>, RefusedImport<CsvImportResult>, NotFound, ProblemHttpResult>> ImportResponses(
         Guid id, HttpRequest request, Imports imports, string? map, bool? allOrNothing, CancellationToken ct)
     {
         if (ApiResults.RefuseUnlessCsv(request) is { } refused)
@@ -223,7 +223,7 @@ public static class FeedbackApi
 
         using var reader = CsvImport.Reader(request.Body);
         var result = await imports.ImportResponsesAsync(id, reader, CsvImport.ParseMapping(map), allOrNothing ?? true, ct: ct);
-        return result is null ? TypedResults.NotFound() : result.Applied ? TypedResults.Ok(result) : TypedResults.BadRequest(result);
+        return result is null ? TypedResults.NotFound() : result.Applied ? TypedResults.Ok(result) : RefusedImport.Of(result);
     }
 
     private static async Task<Ok<TriageResult>> Triage(TriageRequest request, FeedbackInbox inbox, CancellationToken ct) =>
@@ -276,7 +276,7 @@ public static class FeedbackApi
             ? TypedResults.Created($"/api/v1/surveys/{id}/responses/{response.Id}", response)
             : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<IngestResult>, BadRequest<IngestResult>, NotFound>> IngestResponses(
+    private static async Task<Results<Ok<IngestResult>, RefusedImport<IngestResult>, NotFound>> IngestResponses(
         Guid id, ResponseBatch batch, Surveys surveys, bool? allOrNothing, CancellationToken ct)
     {
         var result = await surveys.IngestAsync(id, batch.Items ?? [], allOrNothing ?? true, ct);
@@ -285,7 +285,7 @@ public static class FeedbackApi
             return TypedResults.NotFound();
         }
 
-        return result.Created == 0 && result.Rejected.Count > 0 ? TypedResults.BadRequest(result) : TypedResults.Ok(result);
+        return result.Created == 0 && result.Rejected.Count > 0 ? RefusedImport.Of(result) : TypedResults.Ok(result);
     }
 
     private static async Task<Results<Ok<SurveyResultsDto>, NotFound>> Results(

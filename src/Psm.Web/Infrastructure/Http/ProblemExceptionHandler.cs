@@ -54,12 +54,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = "Not found.",
                 Detail = missing.Message,
             },
-            BadHttpRequestException bad => new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = "The request could not be read.",
-                Detail = bad.Message,
-            },
+            BadHttpRequestException bad => UnreadableRequest.Describe(bad),
+            DbUpdateException { InnerException: { } inner } when ConstraintProblem.Describe(inner) is { } constraint => constraint,
             _ => new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
