@@ -231,7 +231,7 @@ public sealed class CustomersApiTests
     public async Task ImportsAValidFileWholeAndExportsItBack()
     {
         await using var app = new PsmServer();
-        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         const string csv = "Employees,Name,Email,Country,Industry\r\n12,\"Quartz, Ltd\",q@example.com,se,Media\r\n8,\"=Formula\",f@example.com,NL,\r\n";
 
         var response = await client.PostAsync("/api/v1/customers/import", new StringContent(csv, Encoding.UTF8, "text/csv"));

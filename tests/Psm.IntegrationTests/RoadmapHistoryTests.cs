@@ -70,7 +70,7 @@ public sealed class RoadmapHistoryTests
     public async Task RetrospectivesKeepWhatWentWellWhatToImproveAndTheirActions()
     {
         await using var app = new PsmServer();
-        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         Assert.Equal(HttpStatusCode.BadRequest, (await agent.PostAsJsonAsync("/api/v1/retrospectives", new { title = "Empty" })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest,
             (await agent.PostAsJsonAsync("/api/v1/retrospectives", new { title = "Ghost", wentWell = "x", initiativeId = Guid.NewGuid() })).StatusCode);

@@ -21,14 +21,14 @@ public sealed class SlaTests
     {
         var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
         var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
-        var calendar = await (await agent.PostAsJsonAsync("/api/v1/sla/calendars", new
+        var calendar = await (await admin.PostAsJsonAsync("/api/v1/sla/calendars", new
         {
             name = "Berlin office", timeZoneId = "Europe/Berlin", workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" },
             opens = "09:00", closes = "17:00", holidays = new[] { "2026-12-25" },
         })).ReadAsync<ServiceCalendarDto>();
-        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 60, resolutionMinutes = 240, calendarId = calendar.Id }))
+        (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 60, resolutionMinutes = 240, calendarId = calendar.Id }))
             .EnsureSuccessStatusCode();
-        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent, Enterprise", priority = "Urgent", plan = "Enterprise", firstResponseMinutes = 30, resolutionMinutes = 120, calendarId = calendar.Id }))
+        (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent, Enterprise", priority = "Urgent", plan = "Enterprise", firstResponseMinutes = 30, resolutionMinutes = 120, calendarId = calendar.Id }))
             .EnsureSuccessStatusCode();
         return (admin, agent, calendar.Id);
     }
@@ -44,7 +44,7 @@ public sealed class SlaTests
         var (admin, agent, calendarId) = await SetUpAsync(app);
         using var _ = admin;
         using var __ = agent;
-        Assert.Contains("timeZoneId", (await Errors(await agent.PostAsJsonAsync("/api/v1/sla/calendars", new { name = "Nowhere", timeZoneId = "Mars/Olympus", workingDays = new[] { "Monday" } }))).Keys);
+        Assert.Contains("timeZoneId", (await Errors(await admin.PostAsJsonAsync("/api/v1/sla/calendars", new { name = "Nowhere", timeZoneId = "Mars/Olympus", workingDays = new[] { "Monday" } }))).Keys);
         var pro = await CustomerAsync(agent, "Aurora", "Pro");
         var enterprise = await CustomerAsync(agent, "Birch", "Enterprise");
 
@@ -87,12 +87,12 @@ public sealed class SlaTests
 
         // A priority change chooses the policy again from the opening and credits the 21 business hours spent pending:
         // 8 hours of High resolution plus 21 hours from Monday 09:00 Berlin = Thursday 14:00 Berlin.
-        (await agent.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High", priority = "High", firstResponseMinutes = 120, resolutionMinutes = 480, calendarId }))
+        (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High", priority = "High", firstResponseMinutes = 120, resolutionMinutes = 480, calendarId }))
             .EnsureSuccessStatusCode();
         var replanned = await (await agent.PutAsJsonAsync($"/api/v1/tickets/{general.Summary.Id}/priority", new { priority = "High" })).ReadAsync<TicketDto>();
         Assert.Equal("High", replanned.Sla!.Policy);
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 13, 0, 0, TimeSpan.Zero), replanned.Sla.ResolutionDueAt);
-        Assert.Contains("resolutionMinutes", (await Errors(await agent.PostAsJsonAsync("/api/v1/sla/policies",
+        Assert.Contains("resolutionMinutes", (await Errors(await admin.PostAsJsonAsync("/api/v1/sla/policies",
             new { name = "Odd", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 30, calendarId }))).Keys);
     }
 
@@ -106,7 +106,7 @@ public sealed class SlaTests
         using var ___ = admin;
         var users = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!;
         var lead = users.Single(u => u.Email == PsmServer.EmailOf(Roles.Admin)).Id;
-        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = lead, memberIds = new[] { users.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportAgent)).Id } }))
+        var team = await (await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = lead, memberIds = new[] { users.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportAgent)).Id } }))
             .ReadAsync<TeamDto>();
         var customer = await CustomerAsync(agent, "Aurora", "Pro");
         var silent = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Nobody answers", customerId = customer.Id, priority = "Urgent", teamId = team.Id })).ReadAsync<TicketDto>();
@@ -181,7 +181,7 @@ public sealed class SlaTests
         var (admin, agent, _) = await SetUpAsync(app);
         using var __ = agent;
         using var ___ = admin;
-        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1" })).ReadAsync<TeamDto>();
+        var team = await (await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1" })).ReadAsync<TeamDto>();
         var customer = await CustomerAsync(agent, "Aurora", "Pro");
         async Task<Guid> Open(string subject) =>
             (await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject, customerId = customer.Id, priority = "Urgent", teamId = team.Id })).ReadAsync<TicketDto>()).Summary.Id;
@@ -277,7 +277,7 @@ public sealed class SlaTests
         Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/policies/{enterprise.Id}")).StatusCode);
         Assert.Equal(["Urgent"], (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Select(p => p.Name));
         Assert.Contains("'Urgent'", (await Errors(await agent.DeleteAsync($"/api/v1/sla/calendars/{calendarId}")))["id"][0]);
-        var spare = await (await agent.PostAsJsonAsync("/api/v1/sla/calendars", berlin with { name = "Spare" })).ReadAsync<ServiceCalendarDto>();
+        var spare = await (await admin.PostAsJsonAsync("/api/v1/sla/calendars", berlin with { name = "Spare" })).ReadAsync<ServiceCalendarDto>();
         Assert.Contains("name", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{spare.Id}", berlin))).Keys); // the name is taken
         Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/calendars/{spare.Id}")).StatusCode);
         Assert.Single((await agent.GetFromJsonAsync<List<ServiceCalendarDto>>("/api/v1/sla/calendars", Json.Options))!);

@@ -102,8 +102,8 @@ public sealed class TicketsApiTests
         var customer = await (await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
         var sam = await UserIdAsync(admin, PsmServer.EmailOf(Roles.SupportAgent));
         var avery = await UserIdAsync(admin, PsmServer.EmailOf(Roles.Admin));
-        Assert.Contains("memberIds", (await Errors(await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { Guid.NewGuid() } }))).Keys);
-        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = avery, memberIds = new[] { sam, avery } })).ReadAsync<TeamDto>();
+        Assert.Contains("memberIds", (await Errors(await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { Guid.NewGuid() } }))).Keys);
+        var team = await (await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = avery, memberIds = new[] { sam, avery } })).ReadAsync<TeamDto>();
 
         var assigned = new List<string>();
         for (var i = 0; i < 4; i++)
@@ -152,7 +152,7 @@ public sealed class TicketsApiTests
         using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
         using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
         var sam = await UserIdAsync(admin, PsmServer.EmailOf(Roles.SupportAgent));
-        var team = await (await agent.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).ReadAsync<TeamDto>();
+        var team = await (await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).ReadAsync<TeamDto>();
         var customer = await (await agent.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
         var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Export fails", customerId = customer.Id, teamId = team.Id, assigneeId = sam })).ReadAsync<TicketDto>();
         Assert.Null(ticket.SatisfactionLink);

@@ -159,24 +159,26 @@ public static class PsmApp
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
             .AllowAnonymous();
 
+        // Every endpoint under /api/v1 needs at least its area's read permission; writes add their own (Permissions.Matrix).
         var api = app.MapGroup("/api/v1").RequireAuthorization().CheckInputs();
-        api.MapCustomersApi();
-        api.MapCatalogApi();
-        api.MapStrategyApi();
-        api.MapRoadmapApi();
-        api.MapReviewsApi();
-        api.MapSharingApi();
-        api.MapReleaseImpactApi();
-        api.MapTimelineApi();
+        RouteGroupBuilder Area(string readPermission) => api.MapGroup("").RequireAuthorization(readPermission);
+        Area(Permissions.CustomersRead).MapCustomersApi();
+        Area(Permissions.CatalogRead).MapCatalogApi();
+        Area(Permissions.StrategyRead).MapStrategyApi();
+        Area(Permissions.RoadmapRead).MapRoadmapApi();
+        Area(Permissions.RoadmapRead).MapReviewsApi();
+        Area(Permissions.RoadmapRead).MapSharingApi();
+        Area(Permissions.RoadmapRead).MapReleaseImpactApi();
+        Area(Permissions.RoadmapRead).MapTimelineApi();
         app.MapPublicRoadmapApi();
-        Features.Alignment.AlignmentApi.MapAlignmentApi(api);
-        api.MapAdminApi();
-        api.MapAccountApi();
-        api.MapFeedbackApi();
-        api.MapJourneysApi();
-        Features.Campaigns.CampaignsApi.MapCampaignsApi(api);
-        Features.Commerce.CommerceApi.MapCommerceApi(api);
-        Features.ServiceDesk.TicketsApi.MapTicketsApi(api);
+        Features.Alignment.AlignmentApi.MapAlignmentApi(Area(Permissions.AlignmentRead));
+        Area(Permissions.AccountSelf).MapAdminApi();
+        Area(Permissions.AccountSelf).MapAccountApi();
+        Area(Permissions.FeedbackRead).MapFeedbackApi();
+        Area(Permissions.CustomersRead).MapJourneysApi();
+        Features.Campaigns.CampaignsApi.MapCampaignsApi(Area(Permissions.CampaignsRead));
+        Features.Commerce.CommerceApi.MapCommerceApi(Area(Permissions.CommerceRead));
+        Features.ServiceDesk.TicketsApi.MapTicketsApi(Area(Permissions.ServiceRead));
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

@@ -26,6 +26,7 @@ public sealed partial class DemoData(int scale = 1, int seed = 20261122)
     [
         new("admin@northwind.test", "Avery Admin", Roles.Admin),
         new("pm@northwind.test", "Priya Patel", Roles.ProductManager),
+        new("lead@northwind.test", "Lena Lead", Roles.SupportLead),
         new("agent@northwind.test", "Sam Support", Roles.SupportAgent),
         new("marketer@northwind.test", "Mia Marketing", Roles.Marketer),
         new("stakeholder@northwind.test", "Stefan Finance", Roles.Stakeholder),

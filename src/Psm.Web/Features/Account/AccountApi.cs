@@ -12,7 +12,7 @@ public static class AccountApi
 {
     public static RouteGroupBuilder MapAccountApi(this RouteGroupBuilder api)
     {
-        var me = api.MapGroup("/me").WithTags("Account");
+        var me = api.MapGroup("/me").WithTags("Account").RequireAuthorization(Permissions.AccountSelf);
         me.MapGet("/", Me).WithName("GetMe").WithSummary("Who the caller is, and how they authenticated.");
         me.MapGet("/api-keys", ListKeys).WithName("ListMyApiKeys").WithSummary("Lists the caller's API keys (never their secrets).");
         me.MapPost("/api-keys", IssueKey).WithName("CreateMyApiKey")

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -8,7 +9,7 @@ public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder api)
     {
-        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Permissions.AdminUsers);
         users.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Lists users with their roles (admins only).");
         users.MapPost("/", CreateUser).WithName("CreateUser")
             .WithSummary("Creates a user with roles; without a password, returns a generated one-time password.");
@@ -17,11 +18,12 @@ public static class AdminApi
             .WithSummary("Deactivates a user: no sign-in, no API keys.");
         users.MapPost("/{id:guid}/reactivate", Reactivate).WithName("ReactivateUser").WithSummary("Reactivates a user.");
 
-        api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Policies.Admin)
+        api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
             .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");
-        api.MapGet("/audit/export.csv", ExportAudit).WithTags("Audit").RequireAuthorization(Policies.Admin)
+        api.MapGet("/audit/export.csv", ExportAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
             .WithName("ExportAuditEntries").WithSummary("Exports the audit entries matching the filters as CSV.");
-        users.MapGet("/export.csv", ExportUsers).WithName("ExportUsers").WithSummary("Exports users and their roles as CSV.");
+        users.MapGet("/export.csv", ExportUsers).WithName("ExportUsers").WithSummary("Exports users and their roles as CSV (audit-logged).")
+            .AuditedExport("User");
         return api;
     }
 

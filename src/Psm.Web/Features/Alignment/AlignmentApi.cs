@@ -12,25 +12,26 @@ public static class AlignmentApi
             .WithName("GetObjectiveTypeWeights").WithSummary("The share of effort leadership wants on each objective type, in %.");
         group.MapPut("/alignment/type-weights", (TypeWeightsInput input, AlignmentReport report, CancellationToken ct) => report.SetWeightsAsync(input, ct))
             .WithName("SetObjectiveTypeWeights").WithSummary("Sets the weights by objective type; they must add up to 100 (admins and product managers).")
-            .RequireAuthorization(Policies.Planner);
+            .RequireAuthorization(Permissions.StrategyManage);
         group.MapGet("/stakeholders", async (AlignmentRecords records, Department? department, CancellationToken ct) =>
                 TypedResults.Ok(await records.StakeholdersAsync(department, ct)))
             .WithName("ListStakeholders").WithSummary("Stakeholders by department, with influence and interest for the power-interest grid.");
         group.MapPost("/stakeholders", AddStakeholder).WithName("AddStakeholder").WithSummary("Adds a stakeholder.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.AlignmentManage);
         group.MapGet("/concerns", async (AlignmentRecords records, ConcernSubject subject, Guid subjectId, CancellationToken ct) =>
                 TypedResults.Ok(await records.ConcernsAsync(subject, subjectId, ct)))
             .WithName("ListConcerns").WithSummary("The concerns recorded on an initiative, objective or decision, newest first.");
         group.MapPost("/concerns", AddConcern).WithName("AddConcern")
-            .WithSummary("Records a stakeholder's stance and concern (anyone signed in may, Stakeholders included).");
+            .WithSummary("Records a stakeholder's stance and concern. A user with the Stakeholder role records only in their own name; stakeholderId defaults to the caller's own record.")
+            .RequireAuthorization(Permissions.AlignmentConcern);
         group.MapPost("/concerns/{id:guid}/status", SetConcernStatus).WithName("SetConcernStatus")
-            .WithSummary("Marks a concern open, addressed, or accepted as a risk.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Marks a concern open, addressed, or accepted as a risk.").RequireAuthorization(Permissions.AlignmentManage);
         group.MapGet("/decisions", async (AlignmentRecords records, CancellationToken ct) => TypedResults.Ok(await records.DecisionsAsync(ct)))
             .WithName("ListDecisions").WithSummary("The decision log, newest first, with the dissent that remains.");
         group.MapGet("/decisions/{id:guid}", GetDecision).WithName("GetDecision").WithSummary("Gets a decision.");
         group.MapPost("/decisions", RecordDecision).WithName("RecordDecision")
             .WithSummary("Records a decision: context, options, outcome, rationale, who decided and who was consulted.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.AlignmentManage);
         return api;
     }
 

@@ -28,33 +28,33 @@ public static class CampaignsApi
         group.MapGet("/{id:guid}", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.GetAsync(id, ct))).WithName("GetCampaign")
             .WithSummary("A campaign with its fit checks (stage, promises, message, audience), each with its reason, and its audience counts.");
         group.MapPost("/", Create).WithName("CreateCampaign")
-            .WithSummary("Plans a campaign (as a draft). The product's lifecycle stage is recorded with it.").RequireAuthorization(Policies.Marketing);
+            .WithSummary("Plans a campaign (as a draft). The product's lifecycle stage is recorded with it.").RequireAuthorization(Permissions.CampaignsManage);
         group.MapPost("/fit", (CampaignInput input, Campaigns c, CancellationToken ct) => c.PreviewFitAsync(input, ct)).WithName("CheckCampaignFit")
             .WithSummary("The fit checks for a plan without saving it.");
         group.MapPost("/audience-preview", (AudiencePreviewInput input, Campaigns c, CancellationToken ct) => c.PreviewAudienceAsync(input.SegmentId, ct))
             .WithName("PreviewCampaignAudience").WithSummary("How many customers a segment (or, with none, every customer) lets a campaign reach, and how many are left out for lack of consent.");
         group.MapPut("/{id:guid}", Update).WithName("UpdateCampaign")
-            .WithSummary("Re-plans a campaign; send the version you read.").RequireAuthorization(Policies.Marketing);
+            .WithSummary("Re-plans a campaign; send the version you read.").RequireAuthorization(Permissions.CampaignsManage);
         group.MapPut("/{id:guid}/status", (Guid id, CampaignStatusInput input, Campaigns c, CancellationToken ct) => ApiResults.Found(c.SetStatusAsync(id, input.Status!.Value, ct)))
             .WithName("SetCampaignStatus").WithSummary("Draft → Scheduled → Running → Completed; any but Completed may be Cancelled; a cancelled one may return to Draft.")
-            .RequireAuthorization(Policies.Marketing);
+            .RequireAuthorization(Permissions.CampaignsManage);
         group.MapDelete("/{id:guid}", async (Guid id, Campaigns c, CancellationToken ct) => await c.DeleteAsync(id, ct) ? Results.NoContent() : Results.NotFound())
-            .WithName("DeleteCampaign").WithSummary("Deletes a draft; others are cancelled instead.").RequireAuthorization(Policies.Marketing);
+            .WithName("DeleteCampaign").WithSummary("Deletes a draft; others are cancelled instead.").RequireAuthorization(Permissions.CampaignsManage);
 
         group.MapGet("/{id:guid}/audience.csv", ExportAudience).WithName("ExportCampaignAudience")
             .WithSummary("The consenting audience's contacts as CSV. Customers without marketing consent are never in it; every export is audit-logged.")
-            .RequireAuthorization(Policies.Marketing);
+            .RequireAuthorization(Permissions.CampaignsAudience);
 
         group.MapGet("/{id:guid}/results", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsAsync(id, ct)))
             .WithName("ListCampaignResults").WithSummary("Every day and channel of results, latest first.");
         group.MapPost("/{id:guid}/results", RecordResults).WithName("RecordCampaignResults")
             .WithSummary("Pushes results (up to 1 000 rows of day, channel, impressions, engagements, conversions, spend, revenue). A day and channel sent again replaces the earlier figures. One bad row and nothing is written.")
-            .RequireAuthorization(Policies.Marketing).DisableValidation();
+            .RequireAuthorization(Permissions.CampaignsManage).DisableValidation();
         group.MapPost("/{id:guid}/results/import", (Guid id, HttpRequest request, Campaigns c, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, (reader, mapping) => c.ImportResultsAsync(id, reader, mapping, allOrNothing ?? true, ct: ct)))
             .WithName("ImportCampaignResults")
             .WithSummary("Imports results from CSV (day, channel, impressions, engagements, conversions, spend, revenue). map=field:Column,...; allOrNothing=false keeps the good rows.")
-            .RequireAuthorization(Policies.Marketing);
+            .RequireAuthorization(Permissions.CampaignsManage);
         group.MapGet("/{id:guid}/results/summary", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsViewAsync(id, ct)))
             .WithName("GetCampaignResultsSummary")
             .WithSummary("Totals and rates against targets, by channel against the typical rates, by day, underperformance flags and their likely causes.");
@@ -62,7 +62,7 @@ public static class CampaignsApi
             .WithName("GetCampaignKpis").WithSummary("The KPIs the campaign was meant to move, for its product and segment, before, during and after it.");
         group.MapPost("/{id:guid}/reviews", Review).WithName("RecordCampaignReview")
             .WithSummary("Records a joint product and marketing review of the campaign as a decision in the decision log.")
-            .RequireAuthorization(Policies.Marketing);
+            .RequireAuthorization(Permissions.CampaignsManage);
         return api;
     }
 

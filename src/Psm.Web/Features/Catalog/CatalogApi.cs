@@ -17,29 +17,29 @@ public static class CatalogApi
         products.MapGet("/export.csv", ExportProducts).WithName("ExportProducts").WithSummary("Exports matching products as CSV.");
         products.MapGet("/{id:guid}", GetProduct).WithName("GetProduct").WithSummary("Gets a product with its services and stage guidance.");
         products.MapPost("/", CreateProduct).WithName("CreateProduct").WithSummary("Adds a product to the catalog.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CatalogManage);
         products.MapPut("/{id:guid}", UpdateProduct).WithName("UpdateProduct")
             .WithSummary("Updates a product; send the version you read. The stage changes through /lifecycle.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CatalogManage);
         products.MapDelete("/{id:guid}", ArchiveProduct).WithName("ArchiveProduct").WithSummary("Archives a product.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CatalogManage);
         products.MapPost("/{id:guid}/restore", RestoreProduct).WithName("RestoreProduct").WithSummary("Restores an archived product.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CatalogManage);
         products.MapPost("/{id:guid}/lifecycle", ChangeProductStage).WithName("ChangeProductStage")
-            .WithSummary("Moves a product to another lifecycle stage, with the reason.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Moves a product to another lifecycle stage, with the reason.").RequireAuthorization(Permissions.CatalogManage);
         products.MapGet("/{id:guid}/lifecycle", History).WithName("GetProductLifecycle")
             .WithSummary("The lifecycle history of a product and its services, newest first.");
         products.MapPost("/{id:guid}/services", AddService).WithName("AddService")
-            .WithSummary("Adds a service to a product (not to a retired one).").RequireAuthorization(Policies.Editor);
+            .WithSummary("Adds a service to a product (not to a retired one).").RequireAuthorization(Permissions.CatalogManage);
 
         var services = api.MapGroup("/services").WithTags("Catalog");
         services.MapGet("/{id:guid}", GetService).WithName("GetService").WithSummary("Gets a service.");
         services.MapPut("/{id:guid}", UpdateService).WithName("UpdateService")
-            .WithSummary("Updates a service; send the version you read.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Updates a service; send the version you read.").RequireAuthorization(Permissions.CatalogManage);
         services.MapDelete("/{id:guid}", ArchiveService).WithName("ArchiveService").WithSummary("Archives a service.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CatalogManage);
         services.MapPost("/{id:guid}/lifecycle", ChangeServiceStage).WithName("ChangeServiceStage")
-            .WithSummary("Moves a service to another lifecycle stage, with the reason.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Moves a service to another lifecycle stage, with the reason.").RequireAuthorization(Permissions.CatalogManage);
         return api;
     }
 

@@ -16,12 +16,12 @@ public static class CommerceApi
                 return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
             })
             .WithName("AddOrder").WithSummary("Records an order: customer, product (and service), amount, currency, day.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CommerceManage);
         orders.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportOrdersAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
             .WithName("ImportOrders")
             .WithSummary("Imports orders from CSV (customerRef, product, amount, currency, orderedOn, externalRef). map=field:Column,...; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CommerceManage);
 
         var subscriptions = api.MapGroup("/subscriptions").WithTags("Orders and subscriptions");
         subscriptions.MapGet("/", (Orders o, Guid? customerId, int? limit, CancellationToken ct) => o.SubscriptionsAsync(customerId, limit ?? 200, ct))
@@ -32,15 +32,15 @@ public static class CommerceApi
                 return TypedResults.Created($"/api/v1/subscriptions/{subscription.Id}", subscription);
             })
             .WithName("AddSubscription").WithSummary("Records a subscription: customer, product (and service), plan, monthly amount, currency, start, and cancellation if any.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CommerceManage);
         subscriptions.MapPost("/{id:guid}/cancel", (Guid id, CancellationInput input, Orders o, CancellationToken ct) => ApiResults.Found(o.CancelAsync(id, input, ct)))
             .WithName("CancelSubscription").WithSummary("Ends a subscription: the day given is the first it no longer runs; a reason helps churn analysis.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CommerceManage);
         subscriptions.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportSubscriptionsAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
             .WithName("ImportSubscriptions")
             .WithSummary("Imports subscriptions from CSV (customerRef, product, plan, monthlyAmount, currency, startedOn, cancelledOn, cancelReason, externalRef).")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CommerceManage);
         return api;
     }
 }

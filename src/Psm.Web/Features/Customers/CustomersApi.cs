@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -15,26 +16,27 @@ public static class CustomersApi
         group.MapGet("/", List).WithName("ListCustomers")
             .WithSummary("Lists customers, filtered and sorted, one page at a time (keyset cursor).");
         group.MapGet("/export.csv", Export).WithName("ExportCustomers")
-            .WithSummary("Exports every customer matching the filters as CSV.");
+            .WithSummary("Exports every customer matching the filters as CSV (personal data: admins and product managers; audit-logged).")
+            .RequireAuthorization(Permissions.CustomersExport).AuditedExport("Customer");
         group.MapGet("/{id:guid}", Get).WithName("GetCustomer").WithSummary("Gets one customer.");
         group.MapPost("/", Create).WithName("CreateCustomer").WithSummary("Creates a customer.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersManage);
         group.MapPut("/{id:guid}", Update).WithName("UpdateCustomer")
             .WithSummary("Updates a customer; send the version you read, or get 409 if it changed since.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersManage);
         group.MapDelete("/{id:guid}", Archive).WithName("ArchiveCustomer")
-            .WithSummary("Archives a customer (nothing is deleted).").RequireAuthorization(Policies.Editor);
+            .WithSummary("Archives a customer (nothing is deleted).").RequireAuthorization(Permissions.CustomersManage);
         group.MapPost("/{id:guid}/restore", Restore).WithName("RestoreCustomer")
-            .WithSummary("Restores an archived customer.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Restores an archived customer.").RequireAuthorization(Permissions.CustomersManage);
         group.MapDelete("/{id:guid}/purge", Purge).WithName("PurgeCustomer")
-            .WithSummary("Deletes an archived customer for good (admins only).").RequireAuthorization(Policies.Admin);
+            .WithSummary("Deletes an archived customer for good (admins only).").RequireAuthorization(Permissions.CustomersPurge);
         group.MapPost("/import/preview", Preview).WithName("PreviewCustomerImport")
             .WithSummary("Reads a CSV's header and first rows and suggests a column mapping.").Accepts<string>("text/csv")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersManage);
         group.MapPost("/import", Import).WithName("ImportCustomers")
             .WithSummary("Imports customers from CSV (name, email, country, industry, employees, externalRef, plan, region, signupDate, lifetimeValue). map=field:Column,... chooses columns; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
             .Accepts<string>("text/csv")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersManage);
         return api;
     }
 

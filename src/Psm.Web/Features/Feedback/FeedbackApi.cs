@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Customers;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure;
+using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -18,24 +19,25 @@ public static class FeedbackApi
     {
         var feedback = api.MapGroup("/feedback").WithTags("Feedback");
         feedback.MapGet("/", List).WithName("ListFeedback").WithSummary("Lists feedback, newest first, filtered, one page at a time.");
-        feedback.MapGet("/export.csv", Export).WithName("ExportFeedback").WithSummary("Exports every matching feedback item as CSV.");
+        feedback.MapGet("/export.csv", Export).WithName("ExportFeedback").WithSummary("Exports every matching feedback item as CSV.")
+            .RequireAuthorization(Permissions.FeedbackTriage).AuditedExport("FeedbackItem");
         feedback.MapGet("/{id:guid}", Get).WithName("GetFeedback").WithSummary("Gets one feedback item with its themes and initiatives.");
         feedback.MapPost("/", Create).WithName("CreateFeedback")
-            .WithSummary("Records feedback; it is scored for sentiment and tagged with matching themes.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Records feedback; it is scored for sentiment and tagged with matching themes.").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapPost("/bulk", Ingest).WithName("IngestFeedback")
             .WithSummary("Takes up to 1000 items from another system. Known (channel, sourceRef) pairs are skipped; allOrNothing=false stores the good rows and reports the rest.")
             .DisableValidation() // rows are checked one by one, so each bad row is reported by number
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.FeedbackTriage).AuditedExport("FeedbackItem");
         feedback.MapPost("/import", ImportFeedback).WithName("ImportFeedback")
             .WithSummary("Imports feedback from CSV (text/csv). map=field:Column,... chooses columns (else by name); allOrNothing=false keeps the good rows and reports the rest.")
-            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapPost("/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.FeedbackFields, ct))
             .WithName("PreviewFeedbackImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
-            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapPost("/triage", Triage).WithName("TriageFeedback")
-            .WithSummary("Tags, untags, links to an initiative, triages, closes or reopens many items at once.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Tags, untags, links to an initiative, triages, closes or reopens many items at once.").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapDelete("/{id:guid}/initiatives/{initiativeId:guid}", Unlink).WithName("UnlinkFeedback")
-            .WithSummary("Removes a feedback item from an initiative's evidence.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Removes a feedback item from an initiative's evidence.").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapGet("/analysis", Analysis).WithName("AnalyseFeedback")
             .WithSummary("Volume and sentiment by theme per period, and the themes rising against the previous period (two-proportion z-test).");
 
@@ -43,12 +45,12 @@ public static class FeedbackApi
         themes.MapGet("/", (FeedbackInbox inbox, CancellationToken ct) => inbox.ThemesAsync(ct)).WithName("ListThemes")
             .WithSummary("Lists themes with their keywords and how many items carry each.");
         themes.MapPost("/", CreateTheme).WithName("CreateTheme").WithSummary("Creates a theme with its keywords and phrases.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.FeedbackThemes);
         themes.MapPut("/{id:guid}", UpdateTheme).WithName("UpdateTheme").WithSummary("Updates a theme; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.FeedbackThemes);
         themes.MapPost("/{id:guid}/apply", ApplyTheme).WithName("ApplyTheme")
             .WithSummary("Tags existing feedback that matches the theme's keywords; returns how many items were tagged.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.FeedbackThemes);
         themes.MapGet("/suggestions", (FeedbackInbox inbox, CancellationToken ct) => inbox.SuggestThemesAsync(ct: ct))
             .WithName("SuggestThemes").WithSummary("Proposes new themes from phrases that recur in untagged feedback.");
 
@@ -60,27 +62,27 @@ public static class FeedbackApi
         surveys.MapGet("/", (Surveys s, CancellationToken ct) => s.ListAsync(ct)).WithName("ListSurveys").WithSummary("Lists surveys.");
         surveys.MapGet("/{id:guid}", GetSurvey).WithName("GetSurvey").WithSummary("Gets one survey with its public link.");
         surveys.MapPost("/", CreateSurvey).WithName("CreateSurvey").WithSummary("Creates an NPS, CSAT or CES survey with a public link.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPut("/{id:guid}", UpdateSurvey).WithName("UpdateSurvey").WithSummary("Updates a survey; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/close", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.SetOpenAsync(id, false, ct)))
-            .WithName("CloseSurvey").WithSummary("Closes a survey: its link refuses new answers.").RequireAuthorization(Policies.Editor);
+            .WithName("CloseSurvey").WithSummary("Closes a survey: its link refuses new answers.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/reopen", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.SetOpenAsync(id, true, ct)))
-            .WithName("ReopenSurvey").WithSummary("Reopens a closed survey.").RequireAuthorization(Policies.Editor);
+            .WithName("ReopenSurvey").WithSummary("Reopens a closed survey.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/waves", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.StartWaveAsync(id, ct)))
-            .WithName("StartSurveyWave").WithSummary("Starts the next wave: every customer may answer once more.").RequireAuthorization(Policies.Editor);
+            .WithName("StartSurveyWave").WithSummary("Starts the next wave: every customer may answer once more.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapGet("/{id:guid}/responses", Responses).WithName("ListSurveyResponses").WithSummary("Lists answers, newest first.");
         surveys.MapPost("/{id:guid}/responses", Respond).WithName("RecordSurveyResponse")
-            .WithSummary("Records an answer (for a known customer, once per wave). A comment becomes feedback.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Records an answer (for a known customer, once per wave). A comment becomes feedback.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/responses/bulk", IngestResponses).WithName("IngestSurveyResponses")
             .WithSummary("Takes up to 1000 answers from another system; known externalRefs are skipped.")
-            .DisableValidation().RequireAuthorization(Policies.Editor);
+            .DisableValidation().RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/responses/import", ImportResponses).WithName("ImportSurveyResponses")
             .WithSummary("Imports answers from CSV (text/csv), streaming. map=field:Column,... chooses columns; allOrNothing=false keeps the good rows.")
-            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/responses/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.ResponseFields, ct))
             .WithName("PreviewResponseImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
-            .Accepts<string>("text/csv").RequireAuthorization(Policies.Editor);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapGet("/{id:guid}/results", Results).WithName("GetSurveyResults")
             .WithSummary("Score with its 95 % margin of error, distribution, monthly trend, breakdowns by segment and persona, latest comments.");
 
@@ -95,31 +97,31 @@ public static class FeedbackApi
             .WithSummary("Lists a segment's members (customers who consented to profiling), by name.");
         segments.MapPost("/preview", (SegmentRules rules, Audiences a, CancellationToken ct) => Preview(rules, a, ct)).WithName("PreviewSegment")
             .WithSummary("Counts the customers rules would match, before saving them.");
-        segments.MapPost("/", CreateSegment).WithName("CreateSegment").WithSummary("Creates a segment from rules.").RequireAuthorization(Policies.Editor);
+        segments.MapPost("/", CreateSegment).WithName("CreateSegment").WithSummary("Creates a segment from rules.").RequireAuthorization(Permissions.CustomersResearch);
         segments.MapPut("/{id:guid}", UpdateSegment).WithName("UpdateSegment").WithSummary("Updates a segment; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersResearch);
         segments.MapDelete("/{id:guid}", DeleteSegment).WithName("DeleteSegment").WithSummary("Deletes a segment (customers are untouched).")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersResearch);
 
         var personas = api.MapGroup("/personas").WithTags("Personas");
         personas.MapGet("/", (Audiences a, CancellationToken ct) => a.PersonasAsync(ct)).WithName("ListPersonas")
             .WithSummary("Lists personas with their empathy maps.");
         personas.MapGet("/{id:guid}", GetPersona).WithName("GetPersona").WithSummary("Gets one persona.");
-        personas.MapPost("/", CreatePersona).WithName("CreatePersona").WithSummary("Creates a persona.").RequireAuthorization(Policies.Editor);
+        personas.MapPost("/", CreatePersona).WithName("CreatePersona").WithSummary("Creates a persona.").RequireAuthorization(Permissions.CustomersResearch);
         personas.MapPut("/{id:guid}", UpdatePersona).WithName("UpdatePersona").WithSummary("Updates a persona; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersResearch);
 
         api.MapGet("/customers/{id:guid}/contacts", (Guid id, Audiences a, CancellationToken ct) => ApiResults.Found(a.ContactsAsync(id, ct)))
             .WithTags("Customers").WithName("ListContacts").WithSummary("The customer's contacts.");
         api.MapPost("/customers/{id:guid}/contacts", AddContact).WithTags("Customers").WithName("AddContact")
-            .WithSummary("Adds a contact (name, email) to a customer.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Adds a contact (name, email) to a customer.").RequireAuthorization(Permissions.CustomersManage);
         api.MapDelete("/customers/{id:guid}/contacts/{contactId:guid}", RemoveContact).WithTags("Customers").WithName("RemoveContact")
-            .WithSummary("Removes a contact.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Removes a contact.").RequireAuthorization(Permissions.CustomersManage);
         api.MapGet("/customers/{id:guid}/consent", GetConsent).WithTags("Customers").WithName("GetConsent")
             .WithSummary("The customer's current consent and its full history.");
         api.MapPost("/customers/{id:guid}/consent", RecordConsent).WithTags("Customers").WithName("RecordConsent")
             .WithSummary("Grants or withdraws consent for a purpose; it takes effect at once and is kept in the history.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.CustomersConsent);
         return api;
     }
 

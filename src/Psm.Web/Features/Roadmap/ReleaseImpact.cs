@@ -136,7 +136,7 @@ public static class ReleaseImpactApi
                 ApiResults.Found(impact.SetAsync(id, input, ct)))
             .WithTags("Roadmap").WithName("SetInitiativeKeyResults")
             .WithSummary("Names the key results an initiative is expected to move (of the objectives it serves).")
-            .RequireAuthorization(Infrastructure.Auth.Policies.Editor);
+            .RequireAuthorization(Infrastructure.Auth.Permissions.RoadmapManage);
         return api;
     }
 }

@@ -15,22 +15,22 @@ public static class ReviewsApi
             .WithSummary("A review with its snapshot of every initiative and its action items.");
         reviews.MapPost("/", Hold).WithName("HoldRoadmapReview")
             .WithSummary("Holds a review: attendees, notes, decisions, and a snapshot of every initiative's status, dates, scores and objectives.")
-            .RequireAuthorization(Policies.Planner);
+            .RequireAuthorization(Permissions.RoadmapManage);
         reviews.MapGet("/compare", Compare).WithName("CompareRoadmapReviews")
             .WithSummary("What was added, dropped, moved in time, re-scored, re-prioritised or changed status between two reviews.");
         reviews.MapPost("/{id:guid}/action-items", (Guid id, ActionItemInput input, RoadmapReviews r, CancellationToken ct) => Created(r.AddActionAsync(id, null, input, ct)))
-            .WithName("AddReviewActionItem").WithSummary("Adds an action item (owner, due date) to a review.").RequireAuthorization(Policies.Editor);
+            .WithName("AddReviewActionItem").WithSummary("Adds an action item (owner, due date) to a review.").RequireAuthorization(Permissions.RoadmapManage);
 
         var retros = api.MapGroup("/retrospectives").WithTags("Roadmap reviews");
         retros.MapGet("/", (RoadmapReviews r, CancellationToken ct) => r.RetrospectivesAsync(ct)).WithName("ListRetrospectives")
             .WithSummary("Retrospectives, latest first, with their action items.");
         retros.MapPost("/", RecordRetrospective).WithName("RecordRetrospective")
-            .WithSummary("Records a retrospective after a release or a review: what went well, what to improve.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Records a retrospective after a release or a review: what went well, what to improve.").RequireAuthorization(Permissions.RoadmapManage);
         retros.MapPost("/{id:guid}/action-items", (Guid id, ActionItemInput input, RoadmapReviews r, CancellationToken ct) => Created(r.AddActionAsync(null, id, input, ct)))
-            .WithName("AddRetrospectiveActionItem").WithSummary("Adds an action item to a retrospective.").RequireAuthorization(Policies.Editor);
+            .WithName("AddRetrospectiveActionItem").WithSummary("Adds an action item to a retrospective.").RequireAuthorization(Permissions.RoadmapManage);
 
         api.MapPut("/action-items/{id:guid}", UpdateAction).WithTags("Roadmap reviews").WithName("UpdateActionItem")
-            .WithSummary("Updates an action item (text, owner, due date, status); send the version you read.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Updates an action item (text, owner, due date, status); send the version you read.").RequireAuthorization(Permissions.RoadmapManage);
         return api;
     }
 
@@ -79,10 +79,10 @@ public static class SharingApi
             .WithSummary("The read-only roadmap links, active first.");
         shares.MapPost("/", Create).WithName("CreateRoadmapShare")
             .WithSummary("Creates a read-only link showing only what you choose (statuses; dates or just quarters; owners; scores).")
-            .RequireAuthorization(Policies.Planner);
+            .RequireAuthorization(Permissions.RoadmapManage);
         shares.MapDelete("/{id:guid}", (Guid id, RoadmapSharing s, CancellationToken ct) => ApiResults.Found(s.RevokeAsync(id, ct)))
             .WithName("RevokeRoadmapShare").WithSummary("Revokes a link: it stops working at once.")
-            .RequireAuthorization(Policies.Planner);
+            .RequireAuthorization(Permissions.RoadmapManage);
         return api;
     }
 

@@ -16,14 +16,14 @@ public static class RoadmapApi
         initiatives.MapGet("/{id:guid}", Get).WithName("GetInitiative")
             .WithSummary("Gets an initiative with its objectives, products, dependencies and scores.");
         initiatives.MapPost("/", Create).WithName("CreateInitiative").WithSummary("Creates an initiative as an Idea.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.RoadmapManage);
         initiatives.MapPut("/{id:guid}", Update).WithName("UpdateInitiative").WithSummary("Updates an initiative; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.RoadmapManage);
         initiatives.MapPost("/{id:guid}/status", Move).WithName("MoveInitiative")
-            .WithSummary("Moves an initiative to a status (what dragging a card on the board does).").RequireAuthorization(Policies.Editor);
+            .WithSummary("Moves an initiative to a status (what dragging a card on the board does).").RequireAuthorization(Permissions.RoadmapManage);
         initiatives.MapPut("/{id:guid}/scores", Score).WithName("ScoreInitiative")
             .WithSummary("Sets RICE inputs, MoSCoW and weighted-criteria scores; the change is kept in the score history.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.RoadmapManage);
         initiatives.MapGet("/{id:guid}/score-history", ScoreHistory).WithName("GetInitiativeScoreHistory")
             .WithSummary("How an initiative's scores changed, newest first.");
 
@@ -36,7 +36,7 @@ public static class RoadmapApi
             .WithName("ListScoringCriteria").WithSummary("The weighted scoring model: criteria and weights.");
         api.MapPut("/scoring-criteria", SetCriteria).WithTags("Roadmap").WithName("SetScoringCriteria")
             .WithSummary("Replaces the weighted scoring model and recomputes every weighted score (admins and product managers).")
-            .RequireAuthorization(Policies.Planner);
+            .RequireAuthorization(Permissions.RoadmapManage);
         return api;
     }
 

@@ -128,7 +128,7 @@ public static class TimelineApi
         api.MapPut("/initiatives/{id:guid}/schedule", (Guid id, ScheduleInput input, Timeline timeline, CancellationToken ct) =>
                 ApiResults.Found(timeline.RescheduleAsync(id, input, ct)))
             .WithTags("Roadmap").WithName("RescheduleInitiative").WithSummary("Moves an initiative's planned start and end (what dragging a bar does).")
-            .RequireAuthorization(Infrastructure.Auth.Policies.Editor);
+            .RequireAuthorization(Infrastructure.Auth.Permissions.RoadmapManage);
         return api;
     }
 }

@@ -22,7 +22,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     private int BreachingSoonMinutes => config.GetValue("ServiceDesk:BreachingSoonMinutes", 120);
 
     /// <summary>Who may read internal notes: the people who work tickets and plan the product. Marketers and stakeholders may not.</summary>
-    public static readonly string[] NoteReaders = [Roles.Admin, Roles.SupportAgent, Roles.ProductManager];
+    public static readonly string[] NoteReaders = [Roles.Admin, Roles.SupportLead, Roles.SupportAgent, Roles.ProductManager];
 
     /// <summary>Status moves a person may make (resolving and closing set their times; reopening counts).</summary>
     public static readonly IReadOnlyDictionary<TicketStatus, TicketStatus[]> Moves = new Dictionary<TicketStatus, TicketStatus[]>

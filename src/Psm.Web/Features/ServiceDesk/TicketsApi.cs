@@ -22,25 +22,25 @@ public static class TicketsApi
                 return TypedResults.Created($"/api/v1/tickets/{ticket.Summary.Id}", ticket);
             })
             .WithName("CreateTicket").WithSummary("Opens a ticket for a customer (and contact), product or service, channel, priority, team and assignee.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPost("/{id:guid}/replies", (Guid id, TicketMessageInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.ReplyAsync(id, input, ct)))
-            .WithName("ReplyToTicket").WithSummary("A public reply; the first one sets the first-response time.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("ReplyToTicket").WithSummary("A public reply; the first one sets the first-response time.").RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPost("/{id:guid}/notes", (Guid id, TicketMessageInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.NoteAsync(id, input, ct)))
-            .WithName("AddTicketNote").WithSummary("An internal note for colleagues.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("AddTicketNote").WithSummary("An internal note for colleagues.").RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPut("/{id:guid}/status", (Guid id, TicketStatusInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.SetStatusAsync(id, input.Status!.Value, ct)))
             .WithName("SetTicketStatus")
             .WithSummary("New → Open → Pending on customer → Resolved → Closed; a resolved or closed ticket can be Reopened. Other moves get a 400 naming the allowed ones.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPut("/{id:guid}/priority", (Guid id, TicketPriorityInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.SetPriorityAsync(id, input.Priority!.Value, ct)))
-            .WithName("SetTicketPriority").WithSummary("Changes the priority; the timeline keeps the change.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("SetTicketPriority").WithSummary("Changes the priority; the timeline keeps the change.").RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPut("/{id:guid}/assignment", (Guid id, TicketAssignInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.AssignAsync(id, input, ct)))
             .WithName("AssignTicket").WithSummary("Assigns to a team and person by hand, or roundRobin=true for the team's available agent who waited longest.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPost("/{id:guid}/escalations", (Guid id, EscalationInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.EscalateAsync(id, input, ct)))
             .WithName("EscalateTicket").WithSummary("Escalates by hand with a reason (conflict=true flags a conflict with the customer); the team lead is notified.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceWork);
         tickets.MapPost("/bulk", async (TicketBulkInput input, Tickets t, CancellationToken ct) => TypedResults.Ok(await t.BulkAsync(input, ct)))
-            .WithName("BulkUpdateTickets").WithSummary("The same status, assignee or team for up to 500 tickets, all or none.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("BulkUpdateTickets").WithSummary("The same status, assignee or team for up to 500 tickets, all or none.").RequireAuthorization(Permissions.ServiceWork);
 
         var teams = api.MapGroup("/teams").WithTags("Service desk");
         teams.MapGet("/", (Tickets t, CancellationToken ct) => t.TeamsAsync(ct)).WithName("ListTeams")
@@ -50,41 +50,41 @@ public static class TicketsApi
                 var team = await t.CreateTeamAsync(input, ct);
                 return TypedResults.Created($"/api/v1/teams/{team.Id}", team);
             })
-            .WithName("CreateTeam").WithSummary("Creates a team with a lead and members.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("CreateTeam").WithSummary("Creates a team with a lead and members.").RequireAuthorization(Permissions.ServiceConfigure);
         teams.MapPut("/{id:guid}/members/{userId:guid}/availability", (Guid id, Guid userId, AvailabilityInput input, Tickets t, CancellationToken ct) =>
                 ApiResults.Found(t.SetAvailabilityAsync(id, userId, input.Available, ct)))
-            .WithName("SetMemberAvailability").WithSummary("Marks a member available for round-robin or not.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("SetMemberAvailability").WithSummary("Marks a member available for round-robin or not.").RequireAuthorization(Permissions.ServiceConfigure);
         var sla = api.MapGroup("/sla").WithTags("Service desk");
         sla.MapGet("/calendars", (SlaSettings s, CancellationToken ct) => s.CalendarsAsync(ct)).WithName("ListServiceCalendars")
             .WithSummary("Business-hours calendars: time zone, working days and hours, holidays.");
         sla.MapPost("/calendars", async (ServiceCalendarInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/calendars", await s.AddCalendarAsync(input, ct)))
-            .WithName("AddServiceCalendar").WithSummary("Adds a business-hours calendar.").RequireAuthorization(Policies.ServiceDesk);
+            .WithName("AddServiceCalendar").WithSummary("Adds a business-hours calendar.").RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapPut("/calendars/{id:guid}", async Task<Results<Ok<ServiceCalendarDto>, NotFound>> (Guid id, ServiceCalendarInput input, SlaSettings s, CancellationToken ct) =>
                 await s.UpdateCalendarAsync(id, input, ct) is { } calendar ? TypedResults.Ok(calendar) : TypedResults.NotFound())
             .WithName("UpdateServiceCalendar").WithSummary("Changes a calendar; due times already planned stay, new ones use the new hours and holidays.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapDelete("/calendars/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, SlaSettings s, CancellationToken ct) =>
                 await s.DeleteCalendarAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithName("DeleteServiceCalendar").WithSummary("Removes a calendar no policy uses (400 naming the policies otherwise).")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapGet("/policies", (SlaSettings s, CancellationToken ct) => s.PoliciesAsync(ct)).WithName("ListSlaPolicies")
             .WithSummary("SLA policies: priority, optional product and plan, first-response and resolution targets in business minutes.");
         sla.MapPost("/policies", async (SlaPolicyInput input, SlaSettings s, CancellationToken ct) => TypedResults.Created("/api/v1/sla/policies", await s.AddPolicyAsync(input, ct)))
             .WithName("AddSlaPolicy").WithSummary("Adds an SLA policy; new tickets (and priority changes) pick the most specific that matches.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapPut("/policies/{id:guid}", async Task<Results<Ok<SlaPolicyDto>, NotFound>> (Guid id, SlaPolicyInput input, SlaSettings s, CancellationToken ct) =>
                 await s.UpdatePolicyAsync(id, input, ct) is { } policy ? TypedResults.Ok(policy) : TypedResults.NotFound())
             .WithName("UpdateSlaPolicy").WithSummary("Changes a policy; tickets keep the due times recorded when it was chosen.")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapDelete("/policies/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, SlaSettings s, CancellationToken ct) =>
                 await s.DeletePolicyAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithName("DeleteSlaPolicy").WithSummary("Removes a policy no ticket recorded (400 otherwise: it stays for their history).")
-            .RequireAuthorization(Policies.ServiceDesk);
+            .RequireAuthorization(Permissions.ServiceConfigure);
         sla.MapPost("/monitor/run", (SlaMonitor m, CancellationToken ct) => m.RunAsync(ct)).WithName("RunSlaMonitor")
             .WithSummary("Runs the SLA monitor now (it also runs every minute): records breaches and escalates tickets about to breach.")
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(Permissions.ServiceConfigure);
 
-        var notifications = api.MapGroup("/notifications").WithTags("Notifications");
+        var notifications = api.MapGroup("/notifications").WithTags("Notifications").RequireAuthorization(Permissions.AccountSelf);
         notifications.MapGet("/", (Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MineAsync(50, ct)).WithName("ListMyNotifications")
             .WithSummary("Your latest notifications (escalations for team leads, for example).");
         notifications.MapPost("/{id:guid}/read", (Guid id, Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MarkReadAsync(id, ct))

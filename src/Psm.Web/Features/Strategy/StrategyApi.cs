@@ -16,24 +16,24 @@ public static class StrategyApi
             .WithSummary("Gets an objective with its key results, check-ins, progress and SMART check.");
         objectives.MapGet("/{id:guid}/smart", Smart).WithName("GetObjectiveSmartCheck").WithSummary("The SMART check of an objective.");
         objectives.MapPost("/", Create).WithName("CreateObjective").WithSummary("Creates an objective as a Draft.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.StrategyManage);
         objectives.MapPut("/{id:guid}", Update).WithName("UpdateObjective").WithSummary("Updates an objective; send the version you read.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.StrategyManage);
         objectives.MapPost("/{id:guid}/activate", Activate).WithName("ActivateObjective")
             .WithSummary("Activates an objective; if the SMART check fails, returns the failures unless confirmSmartFailures is true.")
-            .RequireAuthorization(Policies.Editor);
+            .RequireAuthorization(Permissions.StrategyManage);
         objectives.MapPost("/{id:guid}/status/{status}", SetStatus).WithName("SetObjectiveStatus")
-            .WithSummary("Marks an objective Achieved, Missed or Archived (or back to Draft).").RequireAuthorization(Policies.Editor);
+            .WithSummary("Marks an objective Achieved, Missed or Archived (or back to Draft).").RequireAuthorization(Permissions.StrategyManage);
         objectives.MapPost("/{id:guid}/key-results", AddKeyResult).WithName("AddKeyResult")
-            .WithSummary("Adds a key result: a manual metric or one from the metric registry.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Adds a key result: a manual metric or one from the metric registry.").RequireAuthorization(Permissions.StrategyManage);
 
         var keyResults = api.MapGroup("/key-results").WithTags("Strategy");
         keyResults.MapPut("/{id:guid}", UpdateKeyResult).WithName("UpdateKeyResult")
-            .WithSummary("Updates a key result; send the version you read.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Updates a key result; send the version you read.").RequireAuthorization(Permissions.StrategyManage);
         keyResults.MapDelete("/{id:guid}", DeleteKeyResult).WithName("DeleteKeyResult")
-            .WithSummary("Removes a key result and its check-ins.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Removes a key result and its check-ins.").RequireAuthorization(Permissions.StrategyManage);
         keyResults.MapPost("/{id:guid}/check-ins", CheckIn).WithName("CheckIn")
-            .WithSummary("Records a check-in: the value (manual metrics only), confidence and a note.").RequireAuthorization(Policies.Editor);
+            .WithSummary("Records a check-in: the value (manual metrics only), confidence and a note.").RequireAuthorization(Permissions.StrategyManage);
 
         var metrics = api.MapGroup("/metrics").WithTags("Metrics");
         metrics.MapGet("/", (MetricRegistry registry) => TypedResults.Ok(registry.Definitions)).WithName("ListMetrics")

@@ -45,3 +45,30 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         entry.HasIndex(e => new { e.Entity, e.EntityKey });
     }
 }
+
+public static class ExportAuditing
+{
+    /// <summary>
+    /// Writes an Exported audit entry (who, what, with which filters) before a CSV export of personal
+    /// data starts streaming, so no export leaves PSM unrecorded.
+    /// </summary>
+    public static RouteHandlerBuilder AuditedExport(this RouteHandlerBuilder builder, string entity) =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var actor = http.RequestServices.GetRequiredService<Auth.CurrentUser>().Actor;
+            await using var db = await http.RequestServices
+                .GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Data.PsmDb>>().CreateDbContextAsync(http.RequestAborted);
+            db.AuditEntries.Add(new AuditEntry
+            {
+                At = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), UserId = actor.UserId, UserName = actor.Name,
+                Action = AuditActions.Exported, Entity = entity, EntityKey = "export.csv",
+                Changes = System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    filters = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString()),
+                }),
+            });
+            await db.SaveChangesAsync(http.RequestAborted);
+            return await next(context);
+        });
+}

@@ -62,18 +62,16 @@ public static class AuthSetup
 
         services.AddSingleton<IAuthorizationHandler, ApiScopeHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
-        services.AddAuthorizationBuilder()
+        var authorization = services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
                 .AddRequirements(new ApiScopeRequirement())
-                .Build())
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(new ApiScopeRequirement()))
-            .AddPolicy(Policies.Planner, p => p.RequireRole(Roles.Admin, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()))
-            .AddPolicy(Policies.ServiceDesk, p => p.RequireRole(Roles.Admin, Roles.SupportAgent).AddRequirements(new ApiScopeRequirement()))
-            .AddPolicy(Policies.Marketing, p => p.RequireRole(Roles.Admin, Roles.Marketer, Roles.ProductManager).AddRequirements(new ApiScopeRequirement()))
-            .AddPolicy(Policies.Editor, p => p
-                .RequireRole(Roles.Admin, Roles.ProductManager, Roles.SupportAgent, Roles.Marketer)
-                .AddRequirements(new ApiScopeRequirement()));
+                .Build());
+        foreach (var permission in Permissions.Matrix)
+        {
+            authorization.AddPolicy(permission.Name, p => p.RequireRole(permission.Roles).AddRequirements(new ApiScopeRequirement()));
+        }
+
         return services;
     }
 
