@@ -93,7 +93,7 @@ public sealed class CustomersTests(BrowserFixture browser)
         await session.RunAsync(async () =>
         {
             var page = session.Page;
-            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Marketer));
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
             await page.GotoAsync("/customers");
             await session.WaitUntilInteractiveAsync();
 

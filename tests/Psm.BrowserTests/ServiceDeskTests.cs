@@ -18,7 +18,7 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
             using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
             var sam = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users"))!.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportAgent)).Id;
-            (await api.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).EnsureSuccessStatusCode();
+            (await admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", memberIds = new[] { sam } })).EnsureSuccessStatusCode();
             var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
             (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Password reset mail never arrives", customerId = customer.Id, priority = "Low" })).EnsureSuccessStatusCode();
             var urgent = await (await api.PostAsJsonAsync("/api/v1/tickets",
@@ -94,14 +94,15 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
         {
             var page = session.Page;
             using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
-            var calendar = await (await api.PostAsJsonAsync("/api/v1/sla/calendars", new
+            using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
+            var calendar = await (await admin.PostAsJsonAsync("/api/v1/sla/calendars", new
             {
                 name = "Around the clock", timeZoneId = "UTC", opens = "00:00", closes = "23:59",
                 workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" },
             })).ReadAsync<ServiceCalendarDto>();
-            (await api.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High: 1 h", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 480, calendarId = calendar.Id }))
+            (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High: 1 h", priority = "High", firstResponseMinutes = 60, resolutionMinutes = 480, calendarId = calendar.Id }))
                 .EnsureSuccessStatusCode();
-            (await api.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Low: 2 days", priority = "Low", firstResponseMinutes = 2880, resolutionMinutes = 5760, calendarId = calendar.Id }))
+            (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Low: 2 days", priority = "Low", firstResponseMinutes = 2880, resolutionMinutes = 5760, calendarId = calendar.Id }))
                 .EnsureSuccessStatusCode();
             var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
             (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Checkout is down", customerId = customer.Id, priority = "High" })).EnsureSuccessStatusCode();

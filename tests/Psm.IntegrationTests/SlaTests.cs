@@ -244,6 +244,7 @@ public sealed class SlaTests
         using var _ = admin;
         using var __ = agent;
         using var marketer = await app.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+        using var lead = await app.ClientFor(PsmServer.EmailOf(Roles.SupportLead)); // configuring SLAs is the support lead's, not the agent's
         var customer = await CustomerAsync(agent, "Aurora", "Pro");
         var before = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Before the change", customerId = customer.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
         var urgent = (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Single(p => p.Name == "Urgent");
@@ -254,32 +255,32 @@ public sealed class SlaTests
             name = "Berlin office", timeZoneId = "Europe/Berlin", workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" },
             opens = "08:00", closes = "18:00", holidays = new[] { "2026-12-25", "2027-01-01" },
         };
-        Assert.Contains("closes", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin with { closes = "07:00" }))).Keys);
+        Assert.Contains("closes", (await Errors(await lead.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin with { closes = "07:00" }))).Keys);
         Assert.Equal(HttpStatusCode.Forbidden, (await marketer.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{Guid.NewGuid()}", berlin)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await lead.PutAsJsonAsync($"/api/v1/sla/calendars/{Guid.NewGuid()}", berlin)).StatusCode);
         Assert.Equal(new TimeOnly(17, 0), (await agent.GetFromJsonAsync<List<ServiceCalendarDto>>("/api/v1/sla/calendars", Json.Options))!.Single().Closes);
-        var changed = await (await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin)).ReadAsync<ServiceCalendarDto>();
+        var changed = await (await lead.PutAsJsonAsync($"/api/v1/sla/calendars/{calendarId}", berlin)).ReadAsync<ServiceCalendarDto>();
         Assert.Equal([new DateOnly(2026, 12, 25), new DateOnly(2027, 1, 1)], changed.Holidays);
         Assert.Equal(new TimeOnly(18, 0), changed.Closes);
 
         // A tighter urgent target: the ticket opened before keeps its recorded due time, a new one gets the new target.
         var tighter = new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 30, resolutionMinutes = 180, calendarId };
-        Assert.Contains("resolutionMinutes", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter with { resolutionMinutes = 10 }))).Keys);
-        Assert.Equal(30, (await (await agent.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter)).ReadAsync<SlaPolicyDto>()).FirstResponseMinutes);
+        Assert.Contains("resolutionMinutes", (await Errors(await lead.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter with { resolutionMinutes = 10 }))).Keys);
+        Assert.Equal(30, (await (await lead.PutAsJsonAsync($"/api/v1/sla/policies/{urgent.Id}", tighter)).ReadAsync<SlaPolicyDto>()).FirstResponseMinutes);
         Assert.Equal(Monday.AddHours(1), (await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{before.Summary.Id}", Json.Options))!.Sla!.FirstResponseDueAt);
         var after = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "After the change", customerId = customer.Id, priority = "Urgent" })).ReadAsync<TicketDto>();
         Assert.Equal(Monday.AddMinutes(30), after.Sla!.FirstResponseDueAt);
 
         // A policy tickets ran on stays (compliance counts them); an unused one goes; a calendar in use stays.
-        var inUse = await Errors(await agent.DeleteAsync($"/api/v1/sla/policies/{urgent.Id}"));
+        var inUse = await Errors(await lead.DeleteAsync($"/api/v1/sla/policies/{urgent.Id}"));
         Assert.Contains("recorded on 2 tickets", inUse["id"][0]);
         var enterprise = (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Single(p => p.Name == "Urgent, Enterprise");
-        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/policies/{enterprise.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await lead.DeleteAsync($"/api/v1/sla/policies/{enterprise.Id}")).StatusCode);
         Assert.Equal(["Urgent"], (await agent.GetFromJsonAsync<List<SlaPolicyDto>>("/api/v1/sla/policies", Json.Options))!.Select(p => p.Name));
-        Assert.Contains("'Urgent'", (await Errors(await agent.DeleteAsync($"/api/v1/sla/calendars/{calendarId}")))["id"][0]);
+        Assert.Contains("'Urgent'", (await Errors(await lead.DeleteAsync($"/api/v1/sla/calendars/{calendarId}")))["id"][0]);
         var spare = await (await admin.PostAsJsonAsync("/api/v1/sla/calendars", berlin with { name = "Spare" })).ReadAsync<ServiceCalendarDto>();
-        Assert.Contains("name", (await Errors(await agent.PutAsJsonAsync($"/api/v1/sla/calendars/{spare.Id}", berlin))).Keys); // the name is taken
-        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/api/v1/sla/calendars/{spare.Id}")).StatusCode);
+        Assert.Contains("name", (await Errors(await lead.PutAsJsonAsync($"/api/v1/sla/calendars/{spare.Id}", berlin))).Keys); // the name is taken
+        Assert.Equal(HttpStatusCode.NoContent, (await lead.DeleteAsync($"/api/v1/sla/calendars/{spare.Id}")).StatusCode);
         Assert.Single((await agent.GetFromJsonAsync<List<ServiceCalendarDto>>("/api/v1/sla/calendars", Json.Options))!);
     }
 }

@@ -122,6 +122,13 @@ public sealed class DatabaseInitializer(
         var initiatives = demo.Initiatives(time.GetUtcNow(), owner, products, objectives, criteria);
         db.Initiatives.AddRange(initiatives);
         var (stakeholders, concerns, decisions) = demo.AlignmentRecords(time.GetUtcNow(), initiatives);
+        // Demo people who are also stakeholders (Stefan Finance, Sam Support) record concerns in their own name.
+        var people = await db.Users.Select(u => new { u.Id, u.DisplayName }).ToListAsync(ct);
+        foreach (var stakeholder in stakeholders)
+        {
+            stakeholder.UserId ??= people.FirstOrDefault(p => p.DisplayName == stakeholder.Name)?.Id;
+        }
+
         db.Stakeholders.AddRange(stakeholders);
         db.Concerns.AddRange(concerns);
         db.Decisions.AddRange(decisions);

@@ -132,6 +132,16 @@ public static class PsmApp
     public static WebApplication UsePsm(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.Use((context, next) =>
+        {
+            // Nothing of PSM's may be framed (the API reference included), sniffed into another type, or leak its URL to other sites.
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            return next(context);
+        });
         app.UseWhen(context => ApiPaths.IsApi(context.Request), api => api.UseStatusCodePages());
         if (!app.Environment.IsDevelopment())
         {
@@ -217,6 +227,14 @@ public static class RateLimits
         return services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = (context, _) =>
+            {
+                // Say when to try again: the fixed window's remainder, or the whole window when the limiter does not know.
+                var wait = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter)
+                    ? retryAfter : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ValueTask.CompletedTask;
+            };
             options.AddPolicy(PublicLinks, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions

@@ -31,6 +31,12 @@ public static class AdminApi
         HttpContext http, AuditLog log, string? entity, string? entityKey, string? user, string? action,
         DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
+        // Checked before the first byte is written: once streaming starts, an error can only reset the connection.
+        if (from is { } start && to is { } end && start > end)
+        {
+            throw new RequestValidationException("from", "'from' must not be after 'to'.");
+        }
+
         var filter = new AuditFilter(entity, entityKey, user, action, from?.ToUniversalTime(), to?.ToUniversalTime());
         return Csv.WriteAsync(http.Response, "audit-log.csv",
             ["at", "user", "action", "entity", "key", "changes"], Rows(log.StreamAsync(filter, ct)), ct);

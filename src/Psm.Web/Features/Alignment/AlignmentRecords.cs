@@ -53,9 +53,22 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
     public async Task<ConcernDto> AddConcernAsync(ConcernInput input, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        var own = await OwnStakeholderAsync(db, ct);
+        if (input.StakeholderId == Guid.Empty && own is not null)
+        {
+            input.StakeholderId = own.Value;
+        }
+
+        if (input.StakeholderId != own && db.CurrentUser?.Holds(Permissions.AlignmentManage) == false)
+        {
+            throw new UnauthorizedAccessException(own is null
+                ? "Your account is not linked to a stakeholder record, so you cannot record a concern; ask an administrator to link it."
+                : "You can record a concern only in your own name.");
+        }
+
         if (!await db.Stakeholders.AnyAsync(s => s.Id == input.StakeholderId, ct))
         {
-            throw new RequestValidationException(nameof(ConcernInput.StakeholderId), "Choose a stakeholder.");
+            throw new RequestValidationException("stakeholderId", "Choose a stakeholder.");
         }
 
         var exists = input.Subject switch
@@ -80,6 +93,18 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
         await db.SaveChangesAsync(ct);
         return await Project(db.Concerns.AsNoTracking().Where(c => c.Id == concern.Id)).SingleAsync(ct);
     }
+
+    /// <summary>The stakeholder record linked to the signed-in user, if any: concerns default to it.</summary>
+    public async Task<Guid?> OwnStakeholderIdAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await OwnStakeholderAsync(db, ct);
+    }
+
+    private static async Task<Guid?> OwnStakeholderAsync(PsmDb db, CancellationToken ct) =>
+        db.CurrentUser?.Actor.UserId is { } userId
+            ? await db.Stakeholders.Where(s => s.UserId == userId).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct)
+            : null;
 
     public async Task<ConcernDto?> SetConcernStatusAsync(Guid id, ConcernStatus status, CancellationToken ct = default)
     {

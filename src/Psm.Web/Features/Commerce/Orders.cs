@@ -5,6 +5,7 @@ using Psm.Web.Data;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Commerce;
 
@@ -188,7 +189,13 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         {
             read++;
             var (parsed, problems) = parse(db, row, field, lookups);
-            var reference = Clean(field("externalRef"));
+            if (parsed is not null)
+            {
+                problems.AddRange(RecordLimits.Problems(db, parsed).Select(p => new ImportRowProblem(row, p.Field, p.Message)));
+                parsed = problems.Count > 0 ? null : parsed;
+            }
+
+            var reference = problems.Count > 0 ? null : Clean(field("externalRef"));
             if (problems.Count == 0 && reference is not null && !seen.Add(reference))
             {
                 duplicates++;

@@ -46,11 +46,21 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
     public async Task<CustomerDto> CreateAsync(CustomerInput input, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        await CheckReferencesAsync(db, input, ct);
         var customer = new Customer { CreatedAt = time.GetUtcNow() };
         customer.Apply(input);
         db.Customers.Add(customer);
         await db.SaveChangesAsync(ct);
         return customer.ToDto();
+    }
+
+    /// <summary>The checks only the database can answer, asked first so each answer names its field.</summary>
+    private static async Task CheckReferencesAsync(PsmDb db, CustomerInput input, CancellationToken ct)
+    {
+        if (input.PersonaId is { } persona && !await db.Personas.AnyAsync(p => p.Id == persona, ct))
+        {
+            throw new RequestValidationException("personaId", "There is no such persona.");
+        }
     }
 
     /// <summary>Applies an edit made against <paramref name="update"/>'s version; a stale version throws a conflict.</summary>
@@ -64,6 +74,7 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
         }
 
         db.ExpectVersion(customer, update.Version);
+        await CheckReferencesAsync(db, update, ct);
         customer.Apply(update);
         await db.SaveChangesAsync(ct);
         return customer.ToDto();

@@ -35,6 +35,10 @@ public sealed class CurrentUser
         }
     }
 
+    /// <summary>Whether the user's roles hold a permission of the matrix (the system itself holds every one).</summary>
+    public bool Holds(string permission) =>
+        principal?.Identity?.IsAuthenticated != true || Permissions.Get(permission).Roles.Any(principal.IsInRole);
+
     public Guid RequireUserId() =>
         Actor.UserId ?? throw new InvalidOperationException("This operation needs a signed-in user.");
 }

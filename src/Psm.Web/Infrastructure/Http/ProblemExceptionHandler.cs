@@ -48,6 +48,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = "The record was changed by someone else.",
                 Detail = StaleRecordMessage,
             },
+            UnauthorizedAccessException refused => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "You do not have permission to do this.",
+                Detail = refused.Message,
+            },
             KeyNotFoundException missing => new ProblemDetails
             {
                 Status = StatusCodes.Status404NotFound,
