@@ -71,8 +71,9 @@ public sealed class AlignmentRecordsApiTests
         await using var app = new PsmServer();
         using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        var me = await stakeholder.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/v1/me");
         var legal = await (await pm.PostAsJsonAsync("/api/v1/stakeholders",
-            new { name = "Lena Legal", department = "Legal", role = "Counsel", influence = 4, interest = 5 })).ReadAsync<StakeholderDto>();
+            new { name = "Lena Legal", department = "Legal", role = "Counsel", influence = 4, interest = 5, userId = (string)me!["id"]! })).ReadAsync<StakeholderDto>();
         var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives", new { title = "Call recording" })).ReadAsync<InitiativeDto>();
 
         var concern = await stakeholder.PostAsJsonAsync("/api/v1/concerns", new

@@ -117,7 +117,9 @@ public sealed class CampaignsApiTests
         Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsJsonAsync("/api/v1/campaigns", plan)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.GetAsync($"/api/v1/campaigns/{targeted.Campaign.Id}/audience.csv")).StatusCode);
         Assert.Equal("Everyone on Pro", (await stakeholder.GetFromJsonAsync<CampaignDetail>($"/api/v1/campaigns/{targeted.Campaign.Id}", Json.Options))!.Campaign.Segment!.Name);
-        var who = await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Fiona Finance", department = "Finance" })).ReadAsync<StakeholderDto>();
+        var me = await stakeholder.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/v1/me");
+        var who = await (await pm.PostAsJsonAsync("/api/v1/stakeholders", new { name = "Fiona Finance", department = "Finance", userId = (string)me!["id"]! }))
+            .ReadAsync<StakeholderDto>();
         (await stakeholder.PostAsJsonAsync("/api/v1/concerns",
             new { stakeholderId = who.Id, subject = "Campaign", subjectId = targeted.Campaign.Id, stance = "Concerned", text = "Too costly for a new product." }))
             .EnsureSuccessStatusCode();

@@ -120,10 +120,10 @@ public sealed class TicketsApiTests
         Assert.Equal(assigned[0], assigned[2]);
 
         // Someone away is skipped; with nobody available the API says so.
-        (await agent.PutAsJsonAsync($"/api/v1/teams/{team.Id}/members/{avery}/availability", new { available = false })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync($"/api/v1/teams/{team.Id}/members/{avery}/availability", new { available = false })).EnsureSuccessStatusCode();
         var solo = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Solo", customerId = customer.Id, teamId = team.Id })).ReadAsync<TicketDto>();
         Assert.Equal("Sam Support", (await (await agent.PutAsJsonAsync($"/api/v1/tickets/{solo.Summary.Id}/assignment", new { roundRobin = true })).ReadAsync<TicketDto>()).Summary.Assignee!.Name);
-        (await agent.PutAsJsonAsync($"/api/v1/teams/{team.Id}/members/{sam}/availability", new { available = false })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync($"/api/v1/teams/{team.Id}/members/{sam}/availability", new { available = false })).EnsureSuccessStatusCode();
         var nobody = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Nobody", customerId = customer.Id, teamId = team.Id })).ReadAsync<TicketDto>();
         Assert.Contains("Nobody in the team is available", (await Errors(await agent.PutAsJsonAsync($"/api/v1/tickets/{nobody.Summary.Id}/assignment", new { roundRobin = true })))["teamId"][0]);
 
