@@ -122,8 +122,15 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("sla")).ToContainTextAsync("High: 1 h");
             await session.ScreenshotAsync("ticket-sla");
 
-            // The policies page: a bad target is refused with its reason, a good one is listed.
+            // The policies page: agents read it; the support lead configures it.
             await session.NavigateAsync("SLA policies");
+            await Expect(page.GetByTestId("policies")).ToContainTextAsync("High: 1 h");
+            await Expect(page.GetByTestId("policy-name")).ToHaveCountAsync(0);
+            await page.Context.ClearCookiesAsync();
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportLead));
+            await session.NavigateAsync("SLA policies");
+
+            // A bad target is refused with its reason, a good one is listed.
             await Expect(page.GetByTestId("policies")).ToContainTextAsync("High: 1 h");
             await page.GetByTestId("policy-name").FillAsync("Urgent: 15 min");
             await page.GetByTestId("policy-priority").ClickAsync();

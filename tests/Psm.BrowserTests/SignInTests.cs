@@ -27,7 +27,7 @@ public sealed class SignInTests(BrowserFixture browser)
             await session.WaitUntilInteractiveAsync();
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome, Avery Admin" })).ToBeVisibleAsync();
             await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("Avery Admin");
-            await Expect(page.GetByTestId("user-count")).ToContainTextAsync("5 users");
+            await Expect(page.GetByTestId("user-count")).ToContainTextAsync("6 users");
             await session.ScreenshotAsync("home");
 
             await page.GetByTestId("theme-toggle").ClickAsync();
