@@ -49,7 +49,7 @@ public sealed class SignInTests(BrowserFixture browser)
         {
             await session.SignInAsync(PsmServer.EmailOf(Roles.ProductManager), "wrong-password");
 
-            await Expect(session.Page.GetByTestId("sign-in-error")).ToHaveTextAsync("The email or password is not right.");
+            await Expect(session.Page.GetByTestId("sign-in-error")).ToHaveTextAsync(Psm.Web.Features.Account.SignInPage.FailedMessage);
             await Expect(session.Page).ToHaveURLAsync(new Regex("/account/sign-in"));
             await session.ScreenshotAsync("wrong-password");
         });
@@ -68,7 +68,11 @@ public sealed class SignInTests(BrowserFixture browser)
 
             await session.SignInAsync(PsmServer.EmailOf(Roles.Marketer));
 
-            await Expect(session.Page.GetByTestId("sign-in-error")).ToContainTextAsync("locked");
+            // Locked out even with the right password, and told exactly what an unknown address is told.
+            await Expect(session.Page.GetByTestId("sign-in-error")).ToHaveTextAsync(Psm.Web.Features.Account.SignInPage.FailedMessage);
+            await Expect(session.Page).ToHaveURLAsync(new Regex("/account/sign-in"));
+            await session.SignInAsync("nobody@northwind.test");
+            await Expect(session.Page.GetByTestId("sign-in-error")).ToHaveTextAsync(Psm.Web.Features.Account.SignInPage.FailedMessage);
         });
     }
 

@@ -131,6 +131,11 @@ public static class PsmApp
 
     public static WebApplication UsePsm(this WebApplication app)
     {
+        // Behind a balancer on this machine (loopback), the client's own address keys the public links' rate limit.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        });
         app.UseExceptionHandler();
         app.Use((context, next) =>
         {
@@ -151,6 +156,7 @@ public static class PsmApp
         app.UseWhen(context => !ApiPaths.IsApi(context.Request),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAuthentication();
+        app.UseAccountGate();
         app.UseCurrentUser();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -192,7 +198,8 @@ public static class PsmApp
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // PSM sets frame-ancestors itself (none, stricter than Blazor's default self) on every response.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 
@@ -232,8 +239,20 @@ public static class RateLimits
                 // Say when to try again: the fixed window's remainder, or the whole window when the limiter does not know.
                 var wait = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter)
                     ? retryAfter : TimeSpan.FromMinutes(1);
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return ValueTask.CompletedTask;
+                var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+                var http = context.HttpContext;
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ApiPaths.IsApi(http.Request)
+                    ? http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                    {
+                        HttpContext = http,
+                        ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                        {
+                            Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.",
+                            Detail = $"This address sent too many requests to public links. Try again in {seconds} seconds.",
+                        },
+                    })
+                    : new ValueTask(TooManyRequestsPage(http, seconds));
             };
             options.AddPolicy(PublicLinks, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
@@ -242,6 +261,21 @@ public static class RateLimits
                     PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
                 }));
         });
+    }
+
+    /// <summary>What a person sees past the limit: a page of PSM's own that says when to come back, not an empty error.</summary>
+    private static Task TooManyRequestsPage(HttpContext http, int seconds)
+    {
+        http.Response.ContentType = "text/html; charset=utf-8";
+        return http.Response.WriteAsync($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Try again soon · PSM</title><link rel="stylesheet" href="/app.css"></head>
+            <body><div class="account-shell"><header class="account-brand"><span class="account-logo">PSM</span><span>Product Service Management</span></header>
+            <main class="account-card" data-testid="too-many-requests"><h1>Please wait a moment</h1>
+            <p>This link has been opened very often from your network in the last minute. Try again in <strong>{{seconds}} seconds</strong>.</p>
+            </main></div></body></html>
+            """);
     }
 }
 

@@ -18,6 +18,8 @@ public static class AccountApi
         me.MapPost("/api-keys", IssueKey).WithName("CreateMyApiKey")
             .WithSummary("Creates an API key; the token is in this response only.");
         me.MapDelete("/api-keys/{id:guid}", RevokeKey).WithName("RevokeMyApiKey").WithSummary("Revokes one of the caller's API keys.");
+        me.MapPost("/password", ChangePassword).WithName("ChangeMyPassword")
+            .WithSummary("Changes the caller's password (the current one is required); other sessions end within a minute.");
         return api;
     }
 
@@ -30,6 +32,18 @@ public static class AccountApi
             return TypedResults.LocalRedirect("/account/sign-in?signedOut=true");
         }).RequireAuthorization().ExcludeFromDescription();
         return app;
+    }
+
+    private static async Task<Results<NoContent, NotFound>> ChangePassword(
+        PasswordChange input, ClaimsPrincipal principal, UserManager<PsmUser> users, AccountSecurity security)
+    {
+        if (await users.GetUserAsync(principal) is not { } user)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await security.ChangePasswordAsync(user, input.CurrentPassword, input.NewPassword);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<MeDto>, NotFound>> Me(ClaimsPrincipal principal, UserManager<PsmUser> users, CurrentUser current)

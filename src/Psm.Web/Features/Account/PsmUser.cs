@@ -20,6 +20,9 @@ public sealed class PsmUser : IdentityUser<Guid>
     public DateTimeOffset? DeactivatedAt { get; set; }
 
     public bool IsActive => DeactivatedAt is null;
+
+    /// <summary>Set while the user signs in with a one-time password an admin handed over: they choose their own first.</summary>
+    public bool MustChangePassword { get; set; }
 }
 
 internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>

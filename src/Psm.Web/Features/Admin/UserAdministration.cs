@@ -76,6 +76,7 @@ public sealed class UserAdministration(UserManager<PsmUser> users, PsmDb db, Tim
             DisplayName = input.DisplayName.Trim(),
             EmailConfirmed = true,
             CreatedAt = time.GetUtcNow(),
+            MustChangePassword = generated is not null,
         };
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

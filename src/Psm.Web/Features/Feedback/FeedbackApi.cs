@@ -128,12 +128,13 @@ public static class FeedbackApi
     /// <summary>The anonymous side of surveys: no sign-in, an unguessable token, and a rate limit per client address.</summary>
     public static IEndpointRouteBuilder MapPublicSurveyApi(this IEndpointRouteBuilder app)
     {
-        var open = app.MapGroup("/api/v1/public/surveys").WithTags("Public surveys").AllowAnonymous();
-        open.MapGet("/{token}", PublicSurvey).WithName("GetPublicSurvey").WithSummary("The question a public link asks.");
+        var open = app.MapGroup("/api/v1/public/surveys").WithTags("Public surveys").AllowAnonymous()
+            .RequireRateLimiting(RateLimits.PublicLinks).CheckInputs();
+        open.MapGet("/{token}", PublicSurvey).WithName("GetPublicSurvey").WithSummary("The question a public link asks. Rate-limited per client address.");
         open.MapPost("/{token}/responses", PublicRespond).WithName("AnswerPublicSurvey")
-            .WithSummary("Answers a survey through its public link, without signing in. Rate-limited per client address.")
-            .RequireRateLimiting(RateLimits.PublicLinks).DisableAntiforgery();
-        var personal = app.MapGroup("/api/v1/public/invitations").WithTags("Public surveys").AllowAnonymous();
+            .WithSummary("Answers a survey through its public link, without signing in: one answer per browser per wave (a cookie) and rate-limited per client address.")
+            .DisableAntiforgery();
+        var personal = app.MapGroup("/api/v1/public/invitations").WithTags("Public surveys").AllowAnonymous().CheckInputs();
         personal.MapGet("/{token}", async (string token, Surveys s, CancellationToken ct) =>
                 await s.FindInvitationAsync(token, ct) is { } view ? Microsoft.AspNetCore.Http.Results.Ok(view) : Microsoft.AspNetCore.Http.Results.NotFound())
             .WithName("GetSurveyInvitation").WithSummary("The question a personal link (a resolved ticket's survey) asks, and whether it was answered.")
@@ -358,14 +359,21 @@ public static class FeedbackApi
             ? TypedResults.Ok(new PublicSurveyDto(s.Name, s.Kind, s.Question, s.FollowUpQuestion, s.Min, s.Max, s.Status == SurveyStatus.Open))
             : TypedResults.NotFound();
 
-    private static async Task<Results<Created, NotFound>> PublicRespond(string token, PublicResponseInput input, Surveys surveys, CancellationToken ct)
+    private static async Task<Results<Created, NotFound, ProblemHttpResult>> PublicRespond(
+        string token, PublicResponseInput input, Surveys surveys, HttpContext http, CancellationToken ct)
     {
         if (await surveys.FindByTokenAsync(token, ct) is not { } survey)
         {
             return TypedResults.NotFound();
         }
 
+        if (AnonymousAnswers.AlreadyAnswered(http, survey))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already answered.", detail: AnonymousAnswers.Message);
+        }
+
         await surveys.RespondAsync(survey.Id, new ResponseInput { Score = input.Score, Comment = input.Comment }, ResponseChannel.Web, ct);
+        AnonymousAnswers.Remember(http, survey);
         return TypedResults.Created();
     }
 }

@@ -45,6 +45,9 @@ public static class AuthSetup
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = AccountSecurity.ResetLinkLifetime);
+        services.AddOptions<AccountSecurityOptions>().BindConfiguration("Security");
+        services.AddScoped<AccountSecurity>();
 
         services.AddIdentityCore<PsmUser>(options =>
             {
