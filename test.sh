@@ -25,6 +25,29 @@ say "PostgreSQL"
 start_throwaway_postgres || exit 1
 export PSM_TEST_POSTGRES="$PSM_PG_CONNECTION"
 
+# --- a real OpenID Provider (npm oidc-provider) for the single sign-on tests ----------------------
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "Installing nodejs and npm from Debian's packages"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+    || { echo "Could not install nodejs"; exit 1; }
+fi
+say "OpenID Provider"
+(cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || { echo "Could not install tests/oidc"; exit 1; }
+oidc_port=""
+for candidate in $(seq 55600 55700); do
+  if port_free "$candidate"; then oidc_port=$candidate; break; fi
+done
+node tests/oidc/provider.mjs "$oidc_port" >"$results/oidc-provider.log" 2>&1 &
+oidc_pid=$!
+trap 'kill $oidc_pid 2>/dev/null; stop_throwaway_postgres' EXIT
+for _ in $(seq 1 50); do
+  curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null && break
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null || { cat "$results/oidc-provider.log"; exit 1; }
+echo "oidc-provider on 127.0.0.1:$oidc_port"
+export PSM_TEST_OIDC="http://127.0.0.1:$oidc_port"
+
 # --- build once, check both providers' migrations ----------------------------------------------
 say "Building"
 dotnet tool restore >/dev/null || exit 1

@@ -28,7 +28,7 @@ public static class PsmApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddPsmDatabase(DatabaseSettings.From(builder.Configuration, builder.Environment.ContentRootPath));
-        services.AddPsmAuth();
+        services.AddPsmAuth(builder.Configuration);
         services.AddHttpContextAccessor();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -198,6 +198,7 @@ public static class PsmApp
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();
+        app.MapSingleSignOn();
         // PSM sets frame-ancestors itself (none, stricter than Blazor's default self) on every response.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

@@ -164,7 +164,9 @@ public static class AccountGate
                     return;
                 }
 
-                if (user.HasClaim(c => c.Type == PsmClaimsFactory.MfaSetupRequiredClaim))
+                // Someone who came through the company's provider proved their second factor there.
+                if (user.HasClaim(c => c.Type == PsmClaimsFactory.MfaSetupRequiredClaim)
+                    && !user.HasClaim(ClaimTypes.AuthenticationMethod, SingleSignOnOptions.Scheme))
                 {
                     context.Response.Redirect("/account/mfa?required=true");
                     return;

@@ -14,14 +14,14 @@ public static class AuthSetup
 {
     private const string CookieOrKey = "CookieOrApiKey";
 
-    public static IServiceCollection AddPsmAuth(this IServiceCollection services)
+    public static IServiceCollection AddPsmAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<CurrentUser>();
         services.AddScoped<CircuitHandler, CurrentUserCircuitHandler>();
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
 
-        services.AddAuthentication(options =>
+        var authentication = services.AddAuthentication(options =>
             {
                 options.DefaultScheme = CookieOrKey;
                 options.DefaultChallengeScheme = CookieOrKey;
@@ -30,8 +30,9 @@ public static class AuthSetup
                 options.ForwardDefaultSelector = context => context.Request.Headers.ContainsKey(ApiKey.HeaderName)
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddIdentityCookies();
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        authentication.AddIdentityCookies();
+        authentication.AddPsmSingleSignOn(configuration);
 
         services.ConfigureApplicationCookie(cookie =>
         {
