@@ -41,10 +41,10 @@ node tests/oidc/provider.mjs "$oidc_port" >"$results/oidc-provider.log" 2>&1 &
 oidc_pid=$!
 trap 'kill $oidc_pid 2>/dev/null; stop_throwaway_postgres' EXIT
 for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null && break
+  port_free "$oidc_port" || break
   sleep 0.2
 done
-curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null || { cat "$results/oidc-provider.log"; exit 1; }
+! port_free "$oidc_port" || { cat "$results/oidc-provider.log"; exit 1; }
 echo "oidc-provider on 127.0.0.1:$oidc_port"
 export PSM_TEST_OIDC="http://127.0.0.1:$oidc_port"
 
@@ -62,17 +62,23 @@ for context in SqlitePsmDb PostgresPsmDb; do
 done
 
 # --- run the suites ---------------------------------------------------------------------------
-passed=0
-failed=0
-broken=()
+# The SQLite and PostgreSQL chains (integration, then browser) run side by side: each suite starts its
+# own servers and databases, and the two chains share only the machine, whose cores are idle otherwise.
 run_suite() { # project provider
-  local project=$1 provider=$2 name log summary p f
+  local project=$1 provider=$2 name log
   name="$(basename "$project")-$provider"
   log="$results/$name.log"
-  say "$(basename "$project") on $provider"
   PSM_TEST_PROVIDER=$provider dotnet test "$project" -c $config --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$log" 2>&1
-  local code=$?
+  echo $? >"$results/$name.code"
+}
+
+report_suite() { # project provider; adds to passed/failed
+  local name log summary p f code
+  name="$(basename "$1")-$2"
+  log="$results/$name.log"
+  code=$(cat "$results/$name.code" 2>/dev/null || echo 1)
+  say "$(basename "$1") on $2"
   grep -E '^\s+Failed |Error Message|^\s+Assert|Expected|Actual' "$log" | head -n 40
   summary=$(grep -E '(Passed|Failed)!\s+- Failed:' "$log" | tail -n 1)
   if [ -z "$summary" ]; then
@@ -89,13 +95,23 @@ run_suite() { # project provider
   [ "$code" -eq 0 ] || [ "$f" -gt 0 ] || { broken+=("$name"); failed=$((failed + 1)); }
 }
 
+passed=0
+failed=0
+broken=()
+started=$SECONDS
 run_suite tests/Psm.UnitTests none
+report_suite tests/Psm.UnitTests none
 for provider in sqlite postgres; do
-  run_suite tests/Psm.IntegrationTests $provider
-  run_suite tests/Psm.BrowserTests $provider
+  (run_suite tests/Psm.IntegrationTests $provider; run_suite tests/Psm.BrowserTests $provider) &
+done
+wait
+for provider in sqlite postgres; do
+  report_suite tests/Psm.IntegrationTests $provider
+  report_suite tests/Psm.BrowserTests $provider
 done
 
 [ ${#broken[@]} -eq 0 ] || echo "Suites that did not finish cleanly: ${broken[*]}"
 echo
+echo "The suites took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s."
 echo "Tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
