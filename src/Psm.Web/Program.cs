@@ -1,6 +1,11 @@
 using Psm.Web.Data;
 using Psm.Web.Infrastructure;
 
+if (args is ["backup", ..])
+{
+    return await Psm.Web.Infrastructure.Persistence.DatabaseBackup.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPsm();
 var app = builder.Build();

@@ -76,9 +76,20 @@ public sealed class Session : IAsyncDisposable
     /// <summary>Runs the test's steps; if one fails, the page as it stood is saved before the failure is reported.</summary>
     public async Task RunAsync(Func<Task> steps)
     {
+        // PSM's Content-Security-Policy must block nothing PSM itself serves: a violation fails the test.
+        var violations = new List<string>();
+        Page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)
+                && Page.Url.StartsWith(Server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
         try
         {
             await steps();
+            Assert.True(violations.Count == 0, "The Content-Security-Policy blocked: " + string.Join(" | ", violations));
         }
         catch
         {

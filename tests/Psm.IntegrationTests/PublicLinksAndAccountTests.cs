@@ -64,6 +64,7 @@ public sealed class PublicLinksAndAccountTests
         {
             var response = await anonymous.GetAsync(path);
             Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Contains("script-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single());
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
             Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
         }

@@ -27,6 +27,12 @@ public sealed class DatabaseInitializer(
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
+        if (db.IsSqlite)
+        {
+            // WAL: readers go on while a writer (an import, the SLA monitor) commits; kept in the file, so set once.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+
         await db.Database.MigrateAsync(ct);
 
         foreach (var role in Roles.All)

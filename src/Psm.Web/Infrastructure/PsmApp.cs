@@ -139,9 +139,11 @@ public static class PsmApp
         app.UseExceptionHandler();
         app.Use((context, next) =>
         {
-            // Nothing of PSM's may be framed (the API reference included), sniffed into another type, or leak its URL to other sites.
+            // Scripts only from PSM itself (no inline script anywhere, the API reference included); nothing of PSM's may be
+            // framed, sniffed into another type, or leak its URL to other sites. Styles allow inline: MudBlazor sets style attributes.
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                + "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
             headers.XFrameOptions = "DENY";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
