@@ -14,8 +14,9 @@ public static class AnonymousAnswers
     public static bool Enabled(HttpContext http) =>
         http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Surveys:OneAnswerPerBrowser", true);
 
+    /// <summary>Whether this browser answered the survey's current wave (a closed survey says so itself instead).</summary>
     public static bool AlreadyAnswered(HttpContext http, SurveyDto survey) =>
-        Enabled(http) && http.Request.Cookies.TryGetValue(CookieName(survey), out var wave)
+        survey.Status != SurveyStatus.Closed && Enabled(http) && http.Request.Cookies.TryGetValue(CookieName(survey), out var wave)
         && wave == survey.Wave.ToString(CultureInfo.InvariantCulture);
 
     public static void Remember(HttpContext http, SurveyDto survey)
