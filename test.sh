@@ -101,10 +101,12 @@ broken=()
 started=$SECONDS
 run_suite tests/Psm.UnitTests none
 report_suite tests/Psm.UnitTests none
+chains=()
 for provider in sqlite postgres; do
   (run_suite tests/Psm.IntegrationTests $provider; run_suite tests/Psm.BrowserTests $provider) &
+  chains+=($!)
 done
-wait
+wait "${chains[@]}" # not a bare wait: the OpenID Provider runs in the background until the end
 for provider in sqlite postgres; do
   report_suite tests/Psm.IntegrationTests $provider
   report_suite tests/Psm.BrowserTests $provider
