@@ -62,8 +62,8 @@ for context in SqlitePsmDb PostgresPsmDb; do
 done
 
 # --- run the suites ---------------------------------------------------------------------------
-# The SQLite and PostgreSQL chains (integration, then browser) run side by side: each suite starts its
-# own servers and databases, and the two chains share only the machine, whose cores are idle otherwise.
+# The two integration suites run side by side (each starts its own servers and databases); the browser
+# suites, whose waits are timed, run one after the other so neither starves the other's browser.
 run_suite() { # project provider
   local project=$1 provider=$2 name log
   name="$(basename "$project")-$provider"
@@ -101,12 +101,15 @@ broken=()
 started=$SECONDS
 run_suite tests/Psm.UnitTests none
 report_suite tests/Psm.UnitTests none
-chains=()
+suites=()
 for provider in sqlite postgres; do
-  (run_suite tests/Psm.IntegrationTests $provider; run_suite tests/Psm.BrowserTests $provider) &
-  chains+=($!)
+  run_suite tests/Psm.IntegrationTests $provider &
+  suites+=($!)
 done
-wait "${chains[@]}" # not a bare wait: the OpenID Provider runs in the background until the end
+wait "${suites[@]}" # not a bare wait: the OpenID Provider runs in the background until the end
+for provider in sqlite postgres; do
+  run_suite tests/Psm.BrowserTests $provider
+done
 for provider in sqlite postgres; do
   report_suite tests/Psm.IntegrationTests $provider
   report_suite tests/Psm.BrowserTests $provider
