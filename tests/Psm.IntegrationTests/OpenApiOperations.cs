@@ -151,7 +151,7 @@ public sealed class OpenApiOperations
             case "integer" or "number":
                 return JsonValue.Create(Number(schema["minimum"]) is { } min && min > 1 ? min : 1m);
             case "string" when format == "uuid":
-                return IdForField(field) ?? (field.Equals("id", StringComparison.OrdinalIgnoreCase) ? null : (string?)null);
+                return IdForField(field);
             case "string" when format == "date":
                 return "2026-06-01";
             case "string" when format == "time":
