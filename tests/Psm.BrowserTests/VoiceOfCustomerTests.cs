@@ -68,7 +68,8 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             var page = session.Page;
             using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
             var customer = await (await api.PostAsJsonAsync("/api/v1/customers",
-                new { name = "Acme Retail", email = "ops@acme.example", country = "DE", plan = "Pro", lifetimeValue = 42000 })).ReadAsync<CustomerDto>();
+                new { name = "Acme Retail", email = "ops@acme.example", country = "DE", plan = "Pro" })).ReadAsync<CustomerDto>();
+            await Purchases.BuyAsync(api, customer.Id, 42_000);
             var initiative = await (await api.PostAsJsonAsync("/api/v1/initiatives", new { title = "Offline mode for the mobile app" })).ReadAsync<InitiativeDto>();
             await api.PostAsJsonAsync("/api/v1/themes", new { name = "Mobile app", keywords = new[] { "mobile", "offline" } });
             await api.PostAsJsonAsync("/api/v1/feedback", new { text = "Please add dark mode", channel = "InApp" });

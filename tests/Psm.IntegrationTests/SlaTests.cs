@@ -97,6 +97,74 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task EveryPathGivesTheSameDueTimeForTheSameHistoryAndABreachBeforeAPauseIsRecorded()
+    {
+        // Friday 27 November 2026, 09:00 Berlin (08:00 UTC). Urgent tickets are due in 4 business hours (13:00 Berlin),
+        // high ones in 8 (17:00 Berlin).
+        var friday = new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
+        var clock = new TestClock(friday);
+        await using var app = new PsmServer(ManualMonitor, clock);
+        var (admin, agent, calendarId) = await SetUpAsync(app);
+        using var _ = admin;
+        using var __ = agent;
+        (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "High", priority = "High", firstResponseMinutes = 120, resolutionMinutes = 480, calendarId }))
+            .EnsureSuccessStatusCode();
+        var customer = await CustomerAsync(agent, "Aurora", "Pro");
+        async Task<Guid> Open(string subject, string priority)
+        {
+            var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject, customerId = customer.Id, priority })).ReadAsync<TicketDto>();
+            (await agent.PostAsJsonAsync($"/api/v1/tickets/{ticket.Summary.Id}/replies", new { text = "Looking into it." })).EnsureSuccessStatusCode();
+            return ticket.Summary.Id;
+        }
+
+        async Task<TicketDto> Status(Guid id, string status) =>
+            await (await agent.PutAsJsonAsync($"/api/v1/tickets/{id}/status", new { status })).ReadAsync<TicketDto>();
+        async Task Priority(Guid id, string priority) =>
+            (await agent.PutAsJsonAsync($"/api/v1/tickets/{id}/priority", new { priority })).EnsureSuccessStatusCode();
+
+        // Paused after both due times (Friday 18:00 Berlin), resumed on Saturday. An urgent ticket stays due at 13:00 Berlin, overdue;
+        // a high one stays due at 17:00 Berlin, whether it was high from the start or made high during the pause.
+        var (urgentLate, highLate, madeHighLate) = (await Open("Urgent, paused late", "Urgent"), await Open("High, paused late", "High"), await Open("Made high, paused late", "Urgent"));
+        clock.Set(friday.AddHours(9));
+        foreach (var id in new[] { urgentLate, highLate, madeHighLate })
+        {
+            await Status(id, "PendingOnCustomer");
+        }
+
+        // While they are pending, the monitor records the breaches that happened before the pauses, at the due times.
+        clock.Set(friday.AddDays(1));
+        Assert.Equal(3, (await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>()).ResolutionBreaches);
+        await Priority(madeHighLate, "High");
+        clock.Set(friday.AddDays(1).AddHours(2));
+        var urgentResumed = await Status(urgentLate, "Open");
+        Assert.Equal(friday.AddHours(4), urgentResumed.Sla!.ResolutionDueAt);
+        Assert.Equal(friday.AddHours(4), urgentResumed.Sla.ResolutionBreachedAt);
+        Assert.True(urgentResumed.Sla.ResolutionLeftMinutes < 0);
+        var highResumed = await Status(highLate, "Open");
+        Assert.Equal(friday.AddHours(8), highResumed.Sla!.ResolutionDueAt);
+        Assert.Equal(friday.AddHours(8), highResumed.Sla.ResolutionBreachedAt);
+        Assert.Equal(friday.AddHours(8), (await Status(madeHighLate, "Open")).Sla!.ResolutionDueAt);
+
+        // Paused before the due times (Friday 11:00 Berlin: 2 hours left if urgent, 6 if high), resumed Monday 10:00 Berlin:
+        // due Monday 12:00 Berlin if urgent; Monday 16:00 Berlin if high, from the start or made high during the pause.
+        clock.Set(friday);
+        var (urgentEarly, highEarly, madeHighEarly) = (await Open("Urgent, paused early", "Urgent"), await Open("High, paused early", "High"), await Open("Made high, paused early", "Urgent"));
+        clock.Set(friday.AddHours(2));
+        Assert.Equal(120, (await Status(urgentEarly, "PendingOnCustomer")).Sla!.ResolutionLeftMinutes);
+        Assert.Equal(360, (await Status(highEarly, "PendingOnCustomer")).Sla!.ResolutionLeftMinutes);
+        await Status(madeHighEarly, "PendingOnCustomer");
+        clock.Set(friday.AddDays(1));
+        Assert.Equal(0, (await (await admin.PostAsync("/api/v1/sla/monitor/run", null)).ReadAsync<SlaRunResult>()).ResolutionBreaches);
+        await Priority(madeHighEarly, "High");
+        clock.Set(friday.AddDays(3).AddHours(1));
+        var urgent = await Status(urgentEarly, "Open");
+        Assert.Equal(friday.AddDays(3).AddHours(3), urgent.Sla!.ResolutionDueAt);
+        Assert.Null(urgent.Sla.ResolutionBreachedAt);
+        Assert.Equal(friday.AddDays(3).AddHours(7), (await Status(highEarly, "Open")).Sla!.ResolutionDueAt);
+        Assert.Equal(friday.AddDays(3).AddHours(7), (await Status(madeHighEarly, "Open")).Sla!.ResolutionDueAt);
+    }
+
+    [Fact]
     public async Task BreachesAreRecordedOnceEscalatedAndTheLeadIsNotifiedAndTicketsAboutToBreachAreEscalatedToo()
     {
         var clock = new TestClock(Monday);

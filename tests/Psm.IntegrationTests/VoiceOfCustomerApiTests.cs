@@ -13,11 +13,16 @@ public sealed class VoiceOfCustomerApiTests
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
 
-    private static async Task<CustomerDto> Customer(HttpClient client, string name, string plan = "Pro", decimal value = 1000, bool profiling = true)
+    private static async Task<CustomerDto> Customer(HttpClient client, string name, string plan = "Pro", decimal value = 0, bool profiling = true)
     {
         var response = await client.PostAsJsonAsync("/api/v1/customers",
-            new { name, email = $"{name.Replace(" ", "").ToLowerInvariant()}@example.test", country = "DE", plan, lifetimeValue = value });
+            new { name, email = $"{name.Replace(" ", "").ToLowerInvariant()}@example.test", country = "DE", plan });
         var customer = await response.ReadAsync<CustomerDto>();
+        if (value > 0)
+        {
+            await Purchases.BuyAsync(client, customer.Id, value);
+        }
+
         if (profiling)
         {
             (await client.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/consent",

@@ -54,6 +54,10 @@ public sealed class DatabaseInitializer(
         {
             await SeedDemoDataAsync(config.GetValue("Demo:Scale", 1), ct);
         }
+
+        // Lifetime value and churn are computed, never typed: bring every customer's up to today (rows
+        // stored before they were computed, a reporting currency changed, days passed while stopped).
+        await new Features.Commerce.CustomerFigureKeeper(config, time).RecomputeAsync(db, null, ct);
     }
 
     private async Task CreateFirstUsersAsync()

@@ -99,12 +99,21 @@ public static class PsmApp
 
         services.AddScoped<Features.ServiceDesk.SlaMonitor>();
         services.AddHostedService<Features.ServiceDesk.SlaMonitorJob>();
+        services.AddSingleton<Features.Commerce.CustomerFigureKeeper>();
+        services.AddHostedService<Features.Commerce.CustomerFiguresJob>();
         services.AddScoped<Features.Account.Notifications>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.ChurnRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RevenueChurn());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RepeatPurchaseRate());
-        services.AddScoped<Features.Strategy.IMetric>(sp => Features.Commerce.CommerceMetric.Revenue(
-            sp.GetRequiredService<IConfiguration>().GetValue("Commerce:ReportingCurrency", "EUR")!.ToUpperInvariant()));
+        services.AddScoped<Features.Strategy.IMetric>(sp => Features.Commerce.CommerceMetric.Revenue(sp.GetRequiredService<Features.Commerce.CustomerFigureKeeper>().Currency));
+        foreach (var recurring in new Func<string, TimeProvider, Features.Commerce.CommerceMetric>[]
+                 {
+                     Features.Commerce.CommerceMetric.Mrr, Features.Commerce.CommerceMetric.Arr, Features.Commerce.CommerceMetric.NetRevenueRetention,
+                     Features.Commerce.CommerceMetric.ExpansionMrr, Features.Commerce.CommerceMetric.ContractionMrr,
+                 })
+        {
+            services.AddScoped<Features.Strategy.IMetric>(sp => recurring(sp.GetRequiredService<Features.Commerce.CustomerFigureKeeper>().Currency, sp.GetRequiredService<TimeProvider>()));
+        }
         services.AddScoped<Features.Campaigns.Campaigns>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.EngagementRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Campaigns.CampaignRateMetric.ConversionRate());

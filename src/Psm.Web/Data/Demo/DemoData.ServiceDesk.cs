@@ -156,7 +156,7 @@ public sealed partial class DemoData
                 Log(ticket.PausedAt.Value, TicketEventKind.Status, "Open → Pending on customer.");
             }
 
-            if (ticket.ResolutionDueAt < now && ticket.PausedAt is null && (ticket.ResolvedAt is null || ticket.ResolvedAt > ticket.ResolutionDueAt))
+            if (ticket.ResolutionDueAt < now && !SlaRules.Stops(ticket.PausedAt, ticket.ResolutionDueAt) && (ticket.ResolvedAt is null || ticket.ResolvedAt > ticket.ResolutionDueAt))
             {
                 ticket.ResolutionBreachedAt = ticket.ResolutionDueAt;
                 ticket.EscalationLevel++;

@@ -153,18 +153,41 @@ internal sealed class CommerceConfiguration : IEntityTypeConfiguration<Order>, I
 }
 
 /// <summary>
-/// Churn and repeat purchase, written once as queries: the database runs them for the metrics, and
-/// unit tests run the very same code over lists.
+/// Churn, recurring revenue and repeat purchase, written once as queries: the database runs them for the
+/// metrics, and unit tests run the very same code over lists. A subscription runs on a day when it started
+/// on or before that day and is not cancelled by then (its cancellation day is the first it no longer runs).
 /// </summary>
 public static class CommerceRules
 {
-    /// <summary>Running at the start of <paramref name="day"/>: started before it, not cancelled by then.</summary>
+    public const string ChurnDefinition =
+        "Churn rate: of the customers with a subscription running on the period's first day, the share whose last subscription " +
+        "ended in the period (one was cancelled in it and none runs at its close). A subscription runs on a day when it started " +
+        "on or before that day and is not yet cancelled.";
+
+    public const string RevenueChurnDefinition =
+        "Revenue churn: the monthly amounts of subscriptions running on the period's first day and cancelled within it, " +
+        "as a share of all the monthly amounts running on that day.";
+
+    public const string RepeatPurchaseDefinition =
+        "Repeat-purchase rate: of the customers with at least one order in the period, the share with two or more.";
+
+    public const string MrrDefinition =
+        "MRR (monthly recurring revenue): the sum of the monthly amounts of the subscriptions running at the period's close " +
+        "(today, for a period not yet over), in the reporting currency. ARR is twelve times MRR.";
+
+    public const string NrrDefinition =
+        "Net revenue retention: the MRR at the period's close of the customers who had MRR at its start, as a share of their MRR " +
+        "at the start; new subscriptions of those customers count (expansion), their cancellations count against (contraction " +
+        "and churn), new customers do not count. Expansion MRR is what those customers added in the period; contraction MRR " +
+        "is what those who stayed cancelled.";
+
+    /// <summary>Running on <paramref name="day"/>: started on or before it, not cancelled by then.</summary>
     public static IQueryable<Subscription> RunningOn(IQueryable<Subscription> subscriptions, DateOnly day) =>
-        subscriptions.Where(s => s.StartedOn < day && (s.CancelledOn == null || s.CancelledOn > day));
+        subscriptions.Where(s => s.StartedOn <= day && (s.CancelledOn == null || s.CancelledOn > day));
 
     /// <summary>
-    /// Customers active at the period's start (a subscription running then), and of those, the ones whose
-    /// last subscription ended in the period (one was cancelled in it, none runs at its end).
+    /// Customers active at the period's start (a subscription running on its first day), and of those, the
+    /// ones whose last subscription ended in the period (one was cancelled in it, none runs at its close).
     /// </summary>
     public static (IQueryable<Guid> Active, IQueryable<Guid> Churned) Churn(IQueryable<Subscription> subscriptions, DateOnly from, DateOnly to)
     {
@@ -181,4 +204,36 @@ public static class CommerceRules
     /// <summary>Customers with at least one order in the period, and those with two or more.</summary>
     public static IQueryable<int> OrdersPerCustomer(IQueryable<Order> orders, DateOnly from, DateOnly to) =>
         orders.Where(o => o.OrderedOn >= from && o.OrderedOn < to).GroupBy(o => o.CustomerId).Select(g => g.Count());
+
+    /// <summary>The day a period's level is read: its end (the first day after it), or today while it runs.</summary>
+    public static DateOnly Close(DateOnly to, DateOnly today) => to <= today ? to : today;
+
+    /// <summary>Monthly recurring revenue on a day.</summary>
+    public static IQueryable<decimal> Mrr(IQueryable<Subscription> subscriptions, DateOnly day) =>
+        RunningOn(subscriptions, day).Select(s => s.MonthlyAmount);
+
+    /// <summary>
+    /// The movement of recurring revenue over a period, for the customers who had some at its start:
+    /// their MRR at the start and at the close, what they added (subscriptions started after the first day,
+    /// still running at the close), and what those who stayed lost (contraction).
+    /// </summary>
+    public static async Task<RevenueMovement> MovementAsync(IQueryable<Subscription> subscriptions, DateOnly from, DateOnly close,
+        Func<IQueryable<decimal>, Task<decimal>> sum)
+    {
+        var cohort = RunningOn(subscriptions, from).Select(s => s.CustomerId);
+        var atClose = RunningOn(subscriptions, close).Where(s => cohort.Contains(s.CustomerId));
+        var stayed = atClose.Select(s => s.CustomerId);
+        var start = await sum(RunningOn(subscriptions, from).Select(s => s.MonthlyAmount));
+        var end = await sum(atClose.Select(s => s.MonthlyAmount));
+        var expansion = await sum(atClose.Where(s => s.StartedOn > from).Select(s => s.MonthlyAmount));
+        var contraction = await sum(RunningOn(subscriptions, from).Where(s => stayed.Contains(s.CustomerId) && s.CancelledOn != null && s.CancelledOn <= close)
+            .Select(s => s.MonthlyAmount));
+        return new RevenueMovement(start, end, expansion, contraction, start + expansion - contraction - end);
+    }
+}
+
+/// <summary>Start and close MRR of the customers who had MRR at the start; Start + Expansion - Contraction - Churned = End.</summary>
+public sealed record RevenueMovement(decimal Start, decimal End, decimal Expansion, decimal Contraction, decimal Churned)
+{
+    public double? RetentionPercent => Start == 0 ? null : Math.Round((double)(100 * End / Start), 2);
 }

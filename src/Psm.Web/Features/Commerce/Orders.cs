@@ -10,7 +10,7 @@ using Psm.Web.Infrastructure.Persistence;
 namespace Psm.Web.Features.Commerce;
 
 /// <summary>Orders and subscriptions: recorded one by one, imported from CSV, read per customer.</summary>
-public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
+public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, CustomerFigureKeeper figures)
 {
     public async Task<IReadOnlyList<OrderDto>> OrdersAsync(Guid? customerId, int limit = 200, CancellationToken ct = default)
     {
@@ -45,7 +45,7 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             CreatedAt = time.GetUtcNow(),
         };
         db.Orders.Add(order);
-        await db.SaveChangesAsync(ct);
+        await SaveAndRecomputeAsync(db, order.CustomerId, ct);
         return (await OrdersAsync(order.CustomerId, 1000, ct)).Single(o => o.Id == order.Id);
     }
 
@@ -62,7 +62,7 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             CancelledOn = input.CancelledOn, CancelReason = input.CancelReason.Trim(), ExternalRef = Clean(input.ExternalRef), CreatedAt = time.GetUtcNow(),
         };
         db.Subscriptions.Add(subscription);
-        await db.SaveChangesAsync(ct);
+        await SaveAndRecomputeAsync(db, subscription.CustomerId, ct);
         return await Project(db.Subscriptions.AsNoTracking().Where(s => s.Id == subscription.Id)).SingleAsync(ct);
     }
 
@@ -84,8 +84,17 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         RequestValidationException.ThrowIfAny(SubscriptionProblems(subscription.MonthlyAmount, subscription.StartedOn, input.CancelledOn).ToList());
         subscription.CancelledOn = input.CancelledOn;
         subscription.CancelReason = input.Reason.Trim();
-        await db.SaveChangesAsync(ct);
+        await SaveAndRecomputeAsync(db, subscription.CustomerId, ct);
         return await Project(db.Subscriptions.AsNoTracking().Where(s => s.Id == id)).SingleAsync(ct);
+    }
+
+    /// <summary>The change and the customer's recomputed lifetime value and churn, in one transaction.</summary>
+    private async Task SaveAndRecomputeAsync(PsmDb db, Guid customerId, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        await figures.RecomputeAsync(db, customerId, ct);
+        await transaction.CommitAsync(ct);
     }
 
     public static IEnumerable<(string Field, string Message)> SubscriptionProblems(decimal monthlyAmount, DateOnly? startedOn, DateOnly? cancelledOn)
@@ -230,6 +239,7 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             Changes = JsonSerializer.Serialize(new { rows = good.Count, duplicates, rejected = rejected.Count }),
         });
         await db.SaveChangesAsync(ct);
+        await figures.RecomputeAsync(db, null, ct);
         await transaction.CommitAsync(ct);
         return new CsvImportResult(read, good.Count, duplicates, report, truncated, Applied: true);
     }

@@ -48,12 +48,11 @@ public sealed class Customer : IVersioned, IArchivable, IListable
         Plan = input.Plan.Trim();
         Region = input.Region.Trim();
         SignupDate = input.SignupDate;
-        LifetimeValue = input.LifetimeValue;
         PersonaId = input.PersonaId;
-        ChurnedAt = input.ChurnedAt;
     }
 }
 
+/// <summary>A customer as read. <c>LifetimeValue</c> and <c>ChurnedAt</c> are computed from orders and subscriptions (see <see cref="Commerce.CustomerFigures"/>).</summary>
 public sealed record CustomerDto(
     Guid Id, string Name, string Email, string Country, string Industry, int Employees, string? ExternalRef, string Plan,
     string Region, DateOnly? SignupDate, decimal LifetimeValue, Guid? PersonaId, DateTimeOffset? ChurnedAt,
@@ -82,8 +81,8 @@ public sealed class CustomerContact
     public string Email { get; set; } = "";
 }
 
-/// <summary>What a user may set on a customer.</summary>
-public class CustomerInput
+/// <summary>What a user may set on a customer. Lifetime value and churn are computed: sending them is refused.</summary>
+public class CustomerInput : IValidatableObject
 {
     [Required(ErrorMessage = "Name is required.")]
     [StringLength(200, ErrorMessage = "Name must be at most 200 characters.")]
@@ -115,18 +114,26 @@ public class CustomerInput
 
     public DateOnly? SignupDate { get; set; }
 
-    [Range(0, 1_000_000_000_000, ErrorMessage = "Lifetime value must be zero or more.")]
-    public decimal LifetimeValue { get; set; }
-
     public Guid? PersonaId { get; set; }
 
-    public DateTimeOffset? ChurnedAt { get; set; }
+    /// <summary>Members the input does not have; the computed ones among them are refused by name.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; set; }
+
+    private static readonly (string Name, string Message)[] Computed =
+    [
+        ("lifetimeValue", "Lifetime value is computed from the customer's orders and subscriptions; it cannot be set."),
+        ("churnedAt", "Churn is computed from the customer's subscriptions (cancel its subscriptions instead); it cannot be set."),
+    ];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        Computed.Where(c => Other?.Keys.Any(k => string.Equals(k, c.Name, StringComparison.OrdinalIgnoreCase)) == true)
+            .Select(c => new ValidationResult(c.Message, [c.Name]));
 
     public static CustomerInput From(Customer c) => new()
     {
         Name = c.Name, Email = c.Email, Country = c.Country, Industry = c.Industry, Employees = c.Employees,
-        ExternalRef = c.ExternalRef, Plan = c.Plan, Region = c.Region, SignupDate = c.SignupDate,
-        LifetimeValue = c.LifetimeValue, PersonaId = c.PersonaId, ChurnedAt = c.ChurnedAt,
+        ExternalRef = c.ExternalRef, Plan = c.Plan, Region = c.Region, SignupDate = c.SignupDate, PersonaId = c.PersonaId,
     };
 }
 

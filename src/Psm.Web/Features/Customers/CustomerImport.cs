@@ -27,7 +27,6 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         new("plan", false, "the plan they are on"),
         new("region", false, "free text, e.g. Europe"),
         new("signupDate", false, "yyyy-MM-dd"),
-        new("lifetimeValue", false, "a number, zero or more"),
     ];
 
     public async Task<CsvImportResult> ImportAsync(
@@ -122,7 +121,6 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         {
             var employees = field("employees");
             var signup = field("signupDate");
-            var value = field("lifetimeValue");
             yield return (row, new CustomerInput
             {
                 Name = field("name"),
@@ -137,8 +135,6 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
                 Region = field("region"),
                 SignupDate = signup.Length > 0 && DateOnly.TryParseExact(signup, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
                     ? d : null,
-                LifetimeValue = value.Length == 0 ? 0
-                    : decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : -1,
             });
         }
     }

@@ -41,10 +41,12 @@ public sealed class ActiveCustomersMetric : IMetric
 {
     public MetricDefinition Definition { get; } = new(
         "customers.active", "Active customers", "customers", BetterDirection.Up, [MetricDimension.Period],
-        "Customers created before the end of the period and not archived by then.");
+        "Customers created before the end of the period, not archived and not churned by then (churn as computed from subscriptions; " +
+        "a customer who came back counts again).");
 
     public async Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct) =>
-        await db.Customers.CountAsync(c => c.CreatedAt < query.ToUtc && (c.ArchivedAt == null || c.ArchivedAt >= query.ToUtc), ct);
+        await db.Customers.CountAsync(c => c.CreatedAt < query.ToUtc && (c.ArchivedAt == null || c.ArchivedAt >= query.ToUtc)
+                                           && (c.ChurnedAt == null || c.ChurnedAt >= query.ToUtc), ct);
 
     public async Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct)
     {

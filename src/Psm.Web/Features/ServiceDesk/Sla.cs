@@ -106,20 +106,23 @@ public static class SlaRules
 
     /// <summary>
     /// Due times counted from the opening <paramref name="from"/>; the resolution target also moves on by
-    /// the business minutes the ticket has already spent paused (when a policy is chosen again later).
+    /// the business minutes of pause credited to it so far (<see cref="Credit"/>).
     /// </summary>
-    public static (DateTimeOffset FirstResponse, DateTimeOffset Resolution) Due(BusinessCalendar calendar, SlaPolicy policy, DateTimeOffset from, double pausedMinutes = 0) =>
-        (calendar.Add(from, TimeSpan.FromMinutes(policy.FirstResponseMinutes)), calendar.Add(from, TimeSpan.FromMinutes(policy.ResolutionMinutes + pausedMinutes)));
+    public static (DateTimeOffset FirstResponse, DateTimeOffset Resolution) Due(BusinessCalendar calendar, SlaPolicy policy, DateTimeOffset from, double creditedMinutes = 0) =>
+        (calendar.Add(from, TimeSpan.FromMinutes(policy.FirstResponseMinutes)), calendar.Add(from, TimeSpan.FromMinutes(policy.ResolutionMinutes + creditedMinutes)));
 
     /// <summary>
-    /// After a pause (pending on customer) from <paramref name="pausedAt"/> to <paramref name="resumedAt"/>, the resolution is due
-    /// as much business time after the resumption as was left when it paused (nothing, if it was already overdue).
+    /// The one pause rule (ADR-007), used when a pause ends, when a policy is chosen again during a pause,
+    /// and by the monitor: a pause (pending on the customer) that begins before the resolution is due
+    /// stops the clock, so all its business time up to <paramref name="until"/> is credited and the due
+    /// time moves on by as much; a pause that begins at or after the due time credits nothing, and the
+    /// ticket stays overdue at its original due time.
     /// </summary>
-    public static DateTimeOffset Resume(BusinessCalendar calendar, DateTimeOffset due, DateTimeOffset pausedAt, DateTimeOffset resumedAt)
-    {
-        var left = pausedAt < due ? calendar.Between(pausedAt, due) : TimeSpan.Zero;
-        return calendar.Add(resumedAt, left);
-    }
+    public static double Credit(BusinessCalendar calendar, DateTimeOffset due, DateTimeOffset pausedAt, DateTimeOffset until) =>
+        Stops(pausedAt, due) && until > pausedAt ? calendar.Between(pausedAt, until).TotalMinutes : 0;
+
+    /// <summary>Whether a pause that began at <paramref name="pausedAt"/> stops the clock of a target due at <paramref name="due"/>.</summary>
+    public static bool Stops(DateTimeOffset? pausedAt, DateTimeOffset? due) => pausedAt is { } paused && due is { } d && paused < d;
 
     /// <summary>Business time left before a due time (negative once past it).</summary>
     public static TimeSpan Left(BusinessCalendar calendar, DateTimeOffset due, DateTimeOffset now) =>

@@ -50,9 +50,12 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         (t."FirstResponseAt" IS NULL AND (t."ResolvedAt" IS NULL OR t."ResolvedAt" > t."FirstResponseDueAt") OR t."FirstResponseAt" > t."FirstResponseDueAt")
         """);
 
-    /// <summary>Not resolved by the due time, and not paused (a paused ticket has no running resolution clock).</summary>
+    /// <summary>
+    /// Not resolved by the due time, and the clock not stopped: a pause that began before the due time
+    /// stops it; one that began at or after it does not (ADR-007), so the breach is recorded at the due time.
+    /// </summary>
     private static readonly Target Resolution = new("resolution", "ResolutionDueAt", "ResolutionBreachedAt", """
-        t."PausedAt" IS NULL AND (t."ResolvedAt" IS NULL OR t."ResolvedAt" > t."ResolutionDueAt")
+        (t."PausedAt" IS NULL OR t."PausedAt" >= t."ResolutionDueAt") AND (t."ResolvedAt" IS NULL OR t."ResolvedAt" > t."ResolutionDueAt")
         """);
 
     /// <summary>

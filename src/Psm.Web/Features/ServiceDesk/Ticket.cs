@@ -92,8 +92,14 @@ public sealed class Ticket : IVersioned
     /// <summary>Business minutes from opening to resolution, less the time pending on the customer.</summary>
     public double? ResolutionMinutes { get; set; }
 
-    /// <summary>Business minutes spent pending on the customer so far.</summary>
+    /// <summary>Business minutes spent pending on the customer so far (resolution time leaves them out).</summary>
     public double PausedMinutes { get; set; }
+
+    /// <summary>
+    /// The part of <see cref="PausedMinutes"/> that moved the resolution target: pauses that began before it
+    /// was due (<see cref="SlaRules.Credit"/>).
+    /// </summary>
+    public double CreditedPauseMinutes { get; set; }
 
     /// <summary>0 none; each escalation, automatic or by hand, raises it by one.</summary>
     public int EscalationLevel { get; set; }

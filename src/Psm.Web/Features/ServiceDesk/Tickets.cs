@@ -99,7 +99,8 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             double? Left(DateTimeOffset? due, DateTimeOffset? done, DateTimeOffset? stoppedAt) =>
                 due is { } d && done is null ? Math.Round(SlaRules.Left(calendar, d, stoppedAt ?? now).TotalMinutes, 1) : null;
             sla = new TicketSlaDto(policy.Name, ticket.FirstResponseDueAt, Left(ticket.FirstResponseDueAt, ticket.FirstResponseAt, null),
-                ticket.ResolutionDueAt, Left(ticket.ResolutionDueAt, ticket.ResolvedAt, ticket.PausedAt), ticket.PausedAt is not null,
+                ticket.ResolutionDueAt, Left(ticket.ResolutionDueAt, ticket.ResolvedAt, SlaRules.Stops(ticket.PausedAt, ticket.ResolutionDueAt) ? ticket.PausedAt : null),
+                ticket.PausedAt is not null,
                 ticket.FirstResponseBreachedAt, ticket.ResolutionBreachedAt);
         }
 
@@ -386,7 +387,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     public static IQueryable<Ticket> BreachingSoon(IQueryable<Ticket> tickets, DateTimeOffset limit) =>
         tickets.Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed
                            && ((t.FirstResponseAt == null && t.FirstResponseDueAt < limit)
-                               || (t.FirstResponseAt != null && t.PausedAt == null && t.ResolutionDueAt < limit)));
+                               || (t.FirstResponseAt != null && (t.PausedAt == null || t.PausedAt >= t.ResolutionDueAt) && t.ResolutionDueAt < limit)));
 
     private sealed record SummaryRow(TicketSummary Summary, int Number, string Tags)
     {
@@ -399,7 +400,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             t.CreatedAt, t.FirstResponseAt, t.ResolvedAt, Array.Empty<string>(),
             t.Status == TicketStatus.Resolved || t.Status == TicketStatus.Closed ? null
             : t.FirstResponseAt == null ? t.FirstResponseDueAt
-            : t.PausedAt == null ? t.ResolutionDueAt : null,
+            : t.PausedAt == null || t.PausedAt >= t.ResolutionDueAt ? t.ResolutionDueAt : null,
             t.FirstResponseBreachedAt != null || t.ResolutionBreachedAt != null, t.EscalationLevel, t.Version),
         t.Number, t.Tags);
 
@@ -475,12 +476,16 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             events.Add(Event(ticket, TicketEventKind.Sla, "Resolution clock paused while pending on the customer.", now, db));
         }
         else if (ticket.Status == TicketStatus.PendingOnCustomer && ticket.PausedAt is { } paused && ticket.ResolutionDueAt is { } due
-                 && await CalendarOfAsync(db, ticket, ct) is { } calendar)
+                 && await PolicyOfAsync(db, ticket, ct) is { } policy)
         {
-            ticket.ResolutionDueAt = SlaRules.Resume(calendar, due, paused, now);
+            var calendar = policy.Calendar!.ToCalendar();
+            ticket.CreditedPauseMinutes += SlaRules.Credit(calendar, due, paused, now);
             ticket.PausedMinutes += calendar.Between(paused, now).TotalMinutes;
             ticket.PausedAt = null;
-            events.Add(Event(ticket, TicketEventKind.Sla, $"Resolution clock resumed: due {ticket.ResolutionDueAt:yyyy-MM-dd HH:mm} UTC.", now, db));
+            ticket.ResolutionDueAt = SlaRules.Due(calendar, policy, ticket.CreatedAt, ticket.CreditedPauseMinutes).Resolution;
+            events.Add(Event(ticket, TicketEventKind.Sla, ticket.ResolutionDueAt > due
+                ? $"Resolution clock resumed: due {ticket.ResolutionDueAt:yyyy-MM-dd HH:mm} UTC."
+                : $"Resolution clock resumed: still due {ticket.ResolutionDueAt:yyyy-MM-dd HH:mm} UTC (it was overdue when it paused, so the pause moved nothing).", now, db));
         }
 
         ticket.Status = status;
@@ -507,13 +512,15 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         var calendar = policy.Calendar!.ToCalendar();
         if (ticket.PausedAt is { } pausedSince)
         {
-            // Re-planned while paused: the pause so far is credited, and the rest is counted from now when it ends.
+            // Chosen again during a pause: the pause so far is judged against this policy's due time as if
+            // it had applied from the opening (ADR-007); the rest is judged the same way when it ends.
+            var dueWhenPaused = SlaRules.Due(calendar, policy, ticket.CreatedAt, ticket.CreditedPauseMinutes).Resolution;
+            ticket.CreditedPauseMinutes += SlaRules.Credit(calendar, dueWhenPaused, pausedSince, now);
             ticket.PausedMinutes += calendar.Between(pausedSince, now).TotalMinutes;
             ticket.PausedAt = now;
         }
 
-        // From the opening, with every pause credited to the resolution target.
-        var (first, resolution) = SlaRules.Due(calendar, policy, ticket.CreatedAt, ticket.PausedMinutes);
+        var (first, resolution) = SlaRules.Due(calendar, policy, ticket.CreatedAt, ticket.CreditedPauseMinutes);
         ticket.FirstResponseDueAt = first;
         ticket.ResolutionDueAt = resolution;
 
@@ -547,9 +554,10 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         await CalendarOfAsync(db, ticket, ct) is { } calendar ? calendar.Between(from, to).TotalMinutes : (to - from).TotalMinutes;
 
     private static async Task<BusinessCalendar?> CalendarOfAsync(PsmDb db, Ticket ticket, CancellationToken ct) =>
-        ticket.SlaPolicyId is { } id
-            ? (await db.SlaPolicies.AsNoTracking().Include(p => p.Calendar).Where(p => p.Id == id).Select(p => p.Calendar).SingleOrDefaultAsync(ct))?.ToCalendar()
-            : null;
+        (await PolicyOfAsync(db, ticket, ct))?.Calendar!.ToCalendar();
+
+    private static async Task<SlaPolicy?> PolicyOfAsync(PsmDb db, Ticket ticket, CancellationToken ct) =>
+        ticket.SlaPolicyId is { } id ? await db.SlaPolicies.AsNoTracking().Include(p => p.Calendar).SingleOrDefaultAsync(p => p.Id == id, ct) : null;
 
     private async Task<TicketEvent> AssignAsync(PsmDb db, Ticket ticket, TicketAssignInput input, DateTimeOffset now, CancellationToken ct)
     {

@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Strategy;
 
-public enum MetricDimension { Period, Product, Service, Segment, Persona, Stage, Channel, Goal, Team, Agent, Priority }
+public enum MetricDimension { Period, Product, Service, Segment, Persona, Stage, Channel, Goal, Team, Agent, Priority, Plan }
 
 public enum Granularity { Week, Month, Quarter }
 
@@ -24,7 +24,8 @@ public sealed record MetricDefinition(
 /// </summary>
 public sealed record MetricQuery(
     DateOnly From, DateOnly To, Guid? ProductId = null, Guid? ServiceId = null, string? Segment = null, Guid? PersonaId = null,
-    string? Stage = null, string? Channel = null, string? Goal = null, Guid? TeamId = null, Guid? AgentId = null, string? Priority = null)
+    string? Stage = null, string? Channel = null, string? Goal = null, Guid? TeamId = null, Guid? AgentId = null, string? Priority = null,
+    string? Plan = null)
 {
     public DateTimeOffset FromUtc => new(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
     public DateTimeOffset ToUtc => new(To.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -127,7 +128,7 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
                  {
                      (query.Stage, MetricDimension.Stage, "stage"), (query.Channel, MetricDimension.Channel, "channel"), (query.Goal, MetricDimension.Goal, "goal"),
                      (query.TeamId?.ToString(), MetricDimension.Team, "teamId"), (query.AgentId?.ToString(), MetricDimension.Agent, "agentId"),
-                     (query.Priority, MetricDimension.Priority, "priority"),
+                     (query.Priority, MetricDimension.Priority, "priority"), (query.Plan, MetricDimension.Plan, "plan"),
                  })
         {
             if (value is not null && !dims.Contains(dimension))

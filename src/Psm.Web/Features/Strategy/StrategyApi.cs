@@ -140,7 +140,7 @@ public static class StrategyApi
 
         return errors.Count > 0
             ? throw new RequestValidationException(errors)
-            : new MetricQuery(from!.Value, to!.Value, cuts.ProductId, cuts.ServiceId, cuts.Segment, cuts.PersonaId, cuts.Stage, cuts.Channel, cuts.Goal, cuts.TeamId, cuts.AgentId, cuts.Priority);
+            : new MetricQuery(from!.Value, to!.Value, cuts.ProductId, cuts.ServiceId, cuts.Segment, cuts.PersonaId, cuts.Stage, cuts.Channel, cuts.Goal, cuts.TeamId, cuts.AgentId, cuts.Priority, cuts.Plan);
     }
 
     private static async Task<Ok<MetricValue>> Evaluate(
@@ -157,6 +157,6 @@ public static class StrategyApi
 
 /// <summary>The cuts a metric query may name, as query-string parameters.</summary>
 public sealed record MetricCuts(
-    Guid? ProductId, Guid? ServiceId, string? Segment, Guid? PersonaId, string? Stage, string? Channel, string? Goal, Guid? TeamId, Guid? AgentId, string? Priority);
+    Guid? ProductId, Guid? ServiceId, string? Segment, Guid? PersonaId, string? Stage, string? Channel, string? Goal, Guid? TeamId, Guid? AgentId, string? Priority, string? Plan);
 
 public sealed record MetricValue(string Key, DateOnly From, DateOnly To, double? Value);

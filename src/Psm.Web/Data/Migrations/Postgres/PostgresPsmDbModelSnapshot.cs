@@ -2380,6 +2380,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<double>("CreditedPauseMinutes")
+                        .HasColumnType("double precision");
+
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid");
 

@@ -2407,6 +2407,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<double>("CreditedPauseMinutes")
+                        .HasColumnType("REAL");
+
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("TEXT");
 
