@@ -256,6 +256,17 @@ public sealed class CampaignsApiTests
         Assert.Contains(summary!.Flags, f => f.Rate == "Engagement rate" && f.Scope == "for this product" && f.Typical == 12);
         Assert.Contains(summary.LikelyCauses, c => c.Area == FitArea.Stage && c.Level == FitLevel.Problem);
 
+        // Results that cannot be true are called out: revenue is attributed although nobody ordered the product in the window,
+        // and 60 retention conversions came from an audience of nobody.
+        Assert.Equal(["Revenue"], summary.Consistency.Select(w => w.Check));
+        var strongDetail = await marketer.GetFromJsonAsync<CampaignDetail>($"/api/v1/campaigns/{strong.Id}", Json.Options);
+        Assert.Equal(["Revenue", "Conversions"], strongDetail!.Consistency.Select(w => w.Check));
+        var buyer = await (await pm.PostAsJsonAsync("/api/v1/customers", new { name = "Buyer", email = "buyer@example.test", country = "DE" })).ReadAsync<Psm.Web.Features.Customers.CustomerDto>();
+        (await pm.PostAsJsonAsync("/api/v1/orders", new { customerId = buyer.Id, productId = legacy.Id, amount = 5_000, currency = "EUR", orderedOn = Today.AddDays(-3) }))
+            .EnsureSuccessStatusCode();
+        Assert.Empty((await marketer.GetFromJsonAsync<CampaignResultsView>($"/api/v1/campaigns/{weak.Id}/results/summary", Json.Options))!.Consistency);
+        Assert.Equal(["Revenue", "Conversions"], (await marketer.GetFromJsonAsync<CampaignDetail>($"/api/v1/campaigns/{strong.Id}", Json.Options))!.Consistency.Select(w => w.Check));
+
         // The rates are registry metrics, cut by channel, goal, stage and product.
         var from = Today.AddDays(-30).ToString("yyyy-MM-dd");
         var to = Today.AddDays(1).ToString("yyyy-MM-dd");

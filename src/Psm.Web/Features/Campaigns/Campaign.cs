@@ -177,7 +177,8 @@ public sealed record CampaignListItem(
 /// <summary>Who a campaign can reach: customers its segment matches, those with marketing consent, and those left out.</summary>
 public sealed record AudienceCount(int Matched, int Audience, int LeftOut, int Contacts);
 
-public sealed record CampaignDetail(CampaignDto Campaign, IReadOnlyList<FitCheck> Fit, AudienceCount Audience);
+/// <summary>A campaign with its fit checks, audience, and the consistency warnings on its results (empty when it has none).</summary>
+public sealed record CampaignDetail(CampaignDto Campaign, IReadOnlyList<FitCheck> Fit, AudienceCount Audience, IReadOnlyList<ConsistencyWarning> Consistency);
 
 public sealed record CampaignResultDto(
     Guid Id, DateOnly Day, CampaignChannel Channel, long Impressions, long Engagements, long Conversions, decimal Spend, decimal Revenue);

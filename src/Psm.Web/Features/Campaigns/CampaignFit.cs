@@ -174,6 +174,12 @@ public sealed record PerformanceFlag(string Rate, string Scope, double Value, do
 
 public static class Underperformance
 {
+    /// <summary>Whether a campaign with at least one target (conversions, revenue) has reached all it set.</summary>
+    public static bool TargetsMet(ResultTotals totals, int? targetConversions, decimal? targetRevenue) =>
+        (targetConversions is not null || targetRevenue is not null)
+        && (targetConversions is not { } c || totals.Conversions >= c)
+        && (targetRevenue is not { } r || totals.Revenue >= r);
+
     /// <summary>A rate under this share of the typical one is flagged.</summary>
     public const double Threshold = 0.75;
 
@@ -182,12 +188,19 @@ public static class Underperformance
 
     /// <summary>
     /// Compares the campaign's engagement and conversion rates with the pooled rates of other
-    /// campaigns (for the same product, and on the same channel).
+    /// campaigns (for the same product, and on the same channel). A campaign that has reached every
+    /// target it set is never flagged, whatever its rates.
     /// </summary>
     public static IReadOnlyList<PerformanceFlag> Assess(
-        ResultTotals own, ResultTotals productTypical, IReadOnlyDictionary<CampaignChannel, (ResultTotals Own, ResultTotals Typical)> channels)
+        ResultTotals own, ResultTotals productTypical, IReadOnlyDictionary<CampaignChannel, (ResultTotals Own, ResultTotals Typical)> channels,
+        bool targetsMet = false)
     {
         var flags = new List<PerformanceFlag>();
+        if (targetsMet)
+        {
+            return flags;
+        }
+
         Compare(flags, own, productTypical, "for this product");
         foreach (var (channel, (mine, typical)) in channels.OrderBy(c => c.Key))
         {
@@ -215,5 +228,47 @@ public static class Underperformance
             flags.Add(new PerformanceFlag(rate, scope, Math.Round(v, 2), Math.Round(t, 2),
                 string.Create(CultureInfo.InvariantCulture, $"{rate} {v:0.##} % is below the typical {t:0.##} % {scope} (flagged under {Threshold:P0} of typical).")));
         }
+    }
+}
+
+/// <summary>A reported result that cannot be true as it stands, with the figures that show it.</summary>
+public sealed record ConsistencyWarning(string Check, string Reason);
+
+/// <summary>What a campaign's results are checked against, gathered from the rest of PSM.</summary>
+public sealed record ConsistencyFacts(
+    CampaignGoal Goal, DateOnly StartsOn, DateOnly EndsOn, ResultTotals Totals, DateOnly? FirstResultDay, DateOnly? LastResultDay,
+    decimal ProductRevenue, string Currency, int ReachableAudience);
+
+/// <summary>
+/// Checks PSM runs on every campaign's results (shown on the campaign and returned by the API): attributed
+/// revenue cannot exceed what the product's customers paid in the campaign's window, a retention or expansion
+/// campaign cannot convert more customers than it could reach, and results must fall within the campaign's days.
+/// </summary>
+public static class CampaignConsistency
+{
+    public static IReadOnlyList<ConsistencyWarning> Check(ConsistencyFacts f)
+    {
+        var warnings = new List<ConsistencyWarning>();
+        if (f.Totals.Revenue > f.ProductRevenue)
+        {
+            warnings.Add(new ConsistencyWarning("Revenue",
+                $"Attributed revenue {f.Totals.Revenue:N0} is more than the product's whole order revenue in the campaign's window " +
+                $"({f.StartsOn:d MMM yyyy} to {f.EndsOn:d MMM yyyy}): {f.ProductRevenue:N0} {f.Currency}."));
+        }
+
+        if (f.Goal is CampaignGoal.Retention or CampaignGoal.Expansion && f.Totals.Conversions > f.ReachableAudience)
+        {
+            warnings.Add(new ConsistencyWarning("Conversions",
+                $"{f.Totals.Conversions:N0} conversions for a {CampaignFit.Describe(f.Goal).ToLowerInvariant()} campaign, which speaks to existing customers, " +
+                $"but only {f.ReachableAudience:N0} could be reached."));
+        }
+
+        if (f.FirstResultDay < f.StartsOn || f.LastResultDay > f.EndsOn)
+        {
+            warnings.Add(new ConsistencyWarning("Dates",
+                $"Results are dated {f.FirstResultDay:d MMM yyyy} to {f.LastResultDay:d MMM yyyy}, outside the campaign's days ({f.StartsOn:d MMM yyyy} to {f.EndsOn:d MMM yyyy})."));
+        }
+
+        return warnings;
     }
 }

@@ -30,7 +30,8 @@ public sealed record TargetProgress(string Name, decimal Actual, decimal Target)
 /// </summary>
 public sealed record CampaignResultsView(
     ResultTotals Totals, IReadOnlyList<TargetProgress> Targets, IReadOnlyList<ChannelResults> Channels, IReadOnlyList<DailyResults> Daily,
-    ResultTotals ProductTypical, ResultTotals AllTypical, IReadOnlyList<PerformanceFlag> Flags, IReadOnlyList<FitCheck> LikelyCauses);
+    ResultTotals ProductTypical, ResultTotals AllTypical, IReadOnlyList<PerformanceFlag> Flags, IReadOnlyList<FitCheck> LikelyCauses,
+    IReadOnlyList<ConsistencyWarning> Consistency);
 
 public sealed record KpiWindow(DateOnly From, DateOnly To, double? Value);
 
@@ -40,7 +41,7 @@ public sealed record CampaignKpi(string Key, string Name, string Unit, BetterDir
 public sealed record AudienceContact(string Customer, string? ExternalRef, string Name, string Email);
 
 /// <summary>Campaigns: planning with fit checks, audiences that respect consent, results, and the KPIs they were meant to move.</summary>
-public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, MetricRegistry metrics, AlignmentRecords records)
+public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, MetricRegistry metrics, AlignmentRecords records, Commerce.CustomerFigureKeeper figures)
 {
     /// <summary>How far back the message is compared with customers' feedback.</summary>
     public const int EvidenceDays = 90;
@@ -99,7 +100,32 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
 
         var audience = await AudienceAsync(db, campaign.Segment, ct);
         var fit = await FitAsync(db, campaign, audience, ct);
-        return new CampaignDetail(ToDto(campaign), fit, audience);
+        var totals = await db.Set<CampaignResult>().AsNoTracking().Where(r => r.CampaignId == id).GroupBy(_ => 1)
+            .Select(g => new ResultTotals(g.Sum(r => r.Impressions), g.Sum(r => r.Engagements), g.Sum(r => r.Conversions), g.Sum(r => r.Spend), g.Sum(r => r.Revenue)))
+            .SingleOrDefaultAsync(ct) ?? ResultTotals.Zero;
+        return new CampaignDetail(ToDto(campaign), fit, audience, await ConsistencyAsync(db, campaign, totals, audience, ct));
+    }
+
+    /// <summary>
+    /// The consistency checks on a campaign's results (<see cref="CampaignConsistency"/>): the product's order revenue in
+    /// the reporting currency over the campaign's days (up to today), its reachable audience, and its results' first and last days.
+    /// </summary>
+    private async Task<IReadOnlyList<ConsistencyWarning>> ConsistencyAsync(PsmDb db, Campaign campaign, ResultTotals totals, AudienceCount audience, CancellationToken ct)
+    {
+        var results = db.Set<CampaignResult>().AsNoTracking().Where(r => r.CampaignId == campaign.Id);
+        if (!await results.AnyAsync(ct))
+        {
+            return [];
+        }
+
+        var first = await results.MinAsync(r => r.Day, ct);
+        var last = await results.MaxAsync(r => r.Day, ct);
+        var currency = figures.Currency;
+        var productRevenue = await db.Orders.AsNoTracking()
+            .Where(o => o.ProductId == campaign.ProductId && o.Currency == currency && o.OrderedOn >= campaign.StartsOn && o.OrderedOn <= campaign.EndsOn)
+            .SumAsync(o => (decimal?)o.Amount, ct) ?? 0;
+        return CampaignConsistency.Check(new ConsistencyFacts(campaign.Goal, campaign.StartsOn, campaign.EndsOn, totals, first, last, productRevenue, currency,
+            audience.Audience));
     }
 
     /// <summary>The fit checks for a plan that is not saved yet: what the planning form shows as it is filled in.</summary>
@@ -504,11 +530,12 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
         var totals = byChannel.Values.Aggregate(ResultTotals.Zero, (a, b) => a.Add(b));
         var channels = byChannel.OrderBy(c => c.Key)
             .Select(c => new ChannelResults(c.Key, c.Value, channelTypical.GetValueOrDefault(c.Key, ResultTotals.Zero))).ToList();
-        var flags = Underperformance.Assess(totals, productTypical, channels.ToDictionary(c => c.Channel, c => (c.Totals, c.Typical)));
+        var flags = Underperformance.Assess(totals, productTypical, channels.ToDictionary(c => c.Channel, c => (c.Totals, c.Typical)),
+            Underperformance.TargetsMet(totals, campaign.TargetConversions, campaign.TargetRevenue));
         var causes = new List<FitCheck>();
+        var audience = await AudienceAsync(db, campaign.Segment, ct);
         if (flags.Count > 0)
         {
-            var audience = await AudienceAsync(db, campaign.Segment, ct);
             causes.AddRange((await FitAsync(db, campaign, audience, ct)).Where(f => f.Level != FitLevel.Ok));
         }
 
@@ -516,7 +543,8 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
         if (campaign.TargetConversions is { } conversions) targets.Add(new TargetProgress("Conversions", totals.Conversions, conversions));
         if (campaign.TargetRevenue is { } revenue) targets.Add(new TargetProgress("Attributed revenue", totals.Revenue, revenue));
         var allTypical = channelTypical.Values.Aggregate(ResultTotals.Zero, (a, b) => a.Add(b));
-        return new CampaignResultsView(totals, targets, channels, daily, productTypical, allTypical, flags, causes);
+        return new CampaignResultsView(totals, targets, channels, daily, productTypical, allTypical, flags, causes,
+            await ConsistencyAsync(db, campaign, totals, audience, ct));
     }
 
     /// <summary>

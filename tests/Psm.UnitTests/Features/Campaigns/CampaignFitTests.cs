@@ -139,4 +139,38 @@ public sealed class CampaignFitTests
         // Nothing to compare with, nothing flagged.
         Assert.Empty(Underperformance.Assess(poor, ResultTotals.Zero, new Dictionary<CampaignChannel, (ResultTotals, ResultTotals)>()));
     }
+
+    [Fact]
+    public void ACampaignAtOrAboveEveryTargetIsNeverFlagged()
+    {
+        var typical = new ResultTotals(10_000, 1_000, 100, 0, 0);
+        var poorRatesButOnTarget = new ResultTotals(40_000, 800, 70, 1_000m, 7_000m);
+        var none = new Dictionary<CampaignChannel, (ResultTotals, ResultTotals)>();
+        Assert.NotEmpty(Underperformance.Assess(poorRatesButOnTarget, typical, none));
+        Assert.True(Underperformance.TargetsMet(poorRatesButOnTarget, 10, 1_000m)); // 700 % of both targets
+        Assert.Empty(Underperformance.Assess(poorRatesButOnTarget, typical, none, Underperformance.TargetsMet(poorRatesButOnTarget, 10, 1_000m)));
+        Assert.True(Underperformance.TargetsMet(poorRatesButOnTarget, 70, null));   // exactly on target
+        Assert.False(Underperformance.TargetsMet(poorRatesButOnTarget, 71, null));
+        Assert.False(Underperformance.TargetsMet(poorRatesButOnTarget, 10, 7_001m)); // one target short
+        Assert.False(Underperformance.TargetsMet(poorRatesButOnTarget, null, null)); // no target: judged on its rates
+    }
+
+    [Fact]
+    public void ResultsThatCannotBeTrueAreCalledOut()
+    {
+        ConsistencyFacts Facts(CampaignGoal goal, long conversions, decimal revenue, string first, string last, decimal productRevenue, int reachable) =>
+            new(goal, new DateOnly(2026, 9, 1), new DateOnly(2026, 9, 30), new ResultTotals(50_000, 2_000, conversions, 5_000m, revenue),
+                DateOnly.Parse(first), DateOnly.Parse(last), productRevenue, "EUR", reachable);
+
+        // The campaign: 1 496 conversions and 598 830 of revenue from 27 reachable customers, against 57 995 of orders.
+        var impossible = CampaignConsistency.Check(Facts(CampaignGoal.Retention, 1_496, 598_830m, "2026-08-25", "2026-10-02", 57_995m, 27));
+        Assert.Equal(["Revenue", "Conversions", "Dates"], impossible.Select(w => w.Check));
+        Assert.Contains("57,995", impossible[0].Reason);
+        Assert.Contains("only 27", impossible[1].Reason);
+
+        // Plausible: within the product's revenue, the audience and the campaign's days. An acquisition campaign may convert
+        // more people than the existing customers it could reach.
+        Assert.Empty(CampaignConsistency.Check(Facts(CampaignGoal.Retention, 20, 40_000m, "2026-09-01", "2026-09-30", 57_995m, 27)));
+        Assert.Empty(CampaignConsistency.Check(Facts(CampaignGoal.Acquisition, 300, 40_000m, "2026-09-01", "2026-09-30", 57_995m, 27)));
+    }
 }
