@@ -13,7 +13,10 @@ namespace Psm.Web.Data.Demo;
 /// </summary>
 public sealed partial class DemoData
 {
-    public sealed record PromotionData(IReadOnlyList<Segment> Segments, IReadOnlyList<Campaign> Campaigns, IReadOnlyList<CampaignResult> Results, IReadOnlyList<Concern> Concerns);
+    /// <summary>Performance is each campaign's rates against the channel norms (1 = as typical), as planned for the demo.</summary>
+    public sealed record PromotionData(
+        IReadOnlyList<Segment> Segments, IReadOnlyList<Campaign> Campaigns, IReadOnlyList<CampaignResult> Results, IReadOnlyList<Concern> Concerns,
+        IReadOnlyDictionary<Guid, double> Performance);
 
     /// <summary>Typical daily volume and rates per channel: impressions, engagements per impression, conversions per engagement, cost per impression.</summary>
     private static readonly Dictionary<CampaignChannel, (int Impressions, double Engagement, double Conversion, double Cost)> ChannelNorms = new()
@@ -45,6 +48,7 @@ public sealed partial class DemoData
 
         var campaigns = new List<Campaign>();
         var results = new List<CampaignResult>();
+        var performances = new Dictionary<Guid, double>();
 
         Campaign Add(string name, string product, CampaignGoal goal, LifecycleStage stage, string? segment, CampaignChannel[] channels, int startDaysAgo,
             int days, CampaignStatus status, decimal budget, string message, string sellingPoint, double performance, int? targetConversions = null,
@@ -60,6 +64,7 @@ public sealed partial class DemoData
                 Promises = promises.Select(I).ToList(), CreatedAt = now.AddDays(-startDaysAgo - 21),
             };
             campaigns.Add(campaign);
+            performances[campaign.Id] = performance;
             if (status is CampaignStatus.Running or CampaignStatus.Completed)
             {
                 var last = campaign.EndsOn < today ? campaign.EndsOn : today.AddDays(-1);
@@ -131,6 +136,60 @@ public sealed partial class DemoData
                 Status = ConcernStatus.Open, CreatedAt = now.AddDays(-3), RecordedBy = "agent@northwind.test",
             },
         };
-        return new PromotionData([apac], campaigns, results, concerns);
+        return new PromotionData([apac], campaigns, results, concerns, performances);
+    }
+
+    /// <summary>
+    /// Brings each campaign's reported results in line with the business behind them: a campaign is credited with a share
+    /// of the product's orders in its window (more for one that performs well), never more conversions than those orders
+    /// (nor, for retention and expansion, than the customers it could reach), and attributed revenue at most that share
+    /// of the product's order revenue. Targets are what the plan expected, so a campaign that did well is above them.
+    /// </summary>
+    public static void Reconcile(
+        PromotionData promotion, IEnumerable<Segment> otherSegments, IReadOnlyList<Features.Commerce.Order> orders, IReadOnlyList<Customer> customers)
+    {
+        var rng = new Random(4242);
+        var segments = promotion.Segments.Concat(otherSegments).ToDictionary(s => s.Id);
+        foreach (var campaign in promotion.Campaigns)
+        {
+            var rows = promotion.Results.Where(r => r.CampaignId == campaign.Id).ToList();
+            var inWindow = orders.Where(o => o.ProductId == campaign.ProductId && o.Currency == "EUR" && o.OrderedOn >= campaign.StartsOn && o.OrderedOn <= campaign.EndsOn).ToList();
+            var performance = promotion.Performance.GetValueOrDefault(campaign.Id, 1.0);
+            var share = Math.Clamp(0.1 + 0.3 * performance, 0.1, 0.5);
+            var conversions = (long)Math.Floor(inWindow.Count * share);
+            if (campaign.Goal is CampaignGoal.Retention or CampaignGoal.Expansion)
+            {
+                var matched = campaign.SegmentId is { } id && segments.GetValueOrDefault(id) is { } segment
+                    ? segment.Rules.Apply(customers.AsQueryable()).Where(c => c.MarketingConsent && c.ProfilingConsent)
+                    : customers.AsQueryable().Where(c => c.MarketingConsent);
+                conversions = Math.Min(conversions, matched.Count());
+            }
+
+            var revenueCap = Math.Round(inWindow.Sum(o => o.Amount) * (decimal)share, 2);
+            var reported = rows.Sum(r => r.Conversions);
+            // Spread the credited conversions over the days and channels in proportion to what was reported.
+            var left = conversions;
+            foreach (var row in rows.OrderByDescending(r => r.Conversions))
+            {
+                var part = reported == 0 ? 0 : Math.Min(left, (long)Math.Round((double)conversions * row.Conversions / reported));
+                row.Conversions = Math.Min(part, row.Engagements);
+                left -= row.Conversions;
+            }
+
+            var credited = rows.Sum(r => r.Conversions);
+            var perConversion = credited == 0 ? 0 : revenueCap / credited;
+            foreach (var row in rows)
+            {
+                row.Revenue = Math.Round(row.Conversions * perConversion * (decimal)(0.85 + rng.NextDouble() * 0.15), 2);
+            }
+
+            // The plan expected what a campaign performing as planned would bring: a strong one ends above it, a weak one below.
+            if (campaign.TargetConversions is not null)
+            {
+                var expected = Math.Max(1, (int)Math.Round(Math.Max(credited, 1) / performance));
+                campaign.TargetConversions = expected;
+                campaign.TargetRevenue = Math.Round(expected * (perConversion == 0 ? 400 : perConversion), 0);
+            }
+        }
     }
 }

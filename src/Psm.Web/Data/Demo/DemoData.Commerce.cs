@@ -59,9 +59,10 @@ public sealed partial class DemoData
                 Subscribe(c, analytics, added, monthly / 2, 0.12);
             }
 
+            // The oldest customers also run the Legacy CRM, from the day they signed up.
             if (signup < today.AddYears(-2) && rng.Next(4) == 0)
             {
-                Subscribe(c, legacy, signup.AddDays(-rng.Next(200, 900)), 250m, 0.45);
+                Subscribe(c, legacy, signup, 250m, 0.45);
             }
 
             // Add-ons, training and consulting: most buy once in a year, some come back.

@@ -118,6 +118,28 @@ public sealed partial class DemoData
         ("Fine overall", true), ("Some reports are hard to find", false),
     ];
 
+    /// <summary>How people start and end what they write: combined with the seeds, a year of feedback reads like many voices, not a few.</summary>
+    private static readonly string[] Openers =
+    [
+        "", "", "", "Since the last update: ", "Again this week: ", "From our {0}-person support team: ", "Quick note: ", "Honestly, ",
+        "Our finance team says: ", "After {0} days of use: ", "Feedback from our Monday review: ", "One more thing: ",
+    ];
+
+    private static readonly string[] Closers =
+    [
+        "", "", "", " It happened {0} times this month.", " Can someone look into it?", " We have {0} users on it.", " Noticed by several colleagues.",
+        " This matters for our renewal.", " Same on Chrome and Firefox.", " Ticket volume here is about {0} a day.", " Thanks for listening.",
+    ];
+
+    private static string Voiced(Random rng, string text)
+    {
+        string Fill(string part) => string.Format(System.Globalization.CultureInfo.InvariantCulture, part, 2 + rng.Next(60));
+        var opener = Fill(Openers[rng.Next(Openers.Length)]);
+        var body = opener.Length == 0 ? text : opener + char.ToLowerInvariant(text[0]) + text[1..];
+        var closer = Fill(Closers[rng.Next(Closers.Length)]);
+        return closer.Length == 0 ? body : body.TrimEnd('.', '!') + "." + closer;
+    }
+
     /// <summary>A year of feedback and survey answers; NPS improves over the year, and mobile complaints surge in the last month.</summary>
     public VoiceOfCustomer Voice(
         DateTimeOffset now, IReadOnlyList<Customer> customers, IReadOnlyList<Product> products, IReadOnlyList<Initiative> initiatives)
@@ -154,8 +176,8 @@ public sealed partial class DemoData
         {
             var at = yearAgo.AddMinutes(rng.NextDouble() * (now - yearAgo).TotalMinutes);
             var seedItem = FeedbackSeeds[rng.Next(FeedbackSeeds.Length)];
-            var customer = rng.Next(10) < 8 ? customers[rng.Next(customers.Count)] : null;
-            var item = Item(seedItem.Text, channels[rng.Next(channels.Length)], customer, rng.Next(3) == 0 ? analytics.Id : helpdesk.Id, at,
+            var customer = rng.Next(10) < 8 ? CustomerAt(rng, customers, at) : null;
+            var item = Item(Voiced(rng, seedItem.Text), channels[rng.Next(channels.Length)], customer, rng.Next(3) == 0 ? analytics.Id : helpdesk.Id, at,
                 null, $"demo-{i}");
             var age = (now - at).TotalDays;
             item.Status = age < 14 ? FeedbackStatus.New : rng.Next(4) == 0 ? FeedbackStatus.Closed : FeedbackStatus.Triaged;
@@ -175,8 +197,8 @@ public sealed partial class DemoData
         for (var i = 0; i < 30 * Scale; i++)
         {
             var at = now.AddMinutes(-rng.NextDouble() * 21 * 24 * 60);
-            Item(i % 2 == 0 ? "The mobile app crashes when I go offline" : "Phone app keeps logging me out on site", FeedbackChannel.InApp,
-                customers[rng.Next(customers.Count)], helpdesk.Id, at, null, $"demo-mobile-{i}");
+            Item(Voiced(rng, i % 2 == 0 ? "The mobile app crashes when I go offline" : "Phone app keeps logging me out on site"), FeedbackChannel.InApp,
+                CustomerAt(rng, customers, at), helpdesk.Id, at, null, $"demo-mobile-{i}");
         }
 
         var surveys = new List<Survey>
@@ -184,7 +206,7 @@ public sealed partial class DemoData
             new() { Id = DeterministicId(rng, yearAgo), Version = DeterministicId(rng, yearAgo), Name = "Helpdesk relationship NPS", Kind = SurveyKind.Nps,
                 Question = "How likely are you to recommend Northwind Helpdesk to a friend or colleague?", FollowUpQuestion = "What is the main reason for your score?",
                 ProductId = helpdesk.Id, Status = SurveyStatus.Open, Wave = 4, CreatedAt = yearAgo },
-            new() { Id = DeterministicId(rng, yearAgo), Version = DeterministicId(rng, yearAgo), Name = "Support satisfaction", Kind = SurveyKind.Csat,
+            new() { Id = DeterministicId(rng, yearAgo), Version = DeterministicId(rng, yearAgo), Name = "Helpdesk quarterly CSAT pulse", Kind = SurveyKind.Csat,
                 Question = "How satisfied are you with the support you received?", FollowUpQuestion = "What could we have done better?",
                 ProductId = helpdesk.Id, Status = SurveyStatus.Open, Wave = 4, CreatedAt = yearAgo },
             new() { Id = DeterministicId(rng, yearAgo), Version = DeterministicId(rng, yearAgo), Name = "Analytics onboarding effort", Kind = SurveyKind.Ces,
@@ -211,8 +233,8 @@ public sealed partial class DemoData
                     SurveyKind.Csat => u < 0.12 - (0.04 * progress) ? rng.Next(1, 3) : u < 0.3 ? 3 : rng.Next(4, 6),
                     _ => Math.Clamp((int)Math.Round(4.3 + (1.2 * progress) + (rng.NextDouble() * 3) - 1.5), 1, 7),
                 };
-                var customer = customers[rng.Next(customers.Count)];
-                Guid? customerId = rng.Next(10) < 4 && answered.Add((wave, customer.Id)) ? customer.Id : null;
+                var customer = CustomerAt(rng, customers, at);
+                Guid? customerId = customer is not null && rng.Next(10) < 4 && answered.Add((wave, customer.Id)) ? customer.Id : null;
                 var response = new SurveyResponse
                 {
                     Id = DeterministicId(rng, at), SurveyId = survey.Id, Wave = wave, Score = score, CustomerId = customerId,
@@ -222,7 +244,7 @@ public sealed partial class DemoData
                 {
                     var positive = score >= SurveyScores.HighFrom(survey.Kind);
                     var options = CommentSeeds.Where(c => c.Positive == positive).ToArray();
-                    response.Comment = options[rng.Next(options.Length)].Text;
+                    response.Comment = Voiced(rng, options[rng.Next(options.Length)].Text);
                     var item = Item(response.Comment, FeedbackChannel.SurveyComment, customerId is null ? null : customer, survey.ProductId, at, score,
                         $"survey-response:{response.Id}");
                     item.Status = (now - at).TotalDays < 14 ? FeedbackStatus.New : FeedbackStatus.Triaged;
@@ -273,6 +295,26 @@ public sealed partial class DemoData
             ("Renewal", "Compares the price with the value", "email", 0, null, null, null),
         ];
 
+        (string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)[] analyst =
+        [
+            ("Awareness", "Sees an Analytics demo at a conference", "in person", 1, null, null, null),
+            ("Consideration", "Connects a copy of last year's tickets in the trial", "web", 0, "The data import needs a developer", "onboarding tutorial", "Data onboarding templates"),
+            ("Onboarding", "Builds the first leadership dashboard", "web", 1, null, "Getting started", null),
+            ("Use", "Compares the dashboard with the export", "web", -2, "Figures on screen and in the export differ", "do not match the export", "Customer health score"),
+            ("Use", "Presents the weekly report", "in person", 1, null, "Weekly report", null),
+            ("Support", "Asks which figure is right", "email", -1, "The answer takes two days", "Waited two days", "First-response routing rules"),
+            ("Renewal", "Recommends keeping Analytics", "email", 1, null, null, null),
+        ];
+        (string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)[] buyer =
+        [
+            ("Consideration", "Compares three offers", "email", 0, null, null, null),
+            ("Purchase", "Signs the annual contract", "email", 1, null, null, null),
+            ("Purchase", "Receives the first invoice", "email", -2, "Charged twice for the same month", "charged twice", "Billing self-service portal"),
+            ("Use", "Looks for last quarter's invoices", "web", -1, "Cannot download invoices without asking", "download every invoice", "Billing self-service portal"),
+            ("Support", "Waits for a refund", "email", -2, "The refund takes three weeks", "Refund took three weeks", "Billing self-service portal"),
+            ("Renewal", "Reviews the renewal line by line", "email", 0, "Unsure what each line pays for", null, null),
+        ];
+
         JourneyMap Build(string name, Guid persona, string product, IEnumerable<(string Stage, string Name, string Channel, int Emotion, string? Pain, string? FeedbackWith, string? Initiative)> points)
         {
             var map = new JourneyMap
@@ -309,6 +351,8 @@ public sealed partial class DemoData
         [
             Build("Marco's working day with Field Service", PersonaIds[2], "Northwind Field Service", field),
             Build("Sam's first year with Helpdesk", PersonaIds[0], "Northwind Helpdesk", lead),
+            Build("Priya's numbers for leadership", PersonaIds[1], "Northwind Analytics", analyst),
+            Build("Dana buys and renews Helpdesk", PersonaIds[3], "Northwind Helpdesk", buyer),
         ];
     }
 }

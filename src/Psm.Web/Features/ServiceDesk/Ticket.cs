@@ -14,7 +14,7 @@ public enum TicketPriority { Low, Normal, High, Urgent }
 
 public enum TicketStatus { New, Open, PendingOnCustomer, Resolved, Closed, Reopened }
 
-public enum TicketEventKind { Created, Reply, Note, Status, Assignment, Priority, Escalation, Sla, Survey }
+public enum TicketEventKind { Created, Reply, Note, Status, Assignment, Priority, Escalation, Sla, Survey, CustomerMessage }
 
 /// <summary>A group of agents tickets are routed to; round-robin assignment goes to its available members in turn.</summary>
 public sealed class Team

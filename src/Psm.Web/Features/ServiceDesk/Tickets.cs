@@ -156,6 +156,17 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         };
         db.Tickets.Add(ticket);
         db.TicketEvents.Add(Event(ticket, TicketEventKind.Created, $"Opened via {input.Channel}.", now, db));
+        if (ticket.Description.Length > 0)
+        {
+            // What the customer wrote, phoned in or chatted opens the conversation, in their name.
+            var writer = input.ContactId is { } contactId
+                ? await db.CustomerContacts.Where(c => c.Id == contactId).Select(c => c.Name).SingleAsync(ct)
+                : await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Name).SingleAsync(ct);
+            var message = Event(ticket, TicketEventKind.CustomerMessage, ticket.Description, now, db);
+            message.Actor = writer;
+            db.TicketEvents.Add(message);
+        }
+
         db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddTicks(1), ct));
         // The next number: one more than the highest, retried if another request took it first (the unique index decides).
         for (var attempt = 0; ; attempt++)
