@@ -10,11 +10,13 @@ using Psm.Bench;
 // always uses 200 campaigns with a year of daily results on three channels (219 000 rows).
 // service-queue and service-dashboard use ten tickets per generated customer (1 000 000 at the default scale);
 // sla-job uses one open ticket per generated customer (100 000), all past their targets.
+// customer-figures uses ten customers per generated one (1 000 000) with five orders each and a subscription every second;
+// mrr-series uses as many subscriptions, one per customer.
 // PostgreSQL needs PSM_PG_CONNECTION; bench/run.sh starts a throwaway server and sets it.
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -45,6 +47,10 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (ServiceDeskScenarios.Queue, p => ServiceDeskScenarios.RunQueueAsync(p, rows * 10, options.Repeats * 3), 1 / 1.5),
     (ServiceDeskScenarios.Dashboard, p => ServiceDeskScenarios.RunDashboardAsync(p, rows * 10, options.Repeats), 1 / 1.5),
     (ServiceDeskScenarios.SlaJob, p => ServiceDeskScenarios.RunSlaJobAsync(p, rows, Math.Min(options.Repeats, 3)), 0.5),
+    // Computed customer figures: lifetime value and churn recomputed for ten customers per generated one (1 000 000 at the
+    // default scale, with 5 000 000 orders), and MRR as a series over as many subscriptions.
+    (CommerceScenarios.Figures, p => CommerceScenarios.RunFiguresAsync(p, rows * 10, Math.Min(options.Repeats, 3)), 0.5),
+    (CommerceScenarios.MrrSeries, p => CommerceScenarios.RunMrrSeriesAsync(p, rows * 10, options.Repeats), 1 / 1.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -75,7 +81,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
         if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
-            or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or "all"))
+            or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries or "all"))
         {
             return null;
         }

@@ -126,6 +126,21 @@ public sealed class AlignmentRecordsApiTests
         var after = await pm.GetFromJsonAsync<DecisionDto>($"/api/v1/decisions/{decision.Id}", Json.Options);
         var remaining = Assert.Single(after!.RemainingConcerns);
         Assert.Equal(ConcernStatus.AcceptedAsRisk, remaining.Status);
+
+        // A decision that links an initiative also carries the concerns still open on that initiative.
+        var initiative = await (await pm.PostAsJsonAsync("/api/v1/initiatives", new { title = "Classic Mail export tool" })).ReadAsync<InitiativeDto>();
+        var onInitiative = await (await pm.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            stakeholderId = finance.Id, subject = "Initiative", subjectId = initiative.Summary.Id, stance = "Concerned", text = "Who pays for the tool?",
+        })).ReadAsync<ConcernDto>();
+        var linked = await (await pm.PostAsJsonAsync("/api/v1/decisions", new
+        {
+            title = "Build the export tool", context = "Customers need their mail.", outcome = "Build it.", rationale = "Retiring needs it.",
+            decidedBy = "Leadership team", initiativeIds = new[] { initiative.Summary.Id },
+        })).ReadAsync<DecisionDto>();
+        Assert.Equal(onInitiative.Id, Assert.Single(linked.RemainingConcerns).Id);
+        await pm.PostAsJsonAsync($"/api/v1/concerns/{onInitiative.Id}/status", new { status = "Addressed" });
+        Assert.Empty((await pm.GetFromJsonAsync<DecisionDto>($"/api/v1/decisions/{linked.Id}", Json.Options))!.RemainingConcerns);
     }
 
     [Fact]

@@ -15,6 +15,33 @@ public sealed class ImportTests
     private static HttpContent Csv(string text) => new StringContent(text, Encoding.UTF8, "text/csv");
 
     [Fact]
+    public async Task ReImportsWithoutReferencesAreRecognisedByTheirContent()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        (await pm.PostAsJsonAsync("/api/v1/products", new { name = "Helpdesk", stage = "Growth" })).EnsureSuccessStatusCode();
+        const string customers = "name,email,country,plan\nAurora,a@aurora.example,DE,Pro\nBirch,b@birch.example,SE,Starter\n";
+        var first = await (await pm.PostAsync("/api/v1/customers/import", Csv(customers))).ReadAsync<CsvImportResult>();
+        Assert.Equal((2, 0), (first.Imported, first.Duplicates));
+        var again = await (await pm.PostAsync("/api/v1/customers/import", Csv(customers + "Cobalt,c@cobalt.example,FR,Pro\n"))).ReadAsync<CsvImportResult>();
+        Assert.Equal((1, 2), (again.Imported, again.Duplicates));
+        Assert.Contains("every mapped field", again.DuplicateRule);
+        Assert.Equal(3, (await pm.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers?limit=50", Json.Options))!.Items.Count);
+
+        // Orders need the customers' references: give Aurora one, then import the same reference-less orders twice.
+        var aurora = (await pm.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers?search=Aurora", Json.Options))!.Items.Single();
+        (await pm.PutAsJsonAsync($"/api/v1/customers/{aurora.Id}", new { name = "Aurora", email = "a@aurora.example", country = "DE", externalRef = "C-1", version = aurora.Version }))
+            .EnsureSuccessStatusCode();
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-2).ToString("yyyy-MM-dd");
+        var orders = $"customerRef,product,amount,currency,orderedOn\nC-1,Helpdesk,100,EUR,{day}\nC-1,Helpdesk,100,EUR,{day}\nC-1,Helpdesk,250,EUR,{day}\n";
+        var imported = await (await pm.PostAsync("/api/v1/orders/import", Csv(orders))).ReadAsync<CsvImportResult>();
+        Assert.Equal((2, 1), (imported.Imported, imported.Duplicates)); // the same row twice in one file is one order
+        var twice = await (await pm.PostAsync("/api/v1/orders/import", Csv(orders))).ReadAsync<CsvImportResult>();
+        Assert.Equal((0, 3), (twice.Imported, twice.Duplicates));
+        Assert.Equal(350m, (await pm.GetFromJsonAsync<CustomerDto>($"/api/v1/customers/{aurora.Id}", Json.Options))!.LifetimeValue);
+    }
+
+    [Fact]
     public async Task FeedbackImportIsAllOrNothingUnlessAskedAndNeverDuplicates()
     {
         await using var app = new PsmServer();

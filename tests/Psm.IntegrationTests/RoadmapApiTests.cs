@@ -100,6 +100,10 @@ public sealed class RoadmapApiTests
         var card = Assert.Single(board!);
         Assert.Equal(InitiativeStatus.Released, card.Status);
         Assert.Equal(Today, card.ReleasedOn);
+
+        // Moved back before release, it loses its release date.
+        var back = await (await pm.PostAsJsonAsync($"/api/v1/initiatives/{initiative.Summary.Id}/status", new { status = "InProgress" })).ReadAsync<InitiativeSummaryDto>();
+        Assert.Null(back.ReleasedOn);
     }
 
     [Fact]

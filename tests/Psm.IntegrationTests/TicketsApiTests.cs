@@ -66,9 +66,14 @@ public sealed class TicketsApiTests
         Assert.Equal(1, reopened.Reopened);
         Assert.Null(reopened.Summary.ResolvedAt);
         Assert.Equal(
-            [TicketEventKind.Created, TicketEventKind.Sla, TicketEventKind.Reply, TicketEventKind.Note, TicketEventKind.Status, TicketEventKind.Survey, TicketEventKind.Status, TicketEventKind.Status],
+            [TicketEventKind.Created, TicketEventKind.CustomerMessage, TicketEventKind.Sla, TicketEventKind.Reply, TicketEventKind.Note, TicketEventKind.Status,
+             TicketEventKind.Survey, TicketEventKind.Status, TicketEventKind.Status],
             reopened.Timeline.Select(e => e.Kind));
-        Assert.All(reopened.Timeline, e => Assert.Equal(PsmServer.EmailOf(Roles.SupportAgent), e.Actor)); // the SLA entry too: it was chosen on their action
+        // The customer's description opens the conversation, in the customer's name.
+        var opening = reopened.Timeline.Single(e => e.Kind == TicketEventKind.CustomerMessage);
+        Assert.Equal(("The export button does nothing.", customer.Name), (opening.Text, opening.Actor));
+        // Every other entry is the agent's, the SLA one too: it was chosen on their action.
+        Assert.All(reopened.Timeline.Where(e => e.Kind != TicketEventKind.CustomerMessage), e => Assert.Equal(PsmServer.EmailOf(Roles.SupportAgent), e.Actor));
 
         // The queue: by key, by customer name, by priority, and "all open" leaves out resolved ones.
         (await agent.PutAsJsonAsync($"/api/v1/tickets/{second.Summary.Id}/status", new { status = "Resolved" })).EnsureSuccessStatusCode();

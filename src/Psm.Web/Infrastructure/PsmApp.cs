@@ -80,6 +80,7 @@ public static class PsmApp
         services.AddScoped<Audiences>();
         services.AddScoped<Journeys>();
         services.AddScoped<Features.Feedback.FeedbackInbox>();
+        services.AddScoped<Features.Feedback.Demand>();
         services.AddScoped<Features.Feedback.FeedbackAnalysis>();
         services.AddScoped<Features.Feedback.Surveys>();
         services.AddScoped<Features.Feedback.Imports>();
@@ -91,6 +92,7 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric, ActiveCustomersMetric>();
         services.AddScoped<Features.Commerce.Orders>();
         services.AddScoped<Features.ServiceDesk.Tickets>();
+        services.AddScoped<Features.ServiceDesk.TicketEvidence>();
         services.AddScoped<Features.ServiceDesk.SlaSettings>();
         foreach (var metric in Features.ServiceDesk.ServiceMetric.All())
         {

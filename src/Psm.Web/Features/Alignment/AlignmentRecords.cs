@@ -179,10 +179,19 @@ public sealed class AlignmentRecords(IDbContextFactory<PsmDb> dbs, TimeProvider 
 
     private static async Task<List<DecisionDto>> ToDtosAsync(PsmDb db, List<Decision> decisions, CancellationToken ct)
     {
+        // Remaining concerns: those on the decision itself and those still open on the initiatives it links.
         var ids = decisions.Select(d => d.Id).ToList();
-        var open = (await Project(db.Concerns.AsNoTracking()
-                .Where(c => c.Subject == ConcernSubject.Decision && ids.Contains(c.SubjectId) && c.Status != ConcernStatus.Addressed))
-            .ToListAsync(ct)).ToLookup(c => c.SubjectId);
+        var initiativeIds = decisions.SelectMany(d => d.Initiatives.Select(i => i.Id)).Distinct().ToList();
+        var concerns = (await Project(db.Concerns.AsNoTracking()
+                .Where(c => c.Status != ConcernStatus.Addressed
+                            && ((c.Subject == ConcernSubject.Decision && ids.Contains(c.SubjectId))
+                                || (c.Subject == ConcernSubject.Initiative && initiativeIds.Contains(c.SubjectId)))))
+            .ToListAsync(ct));
+        var open = decisions.SelectMany(d => concerns
+                .Where(c => (c.Subject == ConcernSubject.Decision && c.SubjectId == d.Id)
+                            || (c.Subject == ConcernSubject.Initiative && d.Initiatives.Any(i => i.Id == c.SubjectId)))
+                .Select(c => (d.Id, Concern: c)))
+            .ToLookup(x => x.Id, x => x.Concern);
         return decisions.Select(d => new DecisionDto(d.Id, d.Title, d.Context, d.OptionsConsidered, d.Outcome, d.Rationale, d.DecidedOn,
             d.DecidedBy, d.Consulted.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
             d.Initiatives.Select(i => new NamedRef(i.Id, i.Name)).ToList(),

@@ -486,12 +486,14 @@ public sealed class Campaigns(IDbContextFactory<PsmDb> dbs, TimeProvider time, M
 
         if (rejected.Count > 0 && allOrNothing)
         {
-            return new CsvImportResult(read, 0, 0, report, truncated, Applied: false);
+            return new CsvImportResult(read, 0, 0, report, truncated, Applied: false) { DuplicateRule = ResultsRule };
         }
 
         await UpsertAsync(db, id, good, ct);
-        return new CsvImportResult(read, good.Count, 0, report, truncated, Applied: true);
+        return new CsvImportResult(read, good.Count, 0, report, truncated, Applied: true) { DuplicateRule = ResultsRule };
     }
+
+    private const string ResultsRule = "A day and channel already recorded for the campaign is replaced by the imported figures, so importing a file again changes nothing.";
 
     private async Task UpsertAsync(PsmDb db, Guid id, IReadOnlyList<CampaignResultInput> rows, CancellationToken ct)
     {

@@ -190,6 +190,8 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
             ? await db.Orders.Where(o => o.ExternalRef != null).Select(o => o.ExternalRef!).ToListAsync(ct)
             : await db.Subscriptions.Where(s => s.ExternalRef != null).Select(s => s.ExternalRef!).ToListAsync(ct);
         var seen = new HashSet<string>(known, StringComparer.Ordinal);
+        var fingerprints = await RowFingerprints.KnownAsync(db, entity, ct);
+        var fresh = new List<string>();
         var good = new List<T>();
         var rejected = new List<ImportRowProblem>();
         var read = 0;
@@ -209,6 +211,19 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
             {
                 duplicates++;
                 continue;
+            }
+
+            if (problems.Count == 0 && reference is null)
+            {
+                // No reference: the row's content is its identity.
+                var hash = RowFingerprints.Of(fields.Select(f => field(f.Name)));
+                if (!fingerprints.Add(hash))
+                {
+                    duplicates++;
+                    continue;
+                }
+
+                fresh.Add(hash);
             }
 
             if (parsed is null) rejected.AddRange(problems);
@@ -232,6 +247,7 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.SuppressRowAudit = true;
         db.AddRange(good);
+        RowFingerprints.Remember(db, entity, fresh, time.GetUtcNow());
         var actor = db.CurrentUser?.Actor ?? Actor.System;
         db.AuditEntries.Add(new AuditEntry
         {

@@ -46,6 +46,8 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         // save a lookup per row, which the bulk writer's open COPY would not allow anyway.
         var references = (await db.Customers.Where(c => c.ExternalRef != null).Select(c => c.ExternalRef!).ToListAsync(ct))
             .ToHashSet(StringComparer.Ordinal);
+        var fingerprints = await RowFingerprints.KnownAsync(db, nameof(Customer), ct);
+        var fresh = new List<string>();
 
         await using (var writer = BulkWriter<Customer>.Open(db))
         {
@@ -72,6 +74,11 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
                 {
                     duplicates++;
                 }
+                else if (input.ExternalRef is not { Length: > 0 } && !fingerprints.Add(Fingerprint(input)))
+                {
+                    // No reference: the row's content is its identity.
+                    duplicates++;
+                }
                 else if (!allOrNothing || rejectedRows == 0)
                 {
                     // In all-or-nothing mode nothing more is written after the first rejection; the rest is only checked.
@@ -79,6 +86,10 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
                     customer.Apply(input);
                     await writer.WriteAsync(customer, ct);
                     imported++;
+                    if (input.ExternalRef is not { Length: > 0 })
+                    {
+                        fresh.Add(Fingerprint(input));
+                    }
                 }
 
                 if (read % 5_000 == 0)
@@ -101,6 +112,7 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
             return new CsvImportResult(read, 0, duplicates, problems, truncated, Applied: false);
         }
 
+        RowFingerprints.Remember(db, nameof(Customer), fresh, now);
         db.AuditEntries.Add(new AuditEntry
         {
             At = now, UserId = db.CurrentUser?.Actor.UserId, UserName = db.CurrentUser?.Actor.Name ?? "system",
@@ -111,6 +123,12 @@ public sealed class CustomerImport(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         await transaction.CommitAsync(ct);
         return new CsvImportResult(read, imported, duplicates, problems, truncated, Applied: true);
     }
+
+    private static string Fingerprint(CustomerInput input) => RowFingerprints.Of(
+    [
+        input.Name, input.Email, input.Country, input.Industry, input.Employees.ToString(CultureInfo.InvariantCulture), input.Plan, input.Region,
+        input.SignupDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+    ]);
 
     /// <summary>Reads customers from CSV: columns chosen by <paramref name="mapping"/>, or by their names (any order, any case).</summary>
     public static async IAsyncEnumerable<(int Row, CustomerInput Input)> ParseCsv(

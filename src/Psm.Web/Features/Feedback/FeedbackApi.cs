@@ -40,6 +40,9 @@ public static class FeedbackApi
             .WithSummary("Removes a feedback item from an initiative's evidence.").RequireAuthorization(Permissions.FeedbackTriage);
         feedback.MapGet("/analysis", Analysis).WithName("AnalyseFeedback")
             .WithSummary("Volume and sentiment by theme per period, and the themes rising against the previous period (two-proportion z-test).");
+        feedback.MapGet("/demand", async (Demand demand, string? segment, CancellationToken ct) => TypedResults.Ok(await demand.RankAsync(segment, ct)))
+            .WithName("RankDemandByRevenue")
+            .WithSummary("Themes and initiatives ranked by the MRR and lifetime value of the distinct customers asking, optionally within a segment (name or id).");
 
         var themes = api.MapGroup("/themes").WithTags("Feedback");
         themes.MapGet("/", (FeedbackInbox inbox, CancellationToken ct) => inbox.ThemesAsync(ct)).WithName("ListThemes")

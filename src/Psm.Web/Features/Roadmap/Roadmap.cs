@@ -133,6 +133,11 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
         {
             initiative.ReleasedOn = releasedOn ?? initiative.ReleasedOn ?? Today;
         }
+        else if (status < InitiativeStatus.Released)
+        {
+            // Moved back before release (it was pulled, or released by mistake): it has no release date any more.
+            initiative.ReleasedOn = null;
+        }
 
         initiative.Status = status;
         await db.SaveChangesAsync(ct);

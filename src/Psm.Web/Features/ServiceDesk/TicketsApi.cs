@@ -42,6 +42,15 @@ public static class TicketsApi
         tickets.MapPost("/bulk", async (TicketBulkInput input, Tickets t, CancellationToken ct) => TypedResults.Ok(await t.BulkAsync(input, ct)))
             .WithName("BulkUpdateTickets").WithSummary("The same status, assignee or team for up to 500 tickets, all or none.").RequireAuthorization(Permissions.ServiceWork);
 
+        tickets.MapPost("/{id:guid}/feedback", (Guid id, TicketEvidence e, CancellationToken ct) => ApiResults.Found(e.ToFeedbackAsync(id, ct)))
+            .WithName("TicketToFeedback")
+            .WithSummary("Turns a ticket into a feedback item (channel SupportTicket, source reference its key); asked again, returns the same item.")
+            .RequireAuthorization(Permissions.FeedbackTriage);
+        tickets.MapPost("/evidence", async (TicketEvidenceInput input, TicketEvidence e, CancellationToken ct) => TypedResults.Ok(await e.LinkAsync(input, ct)))
+            .WithName("LinkTicketsAsEvidence")
+            .WithSummary("Links up to 500 tickets to an initiative as evidence (each through its feedback item), so they count in evidence, prioritisation and RICE reach.")
+            .RequireAuthorization(Permissions.FeedbackTriage);
+
         var teams = api.MapGroup("/teams").WithTags("Service desk");
         teams.MapGet("/", (Tickets t, CancellationToken ct) => t.TeamsAsync(ct)).WithName("ListTeams")
             .WithSummary("Teams with their members, availability and each member's open tickets (the workload a lead balances), and the team's unassigned tickets.");

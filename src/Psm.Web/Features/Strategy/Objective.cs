@@ -164,11 +164,19 @@ public sealed record CheckInDto(Guid Id, DateOnly Date, decimal? Value, Confiden
 
 public sealed record ObjectiveSummaryDto(
     Guid Id, string Title, ObjectiveType Type, ObjectiveStatus Status, NamedRef? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
-    double? Progress, bool AtRisk, int KeyResultCount, DateTimeOffset CreatedAt, Guid Version);
+    double? Progress, bool AtRisk, int KeyResultCount, DateTimeOffset CreatedAt, Guid Version, Guid? ParentId = null);
 
+/// <summary>An initiative serving an objective, with what it is expected to contribute.</summary>
+public sealed record ServingInitiativeDto(Guid Id, string Name, string Status, string Contribution);
+
+/// <summary>
+/// An objective with its key results, the objectives that contribute to it (children) and the initiatives serving it.
+/// <c>ChildrenProgress</c> is the roll-up: the mean progress of the children that have one (null without any).
+/// </summary>
 public sealed record ObjectiveDto(
     ObjectiveSummaryDto Summary, string Description, Guid? ParentId, string? ParentTitle, IReadOnlyList<NamedRef> Products,
-    IReadOnlyList<NamedRef> Services, IReadOnlyList<KeyResultDto> KeyResults, SmartCheck Smart, double Elapsed);
+    IReadOnlyList<NamedRef> Services, IReadOnlyList<KeyResultDto> KeyResults, SmartCheck Smart, double Elapsed,
+    IReadOnlyList<ObjectiveSummaryDto> Children, double? ChildrenProgress, IReadOnlyList<ServingInitiativeDto> Initiatives);
 
 internal sealed class ObjectiveConfiguration : IEntityTypeConfiguration<Objective>
 {

@@ -78,10 +78,24 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
             objective.KeyResults.Select(k => new SmartKeyResult(k.Title, k.Baseline, k.Target, HasMetric: true,
                 k.CheckIns.Where(c => c.Value is not null).Select(c => (c.Date, c.Value!.Value)).ToList())).ToList()), Today);
 
+        var childIds = await db.Objectives.Where(o => o.ParentId == id && o.Status != ObjectiveStatus.Archived).Select(o => o.Id).ToListAsync(ct);
+        var children = (await SummariesAsync(db, childIds, ct)).Values.OrderBy(c => c.Title, StringComparer.CurrentCulture).ToList();
+        var initiatives = await db.InitiativeObjectives.AsNoTracking().Where(io => io.ObjectiveId == id)
+            .Join(db.Initiatives, io => io.InitiativeId, i => i.Id, (io, i) => new { i.Id, i.Name, i.Status, io.Contribution })
+            .OrderBy(x => x.Name).ToListAsync(ct);
         return new ObjectiveDto(summary, objective.Description, objective.ParentId, objective.Parent?.Name,
             objective.Products.Select(p => new NamedRef(p.Id, p.Name)).ToList(),
             objective.Services.Select(s => new NamedRef(s.Id, s.Name)).ToList(),
-            keyResults, smart, AtRisk.Elapsed(objective.PeriodStart, objective.PeriodEnd, Today));
+            keyResults, smart, AtRisk.Elapsed(objective.PeriodStart, objective.PeriodEnd, Today),
+            children, RollUp(children),
+            initiatives.Select(i => new ServingInitiativeDto(i.Id, i.Name, i.Status.ToString(), i.Contribution)).ToList());
+    }
+
+    /// <summary>A parent's roll-up: the mean progress of its children that have one; null when none has.</summary>
+    public static double? RollUp(IEnumerable<ObjectiveSummaryDto> children)
+    {
+        var measured = children.Where(c => c.Progress is not null).Select(c => c.Progress!.Value).ToList();
+        return measured.Count == 0 ? null : Math.Round(measured.Average(), 4);
     }
 
     public async Task<ObjectiveDto> CreateAsync(ObjectiveInput input, CancellationToken ct = default)
@@ -275,11 +289,11 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
     /// <summary>The columns a summary needs, read in the list's own query.</summary>
     private static IQueryable<ObjectiveRow> Project(IQueryable<Objective> query) =>
         query.Select(o => new ObjectiveRow(o.Id, o.Name, o.Type, o.Status,
-            o.Owner == null ? null : new NamedRef(o.Owner.Id, o.Owner.DisplayName), o.PeriodStart, o.PeriodEnd, o.CreatedAt, o.Version));
+            o.Owner == null ? null : new NamedRef(o.Owner.Id, o.Owner.DisplayName), o.PeriodStart, o.PeriodEnd, o.CreatedAt, o.Version, o.ParentId));
 
     private sealed record ObjectiveRow(
         Guid Id, string Name, ObjectiveType Type, ObjectiveStatus Status, NamedRef? Owner, DateOnly PeriodStart, DateOnly? PeriodEnd,
-        DateTimeOffset CreatedAt, Guid Version);
+        DateTimeOffset CreatedAt, Guid Version, Guid? ParentId);
 
     private sealed record KeyResultRow(
         Guid ObjectiveId, string MetricKey, decimal Baseline, decimal Target, BetterDirection Direction, Guid? ProductId,
@@ -334,7 +348,7 @@ public sealed class Objectives(IDbContextFactory<PsmDb> dbs, MetricRegistry metr
         var weighted = KeyResultProgress.Weighted(progress);
         var atRisk = o.Status == ObjectiveStatus.Active && AtRisk.Is(weighted, o.PeriodStart, o.PeriodEnd, today, AtRiskMargin);
         return new ObjectiveSummaryDto(o.Id, o.Name, o.Type, o.Status, o.Owner, o.PeriodStart, o.PeriodEnd,
-            weighted, atRisk, progress.Count, o.CreatedAt, o.Version);
+            weighted, atRisk, progress.Count, o.CreatedAt, o.Version, o.ParentId);
     }
 
     /// <summary>Progress and at-risk of every objective Active on a day, as judged on that day.</summary>

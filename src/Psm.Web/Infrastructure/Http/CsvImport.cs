@@ -12,7 +12,11 @@ public sealed record ImportField(string Name, bool Required, string Description)
 public sealed record ImportPreview(IReadOnlyList<string> Columns, IReadOnlyDictionary<string, string> SuggestedMapping, IReadOnlyList<string[]> Sample,
     IReadOnlyList<ImportField> Fields);
 
-public sealed record CsvImportResult(int RowsRead, int Imported, int Duplicates, IReadOnlyList<ImportRowProblem> Rejected, bool RejectedTruncated, bool Applied);
+public sealed record CsvImportResult(int RowsRead, int Imported, int Duplicates, IReadOnlyList<ImportRowProblem> Rejected, bool RejectedTruncated, bool Applied)
+{
+    /// <summary>How this import recognises a row it already has (what <see cref="Duplicates"/> counts).</summary>
+    public string DuplicateRule { get; init; } = RowFingerprints.Rule;
+}
 
 /// <summary>
 /// Reads an uploaded CSV for an import: strictly UTF-8 (a file in another encoding is refused, not

@@ -2746,6 +2746,24 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("AuditLog", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Infrastructure.Http.ImportedRow", b =>
+                {
+                    b.Property<string>("Target")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("ImportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Target", "Hash");
+
+                    b.ToTable("ImportedRows", (string)null);
+                });
+
             modelBuilder.Entity("CampaignKeyResults", b =>
                 {
                     b.HasOne("Psm.Web.Features.Campaigns.Campaign", null)

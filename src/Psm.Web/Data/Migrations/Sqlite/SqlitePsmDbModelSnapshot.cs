@@ -2778,6 +2778,25 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("AuditLog", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Infrastructure.Http.ImportedRow", b =>
+                {
+                    b.Property<string>("Target")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImportedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Target", "Hash");
+
+                    b.ToTable("ImportedRows", (string)null);
+                });
+
             modelBuilder.Entity("CampaignKeyResults", b =>
                 {
                     b.HasOne("Psm.Web.Features.Campaigns.Campaign", null)
