@@ -89,9 +89,10 @@ public static class CommerceScenarios
         var product = new Product { Name = "Bench product", CreatedAt = now };
         await MetricSeriesScenario.SeedAsync(database, new[] { product });
         var rng = new Random(29);
-        if (ordersPerCustomer > 0)
+        // Orders go in chunks of about a million rows: one COPY of five million outlasts the driver's read timeout.
+        foreach (var chunk in people.Chunk(Math.Max(1, 1_000_000 / Math.Max(1, ordersPerCustomer))).Where(_ => ordersPerCustomer > 0))
         {
-            await MetricSeriesScenario.SeedAsync(database, people.SelectMany(c => Enumerable.Range(0, ordersPerCustomer).Select(_ => new Order
+            await MetricSeriesScenario.SeedAsync(database, chunk.SelectMany(c => Enumerable.Range(0, ordersPerCustomer).Select(_ => new Order
             {
                 CustomerId = c.Id, ProductId = product.Id, Amount = Math.Round((decimal)(50 + rng.NextDouble() * 2_000), 2), Currency = rng.Next(20) == 0 ? "USD" : "EUR",
                 OrderedOn = today.AddDays(-rng.Next(730)), CreatedAt = now,

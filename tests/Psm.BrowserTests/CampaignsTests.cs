@@ -10,6 +10,46 @@ namespace Psm.BrowserTests;
 public sealed class CampaignsTests(BrowserFixture browser)
 {
     [Fact]
+    public async Task ResultsThatCannotBeTrueAreCalledOutOnTheCampaign()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var pm = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            using var marketer = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+            var product = await (await pm.PostAsJsonAsync("/api/v1/products", new { name = "Helpdesk", stage = "Maturity" })).ReadAsync<ProductDto>();
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var campaign = (await (await marketer.PostAsJsonAsync("/api/v1/campaigns", new
+            {
+                name = "Loyalty mailing", productId = product.Id, goal = "Retention", channels = new[] { "Email" }, budget = 1_000,
+                startsOn = today.AddDays(-10), endsOn = today.AddDays(20), targetConversions = 5,
+            })).ReadAsync<CampaignDetail>()).Campaign;
+            foreach (var status in new[] { "Scheduled", "Running" })
+            {
+                (await marketer.PutAsJsonAsync($"/api/v1/campaigns/{campaign.Id}/status", new { status })).EnsureSuccessStatusCode();
+            }
+
+            // 40 retention conversions and 12 000 of revenue, although no customer could be reached and nobody ordered.
+            (await marketer.PostAsJsonAsync($"/api/v1/campaigns/{campaign.Id}/results", new
+            {
+                rows = new[] { new { day = today.AddDays(-2), channel = "Email", impressions = 3_000, engagements = 400, conversions = 40, spend = 300, revenue = 12_000 } },
+            })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Marketer));
+            await page.GotoAsync($"/campaigns/{campaign.Id}");
+            await session.WaitUntilInteractiveAsync();
+            var warnings = page.GetByTestId("consistency-warning");
+            await Expect(warnings).ToHaveCountAsync(2);
+            await Expect(warnings.First).ToContainTextAsync("more than the product's whole order revenue");
+            await Expect(warnings.Nth(1)).ToContainTextAsync("only 0 could be reached");
+            await session.ScreenshotAsync("campaign-consistency");
+            await page.GetByTestId("to-results").ClickAsync();
+            await Expect(page.GetByTestId("consistency-warning")).ToHaveCountAsync(2);
+        });
+    }
+
+    [Fact]
     public async Task PlanningAnAcquisitionPushForADecliningProductShowsTheFitWarning()
     {
         await using var session = await Session.StartAsync(browser);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Psm.Web.Features.Catalog;
+using Psm.Web.Features.Commerce;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Auth;
 
@@ -52,12 +53,27 @@ public sealed class CommerceTests(BrowserFixture browser)
             await page.GetByTestId("confirm-cancel").ClickAsync();
             await Expect(page.GetByTestId("subscription")).ToContainTextAsync("Moved to a competitor");
             await Expect(page.GetByTestId("cancel-subscription")).ToHaveCountAsync(0);
+            // Churn and lifetime value are computed: the page shows them at once, and the editor has no field for them.
+            await Expect(page.GetByTestId("churned")).ToContainTextAsync($"Churned on {DateTime.UtcNow:d MMM yyyy}");
+            var subscriptions = await pm.GetFromJsonAsync<List<SubscriptionDto>>($"/api/v1/subscriptions?customerId={customers[0].Id}", Json.Options);
+            var orders = await pm.GetFromJsonAsync<List<OrderDto>>($"/api/v1/orders?customerId={customers[0].Id}", Json.Options);
+            var expected = CustomerFigures.LifetimeValue(
+                orders!.Select(o => new Order { Amount = o.Amount, Currency = o.Currency, OrderedOn = o.OrderedOn }),
+                subscriptions!.Select(x => new Subscription { MonthlyAmount = x.MonthlyAmount, Currency = x.Currency, StartedOn = x.StartedOn, CancelledOn = x.CancelledOn }),
+                "EUR", DateOnly.FromDateTime(DateTime.UtcNow));
+            await Expect(page.GetByTestId("lifetime-value")).ToContainTextAsync($"lifetime value {expected:N2} EUR");
+            await Expect(page.GetByTestId("lifetime-value")).ToHaveAttributeAsync("title", CustomerFigures.LifetimeValueDefinition);
             await session.ScreenshotAsync("customer-commerce");
 
             // One of the two customers with a subscription running at the start of the year left: churn is 50 %.
             await session.NavigateAsync("Orders & subscriptions");
             await Expect(page.GetByTestId("tile-churn")).ToContainTextAsync("50 %");
             await Expect(page.GetByTestId("tile-revenue")).ToContainTextAsync("1,250 EUR");
+            // Recurring revenue: Birch's 390 a month runs on; of the 780 both had a year ago, half is retained.
+            await Expect(page.GetByTestId("tile-mrr")).ToContainTextAsync("390 EUR");
+            await Expect(page.GetByTestId("tile-arr")).ToContainTextAsync("4,680 EUR");
+            await Expect(page.GetByTestId("tile-nrr")).ToContainTextAsync("50 %");
+            await Expect(page.GetByTestId("definitions")).ToContainTextAsync("started on or before that day");
             await Expect(page.GetByTestId("latest-orders")).ToContainTextAsync("Aurora Labs");
             await session.ScreenshotAsync("commerce-overview");
         });

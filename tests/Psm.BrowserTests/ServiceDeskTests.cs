@@ -24,6 +24,8 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             var urgent = await (await api.PostAsJsonAsync("/api/v1/tickets",
                 new { subject = "Invoices export fails", description = "Clicking export does nothing since Monday.", customerId = customer.Id, priority = "Urgent", channel = "Chat" }))
                 .ReadAsync<TicketDto>();
+            var rework = await (await admin.PostAsJsonAsync("/api/v1/initiatives", new { title = "Invoice export rework" }))
+                .ReadAsync<Psm.Web.Features.Roadmap.InitiativeDto>();
 
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
             await session.NavigateAsync("Ticket queue");
@@ -41,6 +43,17 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await session.WaitUntilInteractiveAsync();
             await page.GetByTestId("take").ClickAsync();
             await Expect(page.GetByTestId("assignee")).ToHaveTextAsync("Sam Support");
+            // The customer's own words open the conversation.
+            await Expect(page.Locator("[data-testid=event][data-kind=CustomerMessage]")).ToContainTextAsync("Clicking export does nothing since Monday.");
+
+            // The ticket is product evidence: linked to the initiative it supports, it counts there with the feedback.
+            await page.GetByTestId("evidence-initiative").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "Invoice export rework" }).ClickAsync();
+            await page.GetByTestId("link-evidence").ClickAsync();
+            await Expect(page.GetByTestId("ticket-feedback-link")).ToBeVisibleAsync();
+            var evidence = await admin.GetFromJsonAsync<Psm.Web.Features.Feedback.EvidenceSummaryDto>($"/api/v1/initiatives/{rework.Summary.Id}/evidence", Json.Options);
+            Assert.Equal((1, 1), (evidence!.Items, evidence.Customers));
+            Assert.Contains("Clicking export does nothing", Assert.Single(evidence.Quotes).Text);
 
             await page.GetByTestId("message").FillAsync("Thanks, we found the cause and are fixing it now.");
             await page.GetByTestId("send").ClickAsync();
@@ -181,6 +194,10 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(50);
             await Expect(page.GetByTestId("due").GetByText("breached").First).ToBeVisibleAsync();
             await session.ScreenshotAsync("demo-queue");
+            // Every demo ticket opens with what the customer wrote.
+            await page.GetByTestId("ticket-link").First.ClickAsync();
+            await Expect(page.Locator("[data-testid=event][data-kind=CustomerMessage]").First).ToBeVisibleAsync();
+            await session.ScreenshotAsync("demo-ticket");
 
             await session.NavigateAsync("Teams");
             await Expect(page.GetByTestId("member-csat").First).ToContainTextAsync("CSAT");

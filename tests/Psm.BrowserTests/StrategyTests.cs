@@ -80,6 +80,21 @@ public sealed class StrategyTests(BrowserFixture browser)
             await Expect(page.GetByTestId("new-objective")).ToHaveCountAsync(0);
             await session.ScreenshotAsync("objectives");
 
+            // As a tree, the first-response objective sits under the satisfaction objective it contributes to.
+            await page.GetByTestId("tree-switch").ClickAsync();
+            await Expect(table.Locator("td[data-depth='1']")).ToContainTextAsync("Cut first-response time for support");
+            await session.ScreenshotAsync("objectives-tree");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Raise support satisfaction on Helpdesk" }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("child")).ToContainTextAsync("Cut first-response time for support");
+            await Expect(page.GetByTestId("children-progress")).ToContainTextAsync("%");
+            await page.GetByTestId("child").GetByRole(AriaRole.Link).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("serving-initiative")).ToContainTextAsync("First-response routing rules");
+            await Expect(page.GetByTestId("kr-current")).ToContainTextAsync("business minutes");
+            await session.ScreenshotAsync("objective-cascade");
+            await session.NavigateAsync("Objectives");
+
             await page.GetByRole(AriaRole.Link, new() { Name = "Grow recurring revenue from Helpdesk" }).ClickAsync();
             await session.WaitUntilInteractiveAsync();
             await Expect(page.GetByTestId("key-result")).ToHaveCountAsync(2);

@@ -188,6 +188,9 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
 
             await session.NavigateAsync("Analysis");
             await Expect(page.GetByTestId("rising")).ToContainTextAsync("Mobile app");
+            // Demand weighted by revenue: themes ranked by the MRR of the customers asking, with the definition stated.
+            await Expect(page.GetByTestId("demand-themes").GetByTestId("demand-row")).ToHaveCountAsync(7);
+            await Expect(page.GetByTestId("demand")).ToContainTextAsync("subscriptions running today");
             await session.ScreenshotAsync("demo-analysis");
 
             await session.NavigateAsync("Segments");
@@ -197,6 +200,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await Expect(page.GetByTestId("persona")).ToHaveCountAsync(4);
             await session.ScreenshotAsync("demo-personas");
             await session.NavigateAsync("Journey maps");
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dana buys and renews Helpdesk" })).ToBeVisibleAsync();
             await page.GetByRole(AriaRole.Link, new() { Name = "Marco's working day with Field Service" }).ClickAsync();
             await session.WaitUntilInteractiveAsync();
             var use = page.GetByTestId("stage").Filter(new() { HasText = "Use" });

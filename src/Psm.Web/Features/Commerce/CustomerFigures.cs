@@ -53,6 +53,12 @@ public static class CustomerFigures
     /// </summary>
     public static Task<int> RecomputeAsync(PsmDb db, string currency, DateOnly today, Guid? customerId, CancellationToken ct)
     {
+        // Every customer at once reads every order: give it the time a large book needs, not the default 30 seconds.
+        if (customerId is null)
+        {
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(30));
+        }
+
         // Only fixed SQL is concatenated (the scope names a parameter); every value is a parameter.
 #pragma warning disable EF1003
         if (db.IsSqlite)

@@ -37,9 +37,15 @@ public static class StrategyApi
 
         var metrics = api.MapGroup("/metrics").WithTags("Metrics");
         metrics.MapGet("/", (MetricRegistry registry) => TypedResults.Ok(registry.Definitions)).WithName("ListMetrics")
-            .WithSummary("Every metric areas register: key, unit, better direction and dimensions.");
+            .WithSummary("Every metric areas register: key, unit, better direction, dimensions and its definition.");
         metrics.MapGet("/{key}/value", Evaluate).WithName("EvaluateMetric")
-            .WithSummary("Evaluates a metric for a period [from, to) and optional product, service or segment.");
+            .WithSummary("Evaluates a metric for a period [from, to) and the cuts it takes (product, service, plan, segment, ...).")
+            .WithDescription(string.Join("\n\n", new[]
+            {
+                "Each metric's definition is in its `description` (GET /api/v1/metrics). The commerce metrics:",
+                Commerce.CommerceRules.ChurnDefinition, Commerce.CommerceRules.RevenueChurnDefinition, Commerce.CommerceRules.RepeatPurchaseDefinition,
+                Commerce.CommerceRules.MrrDefinition, Commerce.CommerceRules.NrrDefinition,
+            }));
         metrics.MapGet("/{key}/series", Series).WithName("GetMetricSeries")
             .WithSummary("A metric as a series by week, month or quarter over [from, to).");
         return api;
