@@ -88,9 +88,11 @@ public sealed class StrategyTests(BrowserFixture browser)
             await session.WaitUntilInteractiveAsync();
             await Expect(page.GetByTestId("child")).ToContainTextAsync("Cut first-response time for support");
             await Expect(page.GetByTestId("children-progress")).ToContainTextAsync("%");
+            await Expect(page.GetByTestId("serving-initiatives")).ToContainTextAsync("Help centre with guided answers");
             await page.GetByTestId("child").GetByRole(AriaRole.Link).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Cut first-response time for support" })).ToBeVisibleAsync();
             await session.WaitUntilInteractiveAsync();
-            await Expect(page.GetByTestId("serving-initiative")).ToContainTextAsync("First-response routing rules");
+            await Expect(page.GetByTestId("serving-initiatives")).ToContainTextAsync("First-response routing rules");
             await Expect(page.GetByTestId("kr-current")).ToContainTextAsync("business minutes");
             await session.ScreenshotAsync("objective-cascade");
             await session.NavigateAsync("Objectives");

@@ -153,6 +153,11 @@ public sealed partial class DemoData
         foreach (var campaign in promotion.Campaigns)
         {
             var rows = promotion.Results.Where(r => r.CampaignId == campaign.Id).ToList();
+            if (rows.Count == 0)
+            {
+                continue; // not started: its plan stands as written
+            }
+
             var inWindow = orders.Where(o => o.ProductId == campaign.ProductId && o.Currency == "EUR" && o.OrderedOn >= campaign.StartsOn && o.OrderedOn <= campaign.EndsOn).ToList();
             var performance = promotion.Performance.GetValueOrDefault(campaign.Id, 1.0);
             var share = Math.Clamp(0.1 + 0.3 * performance, 0.1, 0.5);
@@ -166,14 +171,28 @@ public sealed partial class DemoData
             }
 
             var revenueCap = Math.Round(inWindow.Sum(o => o.Amount) * (decimal)share, 2);
-            var reported = rows.Sum(r => r.Conversions);
-            // Spread the credited conversions over the days and channels in proportion to what was reported.
-            var left = conversions;
-            foreach (var row in rows.OrderByDescending(r => r.Conversions))
+            // Spread the credited conversions over the days and channels in proportion to what was reported: each one lands
+            // on a row drawn with the reported conversions as weights, never more than the row's engagements.
+            var weights = rows.Select(r => (double)r.Conversions).ToArray();
+            foreach (var row in rows)
             {
-                var part = reported == 0 ? 0 : Math.Min(left, (long)Math.Round((double)conversions * row.Conversions / reported));
-                row.Conversions = Math.Min(part, row.Engagements);
-                left -= row.Conversions;
+                row.Conversions = 0;
+            }
+
+            var total = weights.Sum();
+            for (var k = 0; k < conversions && total > 0; k++)
+            {
+                var pick = rng.NextDouble() * total;
+                var index = 0;
+                while (index < weights.Length - 1 && (pick -= weights[index]) >= 0)
+                {
+                    index++;
+                }
+
+                if (rows[index].Conversions < rows[index].Engagements)
+                {
+                    rows[index].Conversions++;
+                }
             }
 
             var credited = rows.Sum(r => r.Conversions);
