@@ -39,6 +39,12 @@ public sealed class ImportTests
         var twice = await (await pm.PostAsync("/api/v1/orders/import", Csv(orders))).ReadAsync<CsvImportResult>();
         Assert.Equal((0, 3), (twice.Imported, twice.Duplicates));
         Assert.Equal(350m, (await pm.GetFromJsonAsync<CustomerDto>($"/api/v1/customers/{aurora.Id}", Json.Options))!.LifetimeValue);
+
+        // Feedback without source references, imported twice: the second time adds nothing.
+        const string feedback = "text,channel\nThe invoice was wrong again,Email\nLove the new dashboard,InApp\n";
+        Assert.Equal(2, (await (await pm.PostAsync("/api/v1/feedback/import", Csv(feedback))).ReadAsync<CsvImportResult>()).Imported);
+        var repeated = await (await pm.PostAsync("/api/v1/feedback/import", Csv(feedback))).ReadAsync<CsvImportResult>();
+        Assert.Equal((0, 2), (repeated.Imported, repeated.Duplicates));
     }
 
     [Fact]

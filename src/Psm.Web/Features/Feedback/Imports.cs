@@ -193,7 +193,10 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var now = time.GetUtcNow();
         var run = new Run(allOrNothing);
         var seen = new HashSet<(FeedbackChannel, string)>();
-        var batch = new List<(int Row, FeedbackItem Item, string? Customer)>(BatchSize);
+        var batch = new List<(int Row, FeedbackItem Item, string? Customer, string? Hash)>(BatchSize);
+        // Rows without a source reference are recognised by their content (RowFingerprints).
+        var fingerprints = await RowFingerprints.KnownAsync(db, nameof(FeedbackItem), ct);
+        var fresh = new List<string>();
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
 
@@ -209,7 +212,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             var known = sources.Count == 0 ? [] : (await db.Feedback.Where(f => f.SourceRef != null && sources.Contains(f.SourceRef))
                 .Select(f => new { f.Channel, f.SourceRef }).ToListAsync(ct)).Select(f => (f.Channel, f.SourceRef!)).ToHashSet();
             var keep = new List<FeedbackItem>(batch.Count);
-            foreach (var (row, item, customer) in batch)
+            foreach (var (row, item, customer, hash) in batch)
             {
                 if (item.SourceRef is { } source && known.Contains((item.Channel, source)))
                 {
@@ -229,6 +232,10 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
                 }
 
                 keep.Add(item);
+                if (hash is not null)
+                {
+                    fresh.Add(hash);
+                }
             }
 
             batch.Clear();
@@ -275,6 +282,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
             var at = Timestamp(field("receivedAt"), now, "receivedAt", problems);
             var source = field("sourceRef");
+            var hash = problems.Count == 0 && source.Length == 0 ? RowFingerprints.Of(FeedbackFields.Select(f => field(f.Name))) : null;
             if (problems.Count > 0)
             {
                 problems.ForEach(p => run.Reject(row, p.Field, p.Message));
@@ -283,12 +291,16 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             {
                 run.Duplicates++;
             }
+            else if (hash is not null && !fingerprints.Add(hash))
+            {
+                run.Duplicates++;
+            }
             else
             {
                 var item = FeedbackItem.Arrived(text, channel, at, matcher, now);
                 item.Rating = rating;
                 item.SourceRef = source.Length == 0 ? null : source;
-                batch.Add((row, item, field("customer") is { Length: > 0 } c ? c : null));
+                batch.Add((row, item, field("customer") is { Length: > 0 } c ? c : null, hash));
             }
 
             if (batch.Count == BatchSize)
@@ -299,6 +311,11 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         }
 
         await FlushAsync();
+        if (run.Writing)
+        {
+            RowFingerprints.Remember(db, nameof(FeedbackItem), fresh, now);
+        }
+
         return await FinishAsync(db, transaction, run, nameof(FeedbackItem), progress, ct);
     }
 
