@@ -57,12 +57,13 @@ public sealed class CommerceMetric(string key, string name, string unit, BetterD
 
     /// <summary>MRR at the period's close (today while it runs), in the reporting currency.</summary>
     public static CommerceMetric Mrr(string currency, TimeProvider time) => new("commerce.mrr", "MRR", currency, BetterDirection.Up,
-        CommerceRules.MrrDefinition, outcome: false,
-        async (db, q, ct) => (double)await Sum(CommerceRules.Mrr(InCurrency(await SubscriptionsAsync(db, q, ct), currency), CommerceRules.Close(q.To, Today(time))), ct));
+        CommerceRules.MrrDefinition, outcome: false, async (db, q, ct) => (double)await MrrAtCloseAsync(db, q, currency, time, ct));
 
     public static CommerceMetric Arr(string currency, TimeProvider time) => new("commerce.arr", "ARR", currency, BetterDirection.Up,
-        CommerceRules.MrrDefinition, outcome: false,
-        async (db, q, ct) => (double)(12 * await Sum(CommerceRules.Mrr(InCurrency(await SubscriptionsAsync(db, q, ct), currency), CommerceRules.Close(q.To, Today(time))), ct)));
+        CommerceRules.MrrDefinition, outcome: false, async (db, q, ct) => (double)(12 * await MrrAtCloseAsync(db, q, currency, time, ct)));
+
+    private static async Task<decimal> MrrAtCloseAsync(PsmDb db, MetricQuery q, string currency, TimeProvider time, CancellationToken ct) =>
+        await Sum(CommerceRules.Mrr(InCurrency(await SubscriptionsAsync(db, q, ct), currency), CommerceRules.Close(q.To, Today(time))), ct);
 
     public static CommerceMetric NetRevenueRetention(string currency, TimeProvider time) => new("commerce.nrr", "Net revenue retention", "%", BetterDirection.Up,
         CommerceRules.NrrDefinition, outcome: true,

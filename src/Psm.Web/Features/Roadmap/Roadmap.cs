@@ -373,6 +373,11 @@ public sealed class Roadmap(IDbContextFactory<PsmDb> dbs, Catalog.Catalog catalo
         return query;
     }
 
+    /// <summary>Initiatives still open to evidence (neither done nor dropped), by name: what feedback and tickets can be linked to.</summary>
+    public static IQueryable<NamedRef> OpenForEvidence(PsmDb db) =>
+        db.Initiatives.AsNoTracking().Where(i => i.Status != InitiativeStatus.Dropped && i.Status != InitiativeStatus.Done)
+            .OrderBy(i => i.Name).Select(i => new NamedRef(i.Id, i.Name));
+
     private static IQueryable<InitiativeSummaryDto> Project(IQueryable<Initiative> query) =>
         query.Select(i => new InitiativeSummaryDto(i.Id, i.Name, i.Status,
             i.Owner == null ? null : new NamedRef(i.Owner.Id, i.Owner.DisplayName), i.Team, i.PlannedStart, i.PlannedEnd, i.ReleasedOn,
