@@ -133,7 +133,8 @@ public sealed class CustomerFigureKeeper(IConfiguration config, TimeProvider tim
 /// <summary>
 /// Lifetime value grows with every day a subscription runs, and a cancellation dated ahead takes effect
 /// on its day: recomputes every customer at start-up and then every <c>Commerce:RecomputeMinutes</c>
-/// (60 by default; 0 turns it off). Running it twice changes nothing, so several instances may.
+/// (60 by default; 0 turns it off). On PostgreSQL one instance at a time recomputes (a transaction-scoped advisory
+/// lock; the others skip that round); running it twice would change nothing anyway.
 /// </summary>
 public sealed class CustomerFiguresJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<CustomerFiguresJob> logger) : BackgroundService
 {
@@ -152,7 +153,15 @@ public sealed class CustomerFiguresJob(IServiceScopeFactory scopes, IConfigurati
             {
                 await using var scope = scopes.CreateAsyncScope();
                 await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(stoppingToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+                if (!db.IsSqlite && !await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_xact_lock(7042002) AS \"Value\"").SingleAsync(stoppingToken))
+                {
+                    // Another instance is recomputing right now: its run covers this one.
+                    continue;
+                }
+
                 var changed = await scope.ServiceProvider.GetRequiredService<CustomerFigureKeeper>().RecomputeAsync(db, null, stoppingToken);
+                await transaction.CommitAsync(stoppingToken);
                 if (changed > 0)
                 {
                     logger.LogInformation("Customer figures: {Changed} customers' lifetime value or churn changed with the date.", changed);
