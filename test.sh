@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every PSM test suite on SQLite and on PostgreSQL and ends with "Tests: N passed, N failed".
-# On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql),
-# starts a throwaway PostgreSQL on a free loopback port, and stops it at the end.
+# On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql, postfix,
+# dovecot, nodejs), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
+# and stops them at the end.
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -15,6 +16,8 @@ say() { printf '\n== %s\n' "$*"; }
 
 # shellcheck source=scripts/throwaway-postgres.sh
 . "$root/scripts/throwaway-postgres.sh"
+# shellcheck source=scripts/throwaway-mail.sh
+. "$root/scripts/throwaway-mail.sh"
 
 if [ ! -x /usr/bin/chromium ]; then
   say "Installing chromium from Debian's packages"
@@ -24,6 +27,9 @@ fi
 say "PostgreSQL"
 start_throwaway_postgres || exit 1
 export PSM_TEST_POSTGRES="$PSM_PG_CONNECTION"
+say "Mail server"
+start_throwaway_mail || exit 1
+trap 'stop_throwaway_mail; stop_throwaway_postgres' EXIT
 
 # --- a real OpenID Provider (npm oidc-provider) for the single sign-on tests ----------------------
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -39,7 +45,7 @@ for candidate in $(seq 55600 55700); do
 done
 node tests/oidc/provider.mjs "$oidc_port" >"$results/oidc-provider.log" 2>&1 &
 oidc_pid=$!
-trap 'kill $oidc_pid 2>/dev/null; stop_throwaway_postgres' EXIT
+trap 'kill $oidc_pid 2>/dev/null; stop_throwaway_mail; stop_throwaway_postgres' EXIT
 for _ in $(seq 1 50); do
   port_free "$oidc_port" || break
   sleep 0.2

@@ -243,6 +243,13 @@ public sealed class OpenApiOperations
         await Add("invitations", db.SurveyInvitations.Where(i => i.AnsweredAt == null).Select(p => p.Token));
         await Add("surveys/token", db.Surveys.Select(p => p.Token));
         await Add("roadmaps", db.RoadmapShares.Where(s => s.RevokedAt == null).Select(p => p.Token));
+        var mailbox = await admin.PostAsJsonAsync("/api/v1/mail/mailboxes", new
+        {
+            name = "Hostile mailbox", address = $"hostile{Guid.NewGuid():N}@example.test", imapHost = "127.0.0.1", imapPort = 9, imapSecurity = "None",
+            imapUser = "nobody", imapPassword = "nothing", folder = "INBOX", smtpHost = "127.0.0.1", smtpPort = 9, smtpSecurity = "None",
+        });
+        ids["mailboxes"] = (string)(await mailbox.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        await Add("events/eventId", db.TicketEvents.Where(e => e.Kind == Psm.Web.Features.ServiceDesk.TicketEventKind.CustomerMessage).Select(p => p.Id));
         ids["metrics"] = "survey.nps";
         ids["survey-scores"] = "Nps";
         ids["status"] = "Active";

@@ -65,6 +65,12 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.ServiceDesk.ServiceCalendar> ServiceCalendars => Set<Features.ServiceDesk.ServiceCalendar>();
     public DbSet<Features.ServiceDesk.SlaPolicy> SlaPolicies => Set<Features.ServiceDesk.SlaPolicy>();
     public DbSet<Features.Account.Notification> Notifications => Set<Features.Account.Notification>();
+    public DbSet<Features.Mail.Mailbox> Mailboxes => Set<Features.Mail.Mailbox>();
+    public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
+    public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();
+    public DbSet<Features.Mail.QuarantinedMail> QuarantinedMail => Set<Features.Mail.QuarantinedMail>();
+    public DbSet<Infrastructure.Outbox.OutboxMessage> Outbox => Set<Infrastructure.Outbox.OutboxMessage>();
+    public DbSet<Infrastructure.Persistence.Lease> Leases => Set<Infrastructure.Persistence.Lease>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

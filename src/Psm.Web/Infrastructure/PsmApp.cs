@@ -104,6 +104,14 @@ public static class PsmApp
         services.AddSingleton<Features.Commerce.CustomerFigureKeeper>();
         services.AddHostedService<Features.Commerce.CustomerFiguresJob>();
         services.AddScoped<Features.Account.Notifications>();
+        services.AddSingleton<Features.Mail.MailSecrets>();
+        services.AddScoped<Features.Mail.Mailboxes>();
+        services.AddScoped<Features.Mail.MailIngest>();
+        services.AddScoped<Features.Mail.MailFetcher>();
+        services.AddHostedService<Features.Mail.MailFetchJob>();
+        services.AddScoped<Infrastructure.Outbox.IOutboxChannel, Features.Mail.MailChannel>();
+        services.AddScoped<Infrastructure.Outbox.OutboxSender>();
+        services.AddHostedService<Infrastructure.Outbox.OutboxJob>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.ChurnRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RevenueChurn());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RepeatPurchaseRate());
@@ -208,6 +216,7 @@ public static class PsmApp
         Features.Campaigns.CampaignsApi.MapCampaignsApi(Area(Permissions.CampaignsRead));
         Features.Commerce.CommerceApi.MapCommerceApi(Area(Permissions.CommerceRead));
         Features.ServiceDesk.TicketsApi.MapTicketsApi(Area(Permissions.ServiceRead));
+        Features.Mail.MailApi.MapMailApi(Area(Permissions.MailRead));
         app.MapPublicSurveyApi();
 
         app.MapAccountForms();

@@ -67,7 +67,7 @@ public sealed class Audiences(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         }
 
         return await db.CustomerContacts.AsNoTracking().Where(c => c.CustomerId == customerId).OrderBy(c => c.Name)
-            .Select(c => new ContactDto(c.Id, c.Name, c.Email)).ToListAsync(ct);
+            .Select(c => new ContactDto(c.Id, c.Name, c.Email, c.BouncedAt, c.BounceReason)).ToListAsync(ct);
     }
 
     public async Task<ContactDto?> AddContactAsync(Guid customerId, ContactInput input, CancellationToken ct = default)

@@ -58,7 +58,8 @@ public sealed record CustomerDto(
     string Region, DateOnly? SignupDate, decimal LifetimeValue, Guid? PersonaId, DateTimeOffset? ChurnedAt,
     bool ProfilingConsent, bool MarketingConsent, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, Guid Version);
 
-public sealed record ContactDto(Guid Id, string Name, string Email);
+/// <summary>A contact; <c>BouncedAt</c> is set when mail to the address came back undeliverable (cleared when it is changed).</summary>
+public sealed record ContactDto(Guid Id, string Name, string Email, DateTimeOffset? BouncedAt = null, string? BounceReason = null);
 
 public sealed class ContactInput
 {
@@ -79,6 +80,11 @@ public sealed class CustomerContact
     public Guid CustomerId { get; set; }
     public string Name { get; set; } = "";
     public string Email { get; set; } = "";
+
+    /// <summary>When mail to <see cref="Email"/> last came back undeliverable (a bounce PSM read); null while it works.</summary>
+    public DateTimeOffset? BouncedAt { get; set; }
+
+    public string? BounceReason { get; set; }
 }
 
 /// <summary>What a user may set on a customer. Lifetime value and churn are computed: sending them is refused.</summary>
@@ -172,5 +178,7 @@ internal sealed class CustomerContactConfiguration : IEntityTypeConfiguration<Cu
         contact.ToTable("CustomerContacts");
         contact.Property(c => c.Name).HasMaxLength(200);
         contact.Property(c => c.Email).HasMaxLength(256);
+        contact.Property(c => c.BounceReason).HasMaxLength(500);
+        contact.HasIndex(c => c.Email);
     }
 }

@@ -224,7 +224,13 @@ public sealed record TicketSlaDto(
     string Policy, DateTimeOffset? FirstResponseDueAt, double? FirstResponseLeftMinutes, DateTimeOffset? ResolutionDueAt, double? ResolutionLeftMinutes,
     bool Paused, DateTimeOffset? FirstResponseBreachedAt, DateTimeOffset? ResolutionBreachedAt);
 
-public sealed record TicketEventDto(Guid Id, DateTimeOffset At, TicketEventKind Kind, bool Internal, string Actor, string Text);
+/// <summary>
+/// A timeline entry. For mail: <c>ByEmail</c>; an outgoing reply's <c>Delivery</c> (queued, sent, failed with the
+/// server's answer); an incoming message's <c>Attachments</c>, and <c>HasHtml</c> when its sanitised HTML can be shown.
+/// </summary>
+public sealed record TicketEventDto(
+    Guid Id, DateTimeOffset At, TicketEventKind Kind, bool Internal, string Actor, string Text, Mail.MailDeliveryDto? Delivery = null,
+    IReadOnlyList<Mail.MailAttachmentDto>? Attachments = null, bool ByEmail = false, bool HasHtml = false);
 
 public sealed record TicketDto(
     TicketSummary Summary, string Description, NamedRef? Contact, NamedRef? Product, NamedRef? Service, DateTimeOffset? ClosedAt, int Reopened,

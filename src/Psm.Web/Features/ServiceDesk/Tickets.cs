@@ -88,8 +88,11 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             events = events.Where(e => !e.Internal);
         }
 
-        var timeline = await events.OrderBy(e => e.At).ThenBy(e => e.Id)
-            .Select(e => new TicketEventDto(e.Id, e.At, e.Kind, e.Internal, e.Actor, e.Text)).ToListAsync(ct);
+        var mail = await Mail.Mailboxes.ForTicketAsync(db, id, ct);
+        var timeline = (await events.OrderBy(e => e.At).ThenBy(e => e.Id)
+                .Select(e => new TicketEventDto(e.Id, e.At, e.Kind, e.Internal, e.Actor, e.Text, null, null, false)).ToListAsync(ct))
+            .Select(e => mail.TryGetValue(e.Id, out var m) ? e with { Delivery = m.Delivery, Attachments = m.Attachments, ByEmail = true, HasHtml = m.HasHtml } : e)
+            .ToList();
         TicketSlaDto? sla = null;
         if (ticket.SlaPolicyId is { } policyId)
         {
@@ -147,6 +150,22 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         RequestValidationException.ThrowIfAny(problems);
 
         var now = time.GetUtcNow();
+        // What the customer wrote, phoned in or chatted opens the conversation, in their name.
+        var writer = input.ContactId is { } contactId
+            ? await db.CustomerContacts.Where(c => c.Id == contactId).Select(c => c.Name).SingleAsync(ct)
+            : await db.Customers.Where(c => c.Id == input.CustomerId!.Value).Select(c => c.Name).SingleAsync(ct);
+        var (ticket, _) = await OpenAsync(db, input, writer, now, ct);
+        await SaveNumberedAsync(db, ticket, ct);
+        return (await GetAsync(ticket.Id, ct))!;
+    }
+
+    /// <summary>
+    /// Adds a new ticket (input already checked) with its opening entries to <paramref name="db"/> without saving:
+    /// the caller saves it with <see cref="SaveNumberedAsync"/>, together with whatever else belongs to the same
+    /// transaction (the mail it came from). Returns the ticket and the customer's first message, if any.
+    /// </summary>
+    internal static async Task<(Ticket Ticket, TicketEvent? Message)> OpenAsync(PsmDb db, TicketInput input, string writer, DateTimeOffset now, CancellationToken ct)
+    {
         var ticket = new Ticket
         {
             Subject = input.Subject.Trim(), Description = input.Description.Trim(), CustomerId = input.CustomerId!.Value, ContactId = input.ContactId,
@@ -156,33 +175,63 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         };
         db.Tickets.Add(ticket);
         db.TicketEvents.Add(Event(ticket, TicketEventKind.Created, $"Opened via {input.Channel}.", now, db));
+        TicketEvent? message = null;
         if (ticket.Description.Length > 0)
         {
-            // What the customer wrote, phoned in or chatted opens the conversation, in their name.
-            var writer = input.ContactId is { } contactId
-                ? await db.CustomerContacts.Where(c => c.Id == contactId).Select(c => c.Name).SingleAsync(ct)
-                : await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Name).SingleAsync(ct);
-            var message = Event(ticket, TicketEventKind.CustomerMessage, ticket.Description, now, db);
+            // A tick after "Created": entries of one moment are ordered by id, and ids minted in one millisecond are not ordered.
+            message = Event(ticket, TicketEventKind.CustomerMessage, ticket.Description, now.AddTicks(1), db);
             message.Actor = writer;
             db.TicketEvents.Add(message);
         }
 
-        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddTicks(1), ct));
-        // The next number: one more than the highest, retried if another request took it first (the unique index decides).
+        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddTicks(2), ct));
+        return (ticket, message);
+    }
+
+    /// <summary>Saves a new ticket with the next number: one more than the highest, retried if another writer took it first (the unique index decides).</summary>
+    internal static async Task SaveNumberedAsync(PsmDb db, Ticket ticket, CancellationToken ct)
+    {
         for (var attempt = 0; ; attempt++)
         {
             ticket.Number = (await db.Tickets.MaxAsync(t => (int?)t.Number, ct) ?? 1000) + 1;
             try
             {
                 await db.SaveChangesAsync(ct);
-                break;
+                return;
             }
             catch (DbUpdateException) when (attempt < 5)
             {
             }
         }
+    }
 
-        return (await GetAsync(ticket.Id, ct))!;
+    /// <summary>
+    /// The customer wrote again (a mail reply): their message joins the timeline; a resolved or closed ticket
+    /// reopens, one pending on the customer goes back to open (its resolution clock resumes). Not saved.
+    /// </summary>
+    internal async Task<TicketEvent> CustomerWroteAsync(PsmDb db, Ticket ticket, string writer, string text, DateTimeOffset now, CancellationToken ct)
+    {
+        var message = Event(ticket, TicketEventKind.CustomerMessage, text, now, db);
+        message.Actor = writer;
+        db.TicketEvents.Add(message);
+        var next = ticket.Status switch
+        {
+            TicketStatus.Resolved or TicketStatus.Closed => TicketStatus.Reopened,
+            TicketStatus.PendingOnCustomer => TicketStatus.Open,
+            _ => (TicketStatus?)null,
+        };
+        if (next is { } status)
+        {
+            var moves = await MoveAsync(db, ticket, status, now.AddTicks(1), ct);
+            foreach (var move in moves)
+            {
+                move.Actor = writer;
+            }
+
+            db.TicketEvents.AddRange(moves);
+        }
+
+        return message;
     }
 
     /// <summary>A public reply. The first reply by someone other than the customer is the first response.</summary>
@@ -201,7 +250,10 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
                 ticket.Status = TicketStatus.Open;
             }
 
-            return (IReadOnlyList<TicketEvent>)[Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db)];
+            var reply = Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db);
+            // An e-mail conversation gets the answer by e-mail: queued in the outbox in this same transaction.
+            await Mail.OutgoingMail.QueueReplyAsync(db, ticket, reply, now, ct);
+            return (IReadOnlyList<TicketEvent>)[reply];
         }, ct);
 
     /// <summary>An internal note: colleagues see it, the customer never does, and neither do marketers or stakeholders.</summary>

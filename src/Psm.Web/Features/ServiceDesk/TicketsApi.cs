@@ -16,6 +16,16 @@ public static class TicketsApi
         tickets.MapGet("/by-key/{key}", async (string key, Tickets t, CancellationToken ct) =>
                 await t.FindByKeyAsync(key, ct) is { } id ? Results.Ok(await t.GetAsync(id, ct)) : Results.NotFound())
             .WithName("GetTicketByKey").WithSummary("A ticket by its key, e.g. T-1042.");
+        tickets.MapGet("/{id:guid}/attachments/{attachmentId:guid}", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, Guid attachmentId, Mail.Mailboxes m, CancellationToken ct) =>
+                await m.AttachmentAsync(id, attachmentId, ct) is { } file
+                    ? TypedResults.File(file.Content, "application/octet-stream", file.FileName)
+                    : TypedResults.NotFound())
+            .WithName("DownloadTicketAttachment")
+            .WithSummary("A file that came with the ticket's mail, as a download (never shown inline, whatever its type).");
+        tickets.MapGet("/{id:guid}/events/{eventId:guid}/html", async Task<Results<Ok<MailHtmlDto>, NotFound>> (Guid id, Guid eventId, Mail.Mailboxes m, CancellationToken ct) =>
+                await m.HtmlAsync(id, eventId, ct) is { } html ? TypedResults.Ok(new MailHtmlDto(html)) : TypedResults.NotFound())
+            .WithName("GetTicketMailHtml")
+            .WithSummary("The HTML of the mail behind a timeline entry, sanitised when it was read (no scripts, event handlers or javascript: links).");
         tickets.MapPost("/", async (TicketInput input, Tickets t, CancellationToken ct) =>
             {
                 var ticket = await t.CreateAsync(input, ct);
@@ -110,3 +120,5 @@ public static class TicketsApi
             new QueueFilter(view ?? QueueView.AllOpen, status, priority, channel, teamId, assigneeId, customerId, search, sort ?? QueueSort.Newest),
             PageRequest.Parse(limit, cursor), ct));
 }
+
+public sealed record MailHtmlDto(string Html);

@@ -60,7 +60,7 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 versioned.Version = Guid.NewGuid();
             }
 
-            if (db.SuppressRowAudit)
+            if (db.SuppressRowAudit || entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is not null)
             {
                 continue;
             }

@@ -42,6 +42,8 @@ public static class Permissions
     public const string CampaignsRead = "campaigns.read";
     public const string CampaignsManage = "campaigns.manage";
     public const string CampaignsAudience = "campaigns.audience";
+    public const string MailRead = "mail.read";
+    public const string MailManage = "mail.manage";
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
     public const string AccountSelf = "account.self";
@@ -87,6 +89,10 @@ public static class Permissions
         new(CampaignsManage, "Campaigns", "Manage", "Plan and re-plan campaigns, record results, record reviews.",
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.Marketer]),
         new(CampaignsAudience, "Campaigns", "Export audience", "Export a campaign's consenting contacts (audit-logged).", [Auth.Roles.Admin, Auth.Roles.Marketer]),
+        new(MailRead, "Mail", "Read", "See mailboxes (never their passwords), what they read, the quarantine and the outbox.",
+            [Auth.Roles.Admin, Auth.Roles.SupportLead]),
+        new(MailManage, "Mail", "Manage", "Add and change mailboxes and their passwords, read them now, retry or drop quarantined mail, retry outgoing mail.",
+            [Auth.Roles.Admin]),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),
         new(AdminAudit, "Administration", "Audit log", "Read and export the audit log.", [Auth.Roles.Admin]),
         new(AccountSelf, "Account", "Own account", "One's own profile, API keys, password, MFA and notifications.", Everyone),

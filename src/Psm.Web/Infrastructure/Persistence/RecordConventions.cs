@@ -12,8 +12,11 @@ public interface IArchivable
     DateTimeOffset? ArchivedAt { get; set; }
 }
 
-/// <summary>Marks a property whose value must never be copied into the audit log.</summary>
-[AttributeUsage(AttributeTargets.Property)]
+/// <summary>
+/// Marks a property whose value must never be copied into the audit log, or a record that is delivery
+/// bookkeeping (outbox rows, leases, stored mail), not a change someone made: the change it serves is audited.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Class)]
 public sealed class NotAuditedAttribute : Attribute;
 
 public static class NewId

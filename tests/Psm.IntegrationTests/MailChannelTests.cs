@@ -1,0 +1,377 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using MimeKit;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.Mail;
+using Psm.Web.Features.ServiceDesk;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Outbox;
+
+namespace Psm.IntegrationTests;
+
+/// <summary>
+/// The e-mail channel against the real mail server test.sh starts (Postfix + Dovecot on loopback): messages
+/// go into PSM's mailbox over SMTP, PSM reads them over IMAP, and what PSM sends is read back out of the
+/// customer's mailbox over IMAP. The background fetcher and sender are off; each test runs them through the API.
+/// </summary>
+public sealed class MailChannelTests
+{
+    private static readonly TestMail Mail = TestMail.Server;
+
+    private sealed class Desk : IAsyncDisposable
+    {
+        public required PsmServer App { get; init; }
+        public required HttpClient Admin { get; init; }
+        public required HttpClient Agent { get; init; }
+        public required string Support { get; init; }
+        public required MailboxDto Mailbox { get; init; }
+
+        public async Task<FetchResult> FetchAsync()
+        {
+            var response = await Admin.PostAsync($"/api/v1/mail/mailboxes/{Mailbox.Id}/fetch", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.ReadAsync<FetchResult>();
+        }
+
+        public async Task<OutboxRunResult> SendAsync() => await (await Admin.PostAsync("/api/v1/mail/outbox/send", null)).ReadAsync<OutboxRunResult>();
+
+        public async Task<(CustomerDto Customer, ContactDto Contact)> CustomerAsync(string name, string contactName, string address)
+        {
+            var customer = await (await Admin.PostAsJsonAsync("/api/v1/customers", new { name, email = $"accounts@{name.ToLowerInvariant().Replace(" ", "")}.example", country = "DE" })).ReadAsync<CustomerDto>();
+            var contact = await (await Admin.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts", new { name = contactName, email = address })).ReadAsync<ContactDto>();
+            return (customer, contact);
+        }
+
+        public async Task<List<TicketSummary>> TicketsAsync() =>
+            (await Agent.GetFromJsonAsync<Page<TicketSummary>>("/api/v1/tickets?view=All&limit=100", Json.Options))!.Items.ToList();
+
+        public async Task<TicketDto> TicketAsync(Guid id) => (await Agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{id}", Json.Options))!;
+
+        public async ValueTask DisposeAsync()
+        {
+            Admin.Dispose();
+            Agent.Dispose();
+            await App.DisposeAsync();
+        }
+    }
+
+    private static async Task<Desk> DeskAsync(Action<Dictionary<string, object?>>? mailbox = null)
+    {
+        var app = new PsmServer(new() { ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "0", ["Sla:MonitorSeconds"] = "0" });
+        var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var support = TestMail.NewAddress("support", "example.test");
+        var input = Mail.MailboxInput(support);
+        mailbox?.Invoke(input);
+        var created = await admin.PostAsJsonAsync("/api/v1/mail/mailboxes", input);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return new Desk { App = app, Admin = admin, Agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent)), Support = support, Mailbox = await created.ReadAsync<MailboxDto>() };
+    }
+
+    [Fact]
+    public async Task MailOpensATicketForTheContactTheAgentsAnswerArrivesThreadedAndTheCustomersRepliesComeBackAndReopenIt()
+    {
+        await using var desk = await DeskAsync();
+        var customerAddress = TestMail.NewAddress("mia");
+        var (customer, contact) = await desk.CustomerAsync("Aurora Labs", "Mia Keller", customerAddress);
+
+        var first = TestMail.Message(customerAddress, desk.Support, "Invoices export is empty", "Hello,\n\nthe March invoices export gives an empty file.\n\nMia", "Mia Keller");
+        var firstId = await Mail.SendAsync(first, desk.Support);
+        var fetched = await desk.FetchAsync();
+        Assert.Equal((1, 1), (fetched.Read, fetched.NewTickets));
+        Assert.Equal(0, (await desk.FetchAsync()).Read); // read by UID: never twice
+
+        var summary = Assert.Single(await desk.TicketsAsync());
+        Assert.Equal((TicketChannel.Email, customer.Id, "Invoices export is empty"), (summary.Channel, summary.Customer.Id, summary.Subject));
+        var ticket = await desk.TicketAsync(summary.Id);
+        Assert.Equal(contact.Id, ticket.Contact?.Id);
+        var opening = Assert.Single(ticket.Timeline, e => e.Kind == TicketEventKind.CustomerMessage);
+        Assert.Equal("Mia Keller", opening.Actor);
+        Assert.Contains("empty file", opening.Text);
+        Assert.True(opening.ByEmail);
+
+        // The agent's reply goes out through the outbox: queued with the reply, sent by the sender.
+        var replied = await (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{summary.Id}/replies", new { text = "Thanks Mia, a fix for the March export is on its way." })).ReadAsync<TicketDto>();
+        var reply = Assert.Single(replied.Timeline, e => e.Kind == TicketEventKind.Reply);
+        Assert.Equal(OutboxStatus.Queued, reply.Delivery?.Status);
+        (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{summary.Id}/notes", new { text = "Internal: finance knows." })).EnsureSuccessStatusCode();
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var received = Assert.Single(await Mail.WaitForAsync(customerAddress, 1));
+        Assert.Contains($"[{summary.Key}]", received.Subject);
+        Assert.Equal(firstId, received.InReplyTo);
+        Assert.Contains(firstId, received.References);
+        Assert.Equal(desk.Support, received.From.Mailboxes.Single().Address);
+        Assert.Contains("a fix for the March export", received.TextBody);
+        Assert.DoesNotContain("finance knows", received.TextBody); // internal notes are never sent
+        Assert.Equal(OutboxStatus.Sent, (await desk.TicketAsync(summary.Id)).Timeline.Single(e => e.Kind == TicketEventKind.Reply).Delivery?.Status);
+
+        // The customer answers PSM's mail, quoting it: threaded by In-Reply-To, the quote trimmed.
+        var answer = TestMail.Message(customerAddress, desk.Support, "Re: " + received.Subject,
+            $"Great, thank you!\n\nOn Mon, 30 Nov 2026 at 10:00, Support <{desk.Support}> wrote:\n> {MailReading.ReplyAbove}\n> Thanks Mia, a fix is on its way.", "Mia Keller");
+        answer.InReplyTo = received.MessageId;
+        answer.References.Add(firstId);
+        answer.References.Add(received.MessageId!);
+        answer.Subject = "Re: about the export"; // a subject without the key still threads by header
+        await Mail.SendAsync(answer, desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).Replies);
+        var threaded = await desk.TicketAsync(summary.Id);
+        Assert.Single(await desk.TicketsAsync());
+        Assert.Equal("Great, thank you!", threaded.Timeline.Last(e => e.Kind == TicketEventKind.CustomerMessage).Text);
+
+        // Resolved, then the customer writes with only the key in the subject: it reopens.
+        (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{summary.Id}/status", new { status = "Resolved" })).EnsureSuccessStatusCode();
+        await Mail.SendAsync(TestMail.Message(customerAddress, desk.Support, $"[{summary.Key}] still empty", "Sorry, April is empty too."), desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).Replies);
+        var reopened = await desk.TicketAsync(summary.Id);
+        Assert.Equal((TicketStatus.Reopened, 1), (reopened.Summary.Status, reopened.Reopened));
+        Assert.Equal("Sorry, April is empty too.", reopened.Timeline.Last(e => e.Kind == TicketEventKind.CustomerMessage).Text);
+
+        // Someone outside the customer cannot add to its ticket by typing the key: a ticket of their own.
+        var outsider = TestMail.NewAddress("eve");
+        await Mail.SendAsync(TestMail.Message(outsider, desk.Support, $"[{summary.Key}] hello", "Let me in."), desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).NewTickets);
+        Assert.Equal(2, (await desk.TicketsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task UnknownSendersAreNeverLostAutoRepliesAndBouncesOpenNothingAndABounceMarksTheContact()
+    {
+        await using var desk = await DeskAsync();
+        var stranger = TestMail.NewAddress("lars");
+        await Mail.SendAsync(TestMail.Message(stranger, desk.Support, "Pricing for 40 seats?", "What would 40 seats cost?", "Lars Berg"), desk.Support);
+        var known = TestMail.NewAddress("ana");
+        var (_, contact) = await desk.CustomerAsync("Birch Foods", "Ana Lima", known);
+
+        var auto = TestMail.Message(known, desk.Support, "Out of office", "I am away until Monday.");
+        auto.Headers.Add("Auto-Submitted", "auto-replied");
+        await Mail.SendAsync(auto, desk.Support);
+        var bulk = TestMail.Message(TestMail.NewAddress("news"), desk.Support, "Our newsletter", "News!");
+        bulk.Headers.Add("Precedence", "bulk");
+        await Mail.SendAsync(bulk, desk.Support);
+        await Mail.SendAsync(TestMail.Message(TestMail.NewAddress("noreply"), desk.Support, "Your receipt", "Thanks for your order."), desk.Support);
+
+        // A bounce of mail to the known contact, as Postfix writes them (a delivery-status report).
+        var bounce = new MimeMessage { Subject = "Undelivered Mail Returned to Sender" };
+        bounce.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@mail.customer.test"));
+        bounce.To.Add(MailboxAddress.Parse(desk.Support));
+        var report = new MultipartReport("delivery-status")
+        {
+            new TextPart("plain") { Text = $"I'm sorry to have to inform you that your message could not be delivered to {known}." },
+        };
+        var status = new MessageDeliveryStatus();
+        using (var content = new MemoryStream(System.Text.Encoding.ASCII.GetBytes($"Reporting-MTA: dns; mail.customer.test\r\n\r\nFinal-Recipient: rfc822; {known}\r\nAction: failed\r\nStatus: 5.1.1\r\n")))
+        {
+            status.Content = new MimeContent(new MemoryStream(content.ToArray()));
+        }
+
+        report.Add(status);
+        bounce.Body = report;
+        await Mail.SendAsync(bounce, desk.Support);
+
+        var fetched = await desk.FetchAsync();
+        Assert.Equal((5, 1, 4), (fetched.Read, fetched.NewTickets, fetched.Ignored));
+        var ticket = await desk.TicketAsync(Assert.Single(await desk.TicketsAsync()).Id);
+        Assert.Equal("Unassigned senders", ticket.Summary.Customer.Name);
+        Assert.Equal("Lars Berg", ticket.Contact?.Name);
+        var contacts = await desk.Admin.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{ticket.Summary.Customer.Id}/contacts", Json.Options);
+        Assert.Contains(contacts!, c => c.Email == stranger && c.Name == "Lars Berg");
+
+        var bouncing = (await desk.Admin.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{await CustomerOfAsync(desk, contact.Id)}/contacts", Json.Options))!.Single(c => c.Id == contact.Id);
+        Assert.NotNull(bouncing.BouncedAt);
+        Assert.Empty((await desk.Admin.GetFromJsonAsync<List<QuarantinedMailDto>>("/api/v1/mail/quarantine", Json.Options))!);
+        Assert.Equal(0, (await desk.SendAsync()).Sent); // nothing answered automatically
+
+        // A mailbox set to "a new customer per unknown sender".
+        var input = Mail.MailboxInput(desk.Support);
+        input["unknownSenders"] = "NewCustomer";
+        input["version"] = desk.Mailbox.Version;
+        input.Remove("imapPassword"); // kept
+        (await desk.Admin.PutAsJsonAsync($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", input)).EnsureSuccessStatusCode();
+        var newcomer = TestMail.NewAddress("kai");
+        await Mail.SendAsync(TestMail.Message(newcomer, desk.Support, "Trial question", "Can the trial be extended?", "Kai Olsen"), desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).NewTickets);
+        Assert.Contains(await desk.TicketsAsync(), t => t.Customer.Name == "Kai Olsen");
+    }
+
+    private static async Task<Guid> CustomerOfAsync(Desk desk, Guid contactId)
+    {
+        await using var scope = desk.App.Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Psm.Web.Data.PsmDb>>().CreateDbContextAsync();
+        return Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.CustomerContacts).Single(c => c.Id == contactId).CustomerId;
+    }
+
+    [Fact]
+    public async Task DuplicatesAreIgnoredUnreadableMailIsQuarantinedWithItsReasonAndTheNextMessageIsStillRead()
+    {
+        await using var desk = await DeskAsync(m => m["maxMessageMegabytes"] = 1);
+        var customer = TestMail.NewAddress("noor");
+        await desk.CustomerAsync("Cedar Health", "Noor Haddad", customer);
+
+        var original = TestMail.Message(customer, desk.Support, "Login loop", "The login page loops.");
+        await Mail.SendAsync(original, desk.Support);
+        var again = TestMail.Message(customer, desk.Support, "Login loop", "The login page loops.");
+        again.MessageId = original.MessageId!;
+        await Mail.SendAsync(again, desk.Support);
+        await Mail.SendRawAsync(customer, desk.Support,
+            $"From: Noor <{customer}>\r\nTo: {desk.Support}\r\nSubject: Klingon\r\nMessage-ID: <klingon-{Guid.NewGuid():N}@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH\r\n");
+        await Mail.SendRawAsync(customer, desk.Support,
+            $"From: Noor <{customer}>\r\nTo: {desk.Support}\r\nSubject: No boundary\r\nMessage-ID: <nob-{Guid.NewGuid():N}@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\nbroken\r\n");
+        var big = TestMail.Message(customer, desk.Support, "Screenshots", "See the attached recording.");
+        var builder = new BodyBuilder { TextBody = "See the attached recording." };
+        builder.Attachments.Add("recording.bin", Enumerable.Range(0, 1_500_000).Select(i => (byte)(i * 7)).ToArray());
+        big.Body = builder.ToMessageBody();
+        await Mail.SendAsync(big, desk.Support);
+        var small = TestMail.Message(customer, desk.Support, "Log file", "Attached is the log.");
+        var smallBody = new BodyBuilder { TextBody = "Attached is the log." };
+        smallBody.Attachments.Add("app.log", "2026-11-30 ERROR login loop\n"u8.ToArray(), new ContentType("application", "octet-stream"));
+        small.Body = smallBody.ToMessageBody();
+        await Mail.SendAsync(small, desk.Support);
+
+        var fetched = await desk.FetchAsync();
+        Assert.Equal((6, 2, 1, 3), (fetched.Read, fetched.NewTickets, fetched.Duplicates, fetched.Quarantined));
+        var quarantine = await desk.Admin.GetFromJsonAsync<List<QuarantinedMailDto>>("/api/v1/mail/quarantine", Json.Options);
+        Assert.Equal(3, quarantine!.Count);
+        Assert.Contains(quarantine, q => q.Subject == "Klingon" && q.Reason.Contains("charset \"x-klingon\""));
+        Assert.Contains(quarantine, q => q.Subject == "No boundary" && q.Reason.Contains("boundary"));
+        Assert.Contains(quarantine, q => q.Subject == "Screenshots" && q.Reason.Contains("over this mailbox's limit of 1 MB"));
+
+        // The attachment under the limit is stored and downloadable by whoever reads the ticket.
+        var withLog = (await desk.TicketsAsync()).Single(t => t.Subject == "Log file");
+        var entry = (await desk.TicketAsync(withLog.Id)).Timeline.Single(e => e.Kind == TicketEventKind.CustomerMessage);
+        var file = Assert.Single(entry.Attachments!);
+        Assert.Equal("app.log", file.FileName);
+        using var stakeholder = await desk.App.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        var download = await stakeholder.GetAsync($"/api/v1/tickets/{withLog.Id}/attachments/{file.Id}");
+        Assert.Equal("2026-11-30 ERROR login loop\n", await download.Content.ReadAsStringAsync());
+        Assert.Equal("application/octet-stream", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await stakeholder.GetAsync($"/api/v1/tickets/{(await desk.TicketsAsync()).First(t => t.Id != withLog.Id).Id}/attachments/{file.Id}")).StatusCode);
+
+        // Only an admin may retry or drop; a retry reads the message as well as PSM can; a drop removes it.
+        using var lead = await desk.App.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        var klingon = quarantine.Single(q => q.Subject == "Klingon");
+        Assert.Equal(HttpStatusCode.Forbidden, (await lead.PostAsync($"/api/v1/mail/quarantine/{klingon.Id}/retry", null)).StatusCode);
+        var retried = await (await desk.Admin.PostAsync($"/api/v1/mail/quarantine/{klingon.Id}/retry", null)).ReadAsync<QuarantineRetryResult>();
+        Assert.Equal(IngestOutcome.NewTicket, retried.Outcome);
+        Assert.Contains(await desk.TicketsAsync(), t => t.Subject == "Klingon");
+        var broken = quarantine.Single(q => q.Subject == "No boundary");
+        Assert.Equal(HttpStatusCode.NoContent, (await desk.Admin.DeleteAsync($"/api/v1/mail/quarantine/{broken.Id}")).StatusCode);
+        Assert.Equal(["Screenshots"], (await desk.Admin.GetFromJsonAsync<List<QuarantinedMailDto>>("/api/v1/mail/quarantine", Json.Options))!.Select(q => q.Subject));
+    }
+
+    [Fact]
+    public async Task HtmlMailIsStoredInertAndReadAsText()
+    {
+        await using var desk = await DeskAsync();
+        var customer = TestMail.NewAddress("ola");
+        var message = TestMail.Message(customer, desk.Support, "Dashboard broken", "");
+        message.Body = new TextPart("html")
+        {
+            Text = "<html><body><p>The <b>dashboard</b> is blank.</p><script>fetch('/api/v1/users')</script><img src=x onerror=\"alert('xss')\"><a href=\"javascript:alert(1)\">details</a></body></html>",
+        };
+        await Mail.SendAsync(message, desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).NewTickets);
+        var ticket = await desk.TicketAsync(Assert.Single(await desk.TicketsAsync()).Id);
+        var entry = ticket.Timeline.Single(e => e.Kind == TicketEventKind.CustomerMessage);
+        Assert.Contains("The dashboard is blank.", entry.Text);
+        Assert.DoesNotContain("fetch(", entry.Text);
+        Assert.True(entry.HasHtml);
+        var html = await (await desk.Agent.GetAsync($"/api/v1/tickets/{ticket.Summary.Id}/events/{entry.Id}/html")).ReadAsync<MailHtmlDto>();
+        Assert.Contains("<b>dashboard</b>", html.Html);
+        Assert.DoesNotContain("<script", html.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("onerror", html.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("javascript:", html.Html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task WhenSmtpIsDownTheReplyStaysQueuedWithTheReasonAndIsSentExactlyOnceWhenItIsBack()
+    {
+        var closedPort = ClosedPort();
+        await using var desk = await DeskAsync(m => m["smtpPort"] = closedPort);
+        var customer = TestMail.NewAddress("ivo");
+        await desk.CustomerAsync("Delta Freight", "Ivo Petrov", customer);
+        await Mail.SendAsync(TestMail.Message(customer, desk.Support, "Tracking page 404", "The tracking page gives 404."), desk.Support);
+        await desk.FetchAsync();
+        var ticket = Assert.Single(await desk.TicketsAsync());
+        (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{ticket.Id}/replies", new { text = "We are on it." })).EnsureSuccessStatusCode();
+
+        Assert.Equal(new OutboxRunResult(0, 1, 0), await desk.SendAsync());
+        var queued = Assert.Single((await desk.Admin.GetFromJsonAsync<List<OutboxMessageDto>>("/api/v1/mail/outbox", Json.Options))!);
+        Assert.Equal((OutboxStatus.Queued, 1), (queued.Status, queued.Attempts));
+        Assert.False(string.IsNullOrEmpty(queued.LastError));
+        Assert.True(queued.NextAttemptAt > DateTimeOffset.UtcNow); // backing off
+        var delivery = (await desk.TicketAsync(ticket.Id)).Timeline.Single(e => e.Kind == TicketEventKind.Reply).Delivery!;
+        Assert.Equal((OutboxStatus.Queued, queued.LastError), (delivery.Status, delivery.LastError));
+        Assert.Equal(new OutboxRunResult(0, 0, 0), await desk.SendAsync()); // not due yet
+
+        // The admin fixes the port and retries: sent once; more runs send nothing more.
+        var input = Mail.MailboxInput(desk.Support);
+        input["version"] = (await desk.Admin.GetFromJsonAsync<MailboxDto>($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", Json.Options))!.Version;
+        input["imapPassword"] = null;
+        (await desk.Admin.PutAsJsonAsync($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", input)).EnsureSuccessStatusCode();
+        (await desk.Admin.PostAsync($"/api/v1/mail/outbox/{queued.Id}/retry", null)).EnsureSuccessStatusCode();
+        Assert.Equal(new OutboxRunResult(1, 0, 0), await desk.SendAsync());
+        Assert.Equal(new OutboxRunResult(0, 0, 0), await desk.SendAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await desk.Admin.PostAsync($"/api/v1/mail/outbox/{queued.Id}/retry", null)).StatusCode);
+        await Task.Delay(1500);
+        var inbox = await Mail.ReadAllAsync(customer);
+        Assert.Single(inbox);
+        Assert.Contains("We are on it.", inbox[0].TextBody);
+        Assert.Equal(OutboxStatus.Sent, (await desk.TicketAsync(ticket.Id)).Timeline.Single(e => e.Kind == TicketEventKind.Reply).Delivery?.Status);
+    }
+
+    [Fact]
+    public async Task TwoFetchesAtOnceTakeEachMessageOnce()
+    {
+        await using var desk = await DeskAsync();
+        var customer = TestMail.NewAddress("zoe");
+        await desk.CustomerAsync("Elm Studio", "Zoe Park", customer);
+        for (var i = 1; i <= 6; i++)
+        {
+            await Mail.SendAsync(TestMail.Message(customer, desk.Support, $"Question {i}", $"Question number {i}."), desk.Support);
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => desk.FetchAsync()));
+        var afterwards = await desk.FetchAsync();
+        Assert.Equal(6, results.Sum(r => r.NewTickets) + afterwards.NewTickets);
+        Assert.Equal(6, (await desk.TicketsAsync()).Count);
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"Question {i}").Order(), (await desk.TicketsAsync()).Select(t => t.Subject).Order());
+    }
+
+    [Fact]
+    public async Task MailboxesKeepTheirPasswordsToThemselvesAndOnlyAdminsChangeThem()
+    {
+        await using var desk = await DeskAsync();
+        var json = await desk.Admin.GetStringAsync($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}");
+        Assert.DoesNotContain(Mail.Password, JsonNode.Parse(json)!.ToJsonString().Replace("\"hasImapPassword\"", ""));
+        Assert.True(desk.Mailbox.HasImapPassword);
+        Assert.DoesNotContain("Secret", json);
+        using var lead = await desk.App.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        Assert.Equal(HttpStatusCode.OK, (await lead.GetAsync("/api/v1/mail/mailboxes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await lead.PostAsJsonAsync("/api/v1/mail/mailboxes", Mail.MailboxInput(TestMail.NewAddress("x", "example.test")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await desk.Agent.GetAsync("/api/v1/mail/mailboxes")).StatusCode);
+
+        // Bad settings name the field; a wrong password shows on the mailbox, not as a failure of the call.
+        var bad = Mail.MailboxInput("not-an-address");
+        bad["imapPort"] = 70000;
+        var errors = await Problems.Errors(await desk.Admin.PostAsJsonAsync("/api/v1/mail/mailboxes", bad));
+        Assert.Contains("address", errors.Keys, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("imapPort", errors.Keys, StringComparer.OrdinalIgnoreCase);
+        var wrong = Mail.MailboxInput(desk.Support);
+        wrong["imapPassword"] = "not-the-password";
+        wrong["version"] = desk.Mailbox.Version;
+        (await desk.Admin.PutAsJsonAsync($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", wrong)).EnsureSuccessStatusCode();
+        var failed = await desk.FetchAsync();
+        Assert.NotNull(failed.Skipped);
+        Assert.False(string.IsNullOrEmpty((await desk.Admin.GetFromJsonAsync<MailboxDto>($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", Json.Options))!.LastFetchError));
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
