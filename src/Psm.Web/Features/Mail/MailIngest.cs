@@ -54,6 +54,8 @@ public sealed class MailIngest(IDbContextFactory<PsmDb> dbs, Tickets tickets, Ti
     private async Task<IngestOutcome> StoreAsync(Mailbox mailbox, long uidValidity, long uid, MimeMessage parsed, Stream raw, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        // What mail brings in is done by the mailbox, not by whoever pressed "Read now": the timeline and the audit log say so.
+        db.CurrentUser = Actor(mailbox);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var messageId = Clip(parsed.MessageId is { Length: > 0 } id ? id : $"{ContentHash(raw)}@no-message-id.psm", 500);
         if (await db.MailMessages.AnyAsync(m => m.MessageId == messageId, ct))
@@ -278,6 +280,14 @@ public sealed class MailIngest(IDbContextFactory<PsmDb> dbs, Tickets tickets, Ti
                 Size = content.Length, Content = content.ToArray(),
             });
         }
+    }
+
+    private static Infrastructure.Auth.CurrentUser Actor(Mailbox mailbox)
+    {
+        var actor = new Infrastructure.Auth.CurrentUser();
+        actor.Set(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, $"mail to {mailbox.Address}")], "mail")));
+        return actor;
     }
 
     private static string ContentHash(Stream raw)

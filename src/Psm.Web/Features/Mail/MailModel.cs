@@ -222,6 +222,11 @@ public sealed record FetchResult(int Read, int NewTickets, int Replies, int Feed
 /// <summary>Delivery of an outgoing message as the ticket's timeline shows it.</summary>
 public sealed record MailDeliveryDto(Infrastructure.Outbox.OutboxStatus Status, string To, int Attempts, string? LastError, DateTimeOffset? SentAt, DateTimeOffset NextAttemptAt);
 
+/// <summary>An outgoing mail and its delivery, as the mail page lists them.</summary>
+public sealed record OutgoingMailDto(
+    Guid OutboxId, string To, string Subject, Guid? TicketId, Infrastructure.Outbox.OutboxStatus Status, int Attempts, string? LastError, DateTimeOffset CreatedAt,
+    DateTimeOffset? SentAt, DateTimeOffset NextAttemptAt);
+
 public sealed record MailAttachmentDto(Guid Id, string FileName, string ContentType, long Size);
 
 internal sealed class MailConfiguration :

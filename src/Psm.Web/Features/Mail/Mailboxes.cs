@@ -94,6 +94,25 @@ public sealed class Mailboxes(IDbContextFactory<PsmDb> dbs, MailSecrets secrets,
         return true;
     }
 
+    /// <summary>Teams and products a mailbox can route new mail to.</summary>
+    public async Task<(IReadOnlyList<NamedRef> Teams, IReadOnlyList<NamedRef> Products)> ChoicesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new NamedRef(t.Id, t.Name)).ToListAsync(ct);
+        var products = await db.Products.AsNoTracking().Where(p => p.ArchivedAt == null).OrderBy(p => p.Name).Select(p => new NamedRef(p.Id, p.Name)).ToListAsync(ct);
+        return (teams, products);
+    }
+
+    /// <summary>The latest outgoing mail with its delivery, for the mail page: queued (next attempt, last error), sent, failed.</summary>
+    public async Task<IReadOnlyList<OutgoingMailDto>> OutgoingAsync(int limit, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Outbox.AsNoTracking().Where(o => o.Channel == OutgoingMail.Channel).OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(Math.Clamp(limit, 1, 500))
+            .Join(db.MailMessages, o => o.Reference, m => m.Id, (o, m) => new OutgoingMailDto(
+                o.Id, m.ToAddress, m.Subject, m.TicketId, o.Status, o.Attempts, o.LastError, o.CreatedAt, o.SentAt, o.NextAttemptAt))
+            .ToListAsync(ct);
+    }
+
     /// <summary>A ticket's mail by timeline entry: the delivery of what went out, the attachments of what came in.</summary>
     public static async Task<Dictionary<Guid, (MailDeliveryDto? Delivery, List<MailAttachmentDto> Attachments, bool HasHtml)>> ForTicketAsync(PsmDb db, Guid ticketId, CancellationToken ct)
     {

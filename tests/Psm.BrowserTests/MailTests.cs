@@ -1,0 +1,109 @@
+using System.Net.Http.Json;
+using MimeKit;
+using Psm.Web.Features.Customers;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+/// <summary>The e-mail channel as people use it, against the real mail server test.sh starts.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class MailTests(BrowserFixture browser)
+{
+    private static readonly TestMail Mail = TestMail.Server;
+
+    [Fact]
+    public async Task AnAdminAddsTheMailboxAnAgentAnswersAMailedTicketTheCustomerGetsTheAnswerAndTheirReplyComesBack()
+    {
+        // The fetcher and the sender run in the background, as in production, every second or two.
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Mail:FetchSeconds"] = "2", ["Outbox:SendSeconds"] = "1", ["Sla:MonitorSeconds"] = "0" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            var support = TestMail.NewAddress("help", "example.test");
+            var customerAddress = TestMail.NewAddress("mia");
+            using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
+            var customer = await (await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "accounts@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+            (await admin.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts", new { name = "Mia Keller", email = customerAddress })).EnsureSuccessStatusCode();
+
+            // The admin adds the support mailbox on the Mailboxes page.
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Admin));
+            await session.NavigateAsync("Mailboxes");
+            await Expect(page.GetByTestId("no-mailboxes")).ToBeVisibleAsync();
+            await page.GetByTestId("new-mailbox").ClickAsync();
+            await page.GetByTestId("mb-name").FillAsync("Aurora support");
+            await page.GetByTestId("mb-address").FillAsync(support);
+            await page.GetByTestId("mb-imap-host").FillAsync(Mail.ImapHost);
+            await page.GetByTestId("mb-imap-port").FillAsync(Mail.ImapPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.GetByTestId("mb-imap-security").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "none (trusted network only)" }).ClickAsync();
+            await page.GetByTestId("mb-imap-user").FillAsync(support);
+            await page.GetByTestId("mb-imap-password").FillAsync(Mail.Password);
+            await page.GetByTestId("mb-smtp-host").FillAsync(Mail.SmtpHost);
+            await page.GetByTestId("mb-smtp-port").FillAsync(Mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.GetByTestId("mb-smtp-security").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "none (trusted network only)" }).ClickAsync();
+            await session.ScreenshotAsync("mailbox-form");
+            await page.GetByTestId("save-mailbox").ClickAsync();
+            await Expect(page.Locator($"[data-testid=mailbox][data-address='{support}']")).ToBeVisibleAsync();
+
+            // A customer writes in; the mail carries script in both its text and its HTML.
+            var mail = TestMail.Message(customerAddress, support, "Invoices export is empty", "", "Mia Keller");
+            mail.Body = new BodyBuilder
+            {
+                TextBody = "Hello, the March export is an empty file. <img src=x onerror=\"window.__xss='text'\">",
+                HtmlBody = "<p>Hello, the <b>March export</b> is an empty file.</p><script>window.__xss='html'</script><img src=x onerror=\"window.__xss='img'\">",
+            }.ToMessageBody();
+            await Mail.SendAsync(mail, support);
+            await page.GetByTestId("fetch").ClickAsync();
+            await Expect(page.Locator($"[data-testid=mailbox][data-address='{support}']")).ToContainTextAsync("1");
+            await session.ScreenshotAsync("mailboxes");
+            await page.GetByTestId("sign-out").ClickAsync();
+
+            // An agent finds it in the queue and answers.
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await session.NavigateAsync("Ticket queue");
+            await page.GetByTestId("ticket-link").Filter(new() { HasText = "Invoices export is empty" }).ClickAsync();
+            await Expect(page.GetByTestId("ticket-key")).ToBeVisibleAsync();
+            await session.WaitUntilInteractiveAsync();
+            var opening = page.Locator("[data-testid=event][data-kind=CustomerMessage]");
+            await Expect(opening).ToContainTextAsync("<img src=x onerror=");   // shown as the text it is
+            await Expect(opening.GetByTestId("by-email")).ToBeVisibleAsync();
+            await opening.GetByTestId("show-html").ClickAsync();
+            await Expect(page.GetByTestId("mail-html")).ToBeVisibleAsync();
+            await Expect(page.FrameLocator("[data-testid=mail-html]").Locator("b")).ToHaveTextAsync("March export");
+            Assert.Equal("none", await page.EvaluateAsync<string>("() => String(window.__xss ?? 'none')"));
+
+            await page.GetByTestId("message").FillAsync("Thanks Mia, a fix for the March export is on its way.");
+            await page.GetByTestId("send").ClickAsync();
+            var reply = page.Locator("[data-testid=event][data-kind=Reply]");
+            await Expect(reply.GetByTestId("delivery")).ToHaveAttributeAsync("data-status", "Sent", new() { Timeout = 20_000 });
+            await Expect(reply.GetByTestId("delivery")).ToContainTextAsync($"E-mailed to {customerAddress}");
+            await session.ScreenshotAsync("ticket-answered");
+            var key = await page.GetByTestId("ticket-key").InnerTextAsync();
+
+            // The customer's mailbox holds the answer, threaded; their reply comes back onto the ticket.
+            var received = Assert.Single(await Mail.WaitForAsync(customerAddress, 1));
+            Assert.Contains($"[{key}]", received.Subject);
+            Assert.Contains("a fix for the March export", received.TextBody);
+            var answer = TestMail.Message(customerAddress, support, "Re: " + received.Subject, $"Wonderful, thank you.\n\n> {received.TextBody?.Replace("\n", "\n> ")}", "Mia Keller");
+            answer.InReplyTo = received.MessageId;
+            await Mail.SendAsync(answer, support);
+            // The fetcher reads it within seconds; the agent looks again.
+            for (var attempt = 0; ; attempt++)
+            {
+                await page.ReloadAsync();
+                await session.WaitUntilInteractiveAsync();
+                if ((await page.Locator("[data-testid=event][data-kind=CustomerMessage]").AllInnerTextsAsync()).Any(t => t.Contains("Wonderful, thank you.")) || attempt == 15)
+                {
+                    break;
+                }
+
+                await Task.Delay(2000);
+            }
+
+            await Expect(page.Locator("[data-testid=event][data-kind=CustomerMessage]").Last).ToContainTextAsync("Wonderful, thank you.");
+            await Expect(page.Locator("[data-testid=event][data-kind=CustomerMessage]").Last).Not.ToContainTextAsync("a fix for the March export");
+            await session.ScreenshotAsync("customer-replied");
+        });
+    }
+}
