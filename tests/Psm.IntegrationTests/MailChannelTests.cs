@@ -366,6 +366,136 @@ public sealed class MailChannelTests
         Assert.False(string.IsNullOrEmpty((await desk.Admin.GetFromJsonAsync<MailboxDto>($"/api/v1/mail/mailboxes/{desk.Mailbox.Id}", Json.Options))!.LastFetchError));
     }
 
+    [Fact]
+    public async Task AResolvedTicketsSatisfactionSurveyIsMailedWhenItsTeamSaysSoAfterItsDelayAndTheLinkTakesTheAnswer()
+    {
+        await using var desk = await DeskAsync();
+        var customer = TestMail.NewAddress("pia");
+        await desk.CustomerAsync("Fjord Energy", "Pia Holm", customer);
+        var team = await (await desk.Admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1" })).ReadAsync<TeamDto>();
+        foreach (var subject in new[] { "Meter readings missing", "Portal login slow" })
+        {
+            await Mail.SendAsync(TestMail.Message(customer, desk.Support, subject, $"{subject}, since Friday."), desk.Support);
+        }
+
+        await desk.FetchAsync();
+        var tickets = await desk.TicketsAsync();
+        var first = tickets.Single(t => t.Subject == "Meter readings missing");
+        var second = tickets.Single(t => t.Subject == "Portal login slow");
+        foreach (var t in tickets)
+        {
+            (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{t.Id}/assignment", new { teamId = team.Id })).EnsureSuccessStatusCode();
+        }
+
+        // Off by default: resolving sends nothing.
+        (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{first.Id}/status", new { status = "Resolved" })).EnsureSuccessStatusCode();
+        Assert.Equal(0, (await desk.SendAsync()).Sent);
+
+        // On, 30 minutes after resolving: queued, not yet due.
+        using var lead = await desk.App.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        Assert.Equal(HttpStatusCode.Forbidden, (await desk.Agent.PutAsJsonAsync($"/api/v1/teams/{team.Id}/survey-mail", new { enabled = true, delayMinutes = 30 })).StatusCode);
+        Assert.Contains("delayMinutes", (await Problems.Errors(await lead.PutAsJsonAsync($"/api/v1/teams/{team.Id}/survey-mail", new { enabled = true, delayMinutes = -5 }))).Keys);
+        var configured = await (await lead.PutAsJsonAsync($"/api/v1/teams/{team.Id}/survey-mail", new { enabled = true, delayMinutes = 30 })).ReadAsync<TeamDto>();
+        Assert.Equal((true, 30), (configured.CsatByEmail, configured.CsatDelayMinutes));
+        var resolved = await (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{second.Id}/status", new { status = "Resolved" })).ReadAsync<TicketDto>();
+        Assert.Contains($"e-mailed to {customer} in 30 minutes", resolved.Timeline.Single(e => e.Kind == TicketEventKind.Survey).Text);
+        Assert.Equal(0, (await desk.SendAsync()).Sent);
+        var queued = Assert.Single((await desk.Admin.GetFromJsonAsync<List<OutboxMessageDto>>("/api/v1/mail/outbox?status=Queued", Json.Options))!);
+        Assert.InRange(queued.NextAttemptAt - queued.CreatedAt, TimeSpan.FromMinutes(29.9), TimeSpan.FromMinutes(30.1));
+
+        // Due now (as if the half hour had passed): the customer gets the link, threaded on the ticket, and it takes one answer.
+        (await desk.Admin.PostAsync($"/api/v1/mail/outbox/{queued.Id}/retry", null)).EnsureSuccessStatusCode();
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var survey = (await Mail.WaitForAsync(customer, 1)).Single(m => m.Subject!.StartsWith("How did we do?", StringComparison.Ordinal));
+        Assert.Contains($"[{second.Key}]", survey.Subject);
+        var token = System.Text.RegularExpressions.Regex.Match(survey.TextBody!, @"/r/([A-Za-z0-9_-]+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token));
+        Assert.Contains($"{desk.App.BaseAddress.ToString().TrimEnd('/')}/r/{token}", survey.TextBody);
+        using var anonymous = desk.App.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{token}/responses", new { score = 5, comment = "Quick and kind." })).StatusCode);
+        Assert.Equal(5, (await desk.TicketAsync(second.Id)).SatisfactionScore);
+    }
+
+    [Fact]
+    public async Task ASurveyWaveReachesOnlyConsentingContactsOncePerWaveAndUnsubscribingIsHonouredAtOnce()
+    {
+        await using var desk = await DeskAsync();
+        using var marketer = await desk.App.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+        var (consenting, first) = await desk.CustomerAsync("Gale Logistics", "Gus Dahl", TestMail.NewAddress("gus"));
+        var second = await (await desk.Admin.PostAsJsonAsync($"/api/v1/customers/{consenting.Id}/contacts", new { name = "Hana Mori", email = TestMail.NewAddress("hana") })).ReadAsync<ContactDto>();
+        var (_, stranger) = await desk.CustomerAsync("Holm Retail", "Ivy Lund", TestMail.NewAddress("ivy"));
+        (await desk.Admin.PostAsJsonAsync($"/api/v1/customers/{consenting.Id}/consent", new { purpose = "Surveys", granted = true, source = "renewal call" })).EnsureSuccessStatusCode();
+        var survey = await (await marketer.PostAsJsonAsync("/api/v1/surveys", new { name = "Quarterly NPS", kind = "Nps", question = "How likely are you to recommend Gale's carrier to a colleague?" }))
+            .ReadAsync<Psm.Web.Features.Feedback.SurveyDto>();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await desk.Agent.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/invitations", new { })).StatusCode);
+        var sent = await (await marketer.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/invitations", new { })).ReadAsync<WaveMailResult>();
+        Assert.Equal(new WaveMailResult(1, 2, 0, 1, 0, 0), sent);
+        Assert.Equal(new WaveMailResult(1, 0, 2, 1, 0, 0), await (await marketer.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/invitations", new { })).ReadAsync<WaveMailResult>());
+        Assert.Equal(2, (await desk.SendAsync()).Sent);
+        var toGus = Assert.Single(await Mail.WaitForAsync(first.Email, 1));
+        Assert.Single(await Mail.WaitForAsync(second.Email, 1));
+        Assert.Empty(await Mail.ReadAllAsync(stranger.Email));
+        Assert.Contains("How likely are you to recommend", toGus.TextBody);
+        Assert.StartsWith("<http", toGus.Headers["List-Unsubscribe"]);
+        var unsubscribe = System.Text.RegularExpressions.Regex.Match(toGus.TextBody!, @"/u/([A-Za-z0-9_-]+)").Groups[1].Value;
+
+        // Gus unsubscribes without signing in: the page asks first, the one-click POST does it.
+        using var anonymous = desk.App.Anonymous();
+        Assert.Contains("Unsubscribe", await anonymous.GetStringAsync($"/u/{unsubscribe}"));
+        Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PostAsync($"/api/v1/public/unsubscribe/{unsubscribe}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsync($"/api/v1/public/unsubscribe/not-a-token", null)).StatusCode);
+        var consent = await desk.Admin.GetFromJsonAsync<ConsentStateDto>($"/api/v1/customers/{consenting.Id}/consent", Json.Options);
+        Assert.Contains(consent!.History, e => e is { Purpose: ConsentPurpose.Surveys, Granted: false } && e.Source.Contains(first.Email));
+        Assert.True(consent.Surveys); // the company still consents: only Gus stopped
+
+        // The next wave leaves him out.
+        (await marketer.PostAsync($"/api/v1/surveys/{survey.Id}/waves", null)).EnsureSuccessStatusCode();
+        Assert.Equal(new WaveMailResult(2, 1, 0, 1, 1, 0), await (await marketer.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/invitations", new { })).ReadAsync<WaveMailResult>());
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        Assert.Single(await Mail.ReadAllAsync(first.Email));
+        var toHana = (await Mail.WaitForAsync(second.Email, 2)).Last();
+        var link = System.Text.RegularExpressions.Regex.Match(toHana.TextBody!, @"/r/([A-Za-z0-9_-]+)").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{link}/responses", new { score = 9 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{link}/responses", new { score = 10 })).StatusCode);
+    }
+
+    [Fact]
+    public async Task TemplatesAreCheckedUsedForTheNextMailAndWhatPeopleTypedNeverBecomesMarkupOrAPlaceholder()
+    {
+        await using var desk = await DeskAsync();
+        var errors = await Problems.Errors(await desk.Admin.PutAsJsonAsync("/api/v1/mail/templates/TicketReply", new { subject = "Re {{nope}}", body = "Hello" }));
+        Assert.Contains("{{nope}}", string.Join(" ", errors["subject"]));
+        Assert.Contains("{{reply}}", string.Join(" ", errors["body"]));
+        using var lead = await desk.App.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        var wording = new { subject = "Northwind: {{ticket.subject}} [{{ticket.key}}]", body = "Dear {{contact.name}},\n\n{{reply}}\n\nKind regards,\n{{agent}}" };
+        Assert.Equal(HttpStatusCode.Forbidden, (await lead.PutAsJsonAsync("/api/v1/mail/templates/TicketReply", wording)).StatusCode);
+        var preview = await (await lead.PostAsJsonAsync("/api/v1/mail/templates/TicketReply/preview", wording)).ReadAsync<RenderedMail>();
+        Assert.Equal("Northwind: Invoices export is empty [T-1042]", preview.Subject);
+        Assert.StartsWith("Dear Mia Keller,", preview.Text);
+        (await desk.Admin.PutAsJsonAsync("/api/v1/mail/templates/TicketReply", wording)).EnsureSuccessStatusCode();
+
+        var customer = TestMail.NewAddress("eve");
+        await desk.CustomerAsync("Iris Media", "Eve <b>Bold</b> {{reply}}", customer);
+        await Mail.SendAsync(TestMail.Message(customer, desk.Support, "Upload fails", "The upload fails."), desk.Support);
+        await desk.FetchAsync();
+        var ticket = Assert.Single(await desk.TicketsAsync());
+        (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{ticket.Id}/replies", new { text = "Please avoid <script>alert(1)</script> in file names." })).EnsureSuccessStatusCode();
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var received = Assert.Single(await Mail.WaitForAsync(customer, 1));
+        Assert.Equal($"Re: Northwind: Upload fails [{ticket.Key}]", received.Subject);
+        Assert.Contains("Dear Eve <b>Bold</b> {{reply}},", received.TextBody);   // inserted as typed, not read as a placeholder
+        Assert.Contains("Kind regards,\nSam Support", received.TextBody!.ReplaceLineEndings("\n"));
+        Assert.Contains("Eve &lt;b&gt;Bold&lt;/b&gt;", received.HtmlBody);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", received.HtmlBody);
+        Assert.DoesNotContain("<script", received.HtmlBody, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<b>", received.HtmlBody);
+
+        var reset = await (await desk.Admin.DeleteAsync("/api/v1/mail/templates/TicketReply")).ReadAsync<MailTemplateDto>();
+        Assert.False(reset.Customised);
+        Assert.Contains("{{reply}}", reset.Body);
+    }
+
     private static int ClosedPort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

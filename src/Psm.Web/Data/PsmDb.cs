@@ -69,6 +69,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
     public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();
     public DbSet<Features.Mail.QuarantinedMail> QuarantinedMail => Set<Features.Mail.QuarantinedMail>();
+    public DbSet<Features.Mail.MailTemplate> MailTemplates => Set<Features.Mail.MailTemplate>();
     public DbSet<Infrastructure.Outbox.OutboxMessage> Outbox => Set<Infrastructure.Outbox.OutboxMessage>();
     public DbSet<Infrastructure.Persistence.Lease> Leases => Set<Infrastructure.Persistence.Lease>();
 

@@ -105,6 +105,9 @@ public static class PsmApp
         services.AddHostedService<Features.Commerce.CustomerFiguresJob>();
         services.AddScoped<Features.Account.Notifications>();
         services.AddSingleton<Features.Mail.MailSecrets>();
+        services.AddSingleton<PublicAddress>();
+        services.AddScoped<Features.Mail.MailTemplates>();
+        services.AddScoped<Features.Mail.SurveyMail>();
         services.AddScoped<Features.Mail.Mailboxes>();
         services.AddScoped<Features.Mail.MailIngest>();
         services.AddScoped<Features.Mail.MailFetcher>();
@@ -218,6 +221,8 @@ public static class PsmApp
         Features.ServiceDesk.TicketsApi.MapTicketsApi(Area(Permissions.ServiceRead));
         Features.Mail.MailApi.MapMailApi(Area(Permissions.MailRead));
         app.MapPublicSurveyApi();
+        Features.Mail.MailApi.MapSurveyMailApi(Area(Permissions.FeedbackRead));
+        Features.Mail.MailApi.MapPublicUnsubscribeApi(app);
 
         app.MapAccountForms();
         app.MapSingleSignOn();

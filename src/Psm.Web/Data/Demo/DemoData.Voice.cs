@@ -66,6 +66,15 @@ public sealed partial class DemoData
             }
         }
 
+        // Survey consent: asked at signup since the survey programme began, so only granted ones are on record (a draw of its own keeps the other histories as they were).
+        var surveys = new Random(seed + 6);
+        foreach (var c in customers.Where(c => c.SurveyConsent))
+        {
+            var at = c.CreatedAt.AddMinutes(5);
+            events.Add(new ConsentEvent { Id = DeterministicId(surveys, at), CustomerId = c.Id, Purpose = ConsentPurpose.Surveys, Granted = true, At = at,
+                Source = "signup form", RecordedBy = "system" });
+        }
+
         return events;
     }
 

@@ -108,6 +108,8 @@ public sealed partial class DemoData(int scale = 1, int seed = 20261122)
                 // Asia-Pacific customers mostly came through a partner and rarely agreed to marketing.
                 ProfilingConsent = consent < 85,
                 MarketingConsent = RegionOf(country) == "Asia-Pacific" ? consent % 3 == 0 && consent < 85 : consent < 60,
+                // Survey invitations: agreed at signup by most; fewer than profiling, more than marketing.
+                SurveyConsent = consent < 75,
                 CreatedAt = createdAt,
             };
             yield return customer;

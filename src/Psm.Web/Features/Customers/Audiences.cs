@@ -23,7 +23,7 @@ public sealed class Audiences(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var history = await db.Set<ConsentEvent>().AsNoTracking().Where(e => e.CustomerId == customerId)
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
             .Select(e => new ConsentEventDto(e.Id, e.Purpose, e.Granted, e.At, e.Source, e.RecordedBy)).ToListAsync(ct);
-        return new ConsentStateDto(customer.ProfilingConsent, customer.MarketingConsent, history);
+        return new ConsentStateDto(customer.ProfilingConsent, customer.MarketingConsent, history, customer.SurveyConsent);
     }
 
     /// <summary>Grants or withdraws one purpose. It takes effect in the same transaction that records it.</summary>
@@ -38,13 +38,17 @@ public sealed class Audiences(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
         var purpose = input.Purpose!.Value;
         var granted = input.Granted!.Value;
-        if (purpose == ConsentPurpose.Profiling)
+        switch (purpose)
         {
-            customer.ProfilingConsent = granted;
-        }
-        else
-        {
-            customer.MarketingConsent = granted;
+            case ConsentPurpose.Profiling:
+                customer.ProfilingConsent = granted;
+                break;
+            case ConsentPurpose.Marketing:
+                customer.MarketingConsent = granted;
+                break;
+            default:
+                customer.SurveyConsent = granted;
+                break;
         }
 
         db.Set<ConsentEvent>().Add(new ConsentEvent

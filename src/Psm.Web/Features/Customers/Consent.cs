@@ -13,6 +13,9 @@ public enum ConsentPurpose
 
     /// <summary>Being contacted by marketing (campaign audiences).</summary>
     Marketing,
+
+    /// <summary>Being sent survey invitations by e-mail (NPS, CSAT and CES waves). A contact's unsubscribe link stops that contact on its own.</summary>
+    Surveys,
 }
 
 /// <summary>
@@ -34,11 +37,11 @@ public sealed class ConsentEvent
 
 public sealed record ConsentEventDto(Guid Id, ConsentPurpose Purpose, bool Granted, DateTimeOffset At, string Source, string RecordedBy);
 
-public sealed record ConsentStateDto(bool Profiling, bool Marketing, IReadOnlyList<ConsentEventDto> History);
+public sealed record ConsentStateDto(bool Profiling, bool Marketing, IReadOnlyList<ConsentEventDto> History, bool Surveys = false);
 
 public sealed class ConsentInput
 {
-    [Required(ErrorMessage = "Purpose is required: Profiling or Marketing.")]
+    [Required(ErrorMessage = "Purpose is required: Profiling, Marketing or Surveys.")]
     public ConsentPurpose? Purpose { get; set; }
 
     [Required(ErrorMessage = "Say whether consent is granted (true) or withdrawn (false).")]

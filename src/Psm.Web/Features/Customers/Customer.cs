@@ -28,6 +28,7 @@ public sealed class Customer : IVersioned, IArchivable, IListable
     /// <summary>Current consent, kept in step with the latest <see cref="ConsentEvent"/> for each purpose.</summary>
     public bool ProfilingConsent { get; set; }
     public bool MarketingConsent { get; set; }
+    public bool SurveyConsent { get; set; }
     public List<CustomerContact> Contacts { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? ArchivedAt { get; set; }
@@ -85,6 +86,9 @@ public sealed class CustomerContact
     public DateTimeOffset? BouncedAt { get; set; }
 
     public string? BounceReason { get; set; }
+
+    /// <summary>When this contact followed an unsubscribe link in a survey invitation: no more survey mail to them.</summary>
+    public DateTimeOffset? SurveysOptedOutAt { get; set; }
 }
 
 /// <summary>What a user may set on a customer. Lifetime value and churn are computed: sending them is refused.</summary>

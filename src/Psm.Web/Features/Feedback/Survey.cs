@@ -201,6 +201,10 @@ public sealed class SurveyInvitation
     public Guid CustomerId { get; set; }
     public Guid? ContactId { get; set; }
     public Guid? TicketId { get; set; }
+
+    /// <summary>For a wave sent by e-mail: which wave (one invitation per contact per wave).</summary>
+    public int? Wave { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? AnsweredAt { get; set; }
     public int? Score { get; set; }
@@ -217,6 +221,7 @@ internal sealed class SurveyInvitationConfiguration : IEntityTypeConfiguration<S
         invitation.Property(i => i.Token).HasMaxLength(64);
         invitation.HasIndex(i => i.Token).IsUnique();
         invitation.HasIndex(i => i.TicketId);
+        invitation.HasIndex(i => new { i.SurveyId, i.Wave, i.ContactId }).IsUnique().HasFilter("\"Wave\" IS NOT NULL");
         invitation.HasOne(i => i.Survey).WithMany().HasForeignKey(i => i.SurveyId).OnDelete(DeleteBehavior.Cascade);
         invitation.HasOne<Customer>().WithMany().HasForeignKey(i => i.CustomerId).OnDelete(DeleteBehavior.Cascade);
         invitation.HasOne<ServiceDesk.Ticket>().WithMany().HasForeignKey(i => i.TicketId).OnDelete(DeleteBehavior.Cascade);

@@ -50,7 +50,39 @@ public static class MailApi
         mail.MapPost("/outbox/{id:guid}/retry", (Guid id, OutboxSender s, CancellationToken ct) => ApiResults.Found(s.RetryAsync(id, ct)))
             .WithName("RetryOutboxMessage").WithSummary("Makes a queued or failed message due now, after its cause was fixed; a sent one is never sent again.")
             .RequireAuthorization(Permissions.MailManage);
+        mail.MapGet("/templates", (MailTemplates t, CancellationToken ct) => t.ListAsync(ct)).WithName("ListMailTemplates")
+            .WithSummary("The wording of each kind of mail PSM sends (ticket reply, satisfaction survey, survey invitation), with the placeholders it knows.");
+        mail.MapPut("/templates/{kind}", (MailTemplateKind kind, MailTemplateInput input, MailTemplates t, CancellationToken ct) => t.SaveAsync(kind, input, ct))
+            .WithName("SaveMailTemplate")
+            .WithSummary("Changes a mail's wording. Unknown {{placeholders}} and missing required ones ({{reply}}, {{link}}, {{unsubscribe}}) are refused, naming them.")
+            .RequireAuthorization(Permissions.MailManage);
+        mail.MapDelete("/templates/{kind}", (MailTemplateKind kind, MailTemplates t, CancellationToken ct) => t.ResetAsync(kind, ct))
+            .WithName("ResetMailTemplate").WithSummary("Goes back to PSM's default wording.").RequireAuthorization(Permissions.MailManage);
+        mail.MapPost("/templates/{kind}/preview", (MailTemplateKind kind, MailTemplateInput input) => MailTemplates.Preview(kind, input))
+            .WithName("PreviewMailTemplate").WithSummary("The mail as a customer would get it, filled with example values.");
         return api;
+    }
+
+    /// <summary>Survey waves by e-mail, for whoever runs surveys (under the feedback area).</summary>
+    public static RouteGroupBuilder MapSurveyMailApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/surveys/{id:guid}/invitations", (Guid id, WaveMailInput input, SurveyMail m, CancellationToken ct) => ApiResults.Found(m.SendWaveAsync(id, input, ct)))
+            .WithTags("Feedback").WithName("SendSurveyInvitations")
+            .WithSummary("E-mails the survey's current wave to a segment's contacts (or everyone's) whose company consented to survey invitations: one per contact per wave, "
+                         + "each with a personal link and an unsubscribe link; says who was left out and why.")
+            .RequireAuthorization(Permissions.SurveysManage);
+        return api;
+    }
+
+    /// <summary>The unsubscribe link's one-click form (RFC 8058), without signing in.</summary>
+    public static IEndpointRouteBuilder MapPublicUnsubscribeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/public/unsubscribe/{token}", async Task<Results<NoContent, NotFound>> (string token, SurveyMail m, CancellationToken ct) =>
+                await m.UnsubscribeAsync(token, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .WithTags("Public surveys").WithName("Unsubscribe")
+            .WithSummary("Stops survey mail to the contact an invitation went to, at once (mail clients' one-click unsubscribe posts here).")
+            .AllowAnonymous().RequireRateLimiting(Infrastructure.RateLimits.PublicLinks).DisableAntiforgery();
+        return app;
     }
 }
 

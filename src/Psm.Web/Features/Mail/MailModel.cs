@@ -111,6 +111,12 @@ public sealed class MailMessage
     public Guid? TicketId { get; set; }
     public Guid? TicketEventId { get; set; }
     public Guid? FeedbackId { get; set; }
+
+    /// <summary>For a survey invitation: which one (its delivery and bounces count in the wave's figures).</summary>
+    public Guid? SurveyInvitationId { get; set; }
+
+    /// <summary>For survey mail: the contact's unsubscribe link, also sent as List-Unsubscribe.</summary>
+    public string? UnsubscribeUrl { get; set; }
 }
 
 /// <summary>A file that came with a message; downloadable by whoever may read the ticket.</summary>
@@ -277,6 +283,9 @@ internal sealed class MailConfiguration :
         message.HasOne<TicketEvent>().WithMany().HasForeignKey(m => m.TicketEventId).OnDelete(DeleteBehavior.SetNull);
         message.HasOne<Feedback.FeedbackItem>().WithMany().HasForeignKey(m => m.FeedbackId).OnDelete(DeleteBehavior.SetNull);
         message.HasIndex(m => new { m.TicketId, m.At });
+        message.Property(m => m.UnsubscribeUrl).HasMaxLength(500);
+        message.HasOne<Feedback.SurveyInvitation>().WithMany().HasForeignKey(m => m.SurveyInvitationId).OnDelete(DeleteBehavior.SetNull);
+        message.HasIndex(m => m.SurveyInvitationId);
     }
 
     public void Configure(EntityTypeBuilder<MailAttachment> attachment)

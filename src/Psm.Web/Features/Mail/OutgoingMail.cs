@@ -55,10 +55,7 @@ public static class OutgoingMail
             return null;
         }
 
-        var mailboxId = thread.LastOrDefault(m => m.Direction == MailDirection.Inbound && m.MailboxId != null)?.MailboxId;
-        var mailbox = await db.Mailboxes.AsNoTracking().Where(m => m.Id == mailboxId).FirstOrDefaultAsync(ct)
-            ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled && m.TeamId == ticket.TeamId).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct)
-            ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
+        var mailbox = await MailboxForAsync(db, ticket, ct);
         var to = ticket.ContactId is { } contact
             ? await db.CustomerContacts.Where(c => c.Id == contact).Select(c => c.Email).SingleOrDefaultAsync(ct)
             : await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Email).SingleOrDefaultAsync(ct);
@@ -67,22 +64,97 @@ public static class OutgoingMail
             return null;
         }
 
-        var domain = mailbox.Address.Split('@').Last();
-        var message = new MailMessage
-        {
-            MailboxId = mailbox.Id, Direction = MailDirection.Outbound, MessageId = $"{Guid.NewGuid():N}.{ticket.Key.ToLowerInvariant()}@{domain}",
-            InReplyTo = thread.LastOrDefault()?.MessageId, References = string.Join(' ', thread.TakeLast(20).Select(m => m.MessageId)),
-            FromAddress = mailbox.Address, FromName = mailbox.Name, ToAddress = to.Trim(),
-            Subject = $"{(thread.Count > 0 ? "Re: " : "")}[{ticket.Key}] {ticket.Subject}", Text = reply.Text, At = now, Disposition = MailDisposition.Sent,
-            TicketId = ticket.Id, TicketEventId = reply.Id,
-        };
-        db.MailMessages.Add(message);
-        db.Outbox.Add(new OutboxMessage { Channel = Channel, Reference = message.Id, CreatedAt = now, NextAttemptAt = now, Status = OutboxStatus.Queued });
+        var agent = db.CurrentUser?.Actor.UserId is { } userId
+            ? await db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleOrDefaultAsync(ct) ?? reply.Actor
+            : reply.Actor;
+        var values = await TicketValuesAsync(db, ticket, mailbox, ct);
+        values["reply"] = reply.Text;
+        values["agent"] = agent;
+        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.TicketReply, values, ct);
+        var message = Queue(db, mailbox, to, (thread.Count > 0 ? "Re: " : "") + mail.Subject, $"{MailReading.ReplyAbove}\n\n{mail.Text}", now, ticket,
+            thread.LastOrDefault()?.MessageId, thread.TakeLast(20).Select(m => m.MessageId));
+        message.TicketEventId = reply.Id;
         return message;
     }
 
-    /// <summary>The mail as sent: PSM's marker line on top (the customer's answer is cut there), the reply, and who wrote it.</summary>
-    public static MimeMessage Compose(MailMessage message, string agent)
+    /// <summary>
+    /// When a ticket is resolved and its team sends satisfaction surveys by e-mail: the invitation with its personal
+    /// link, after the team's delay, threaded on the ticket's mail. Nothing when the contact (or customer) withdrew
+    /// survey consent, unsubscribed, or there is no address or mailbox. Added to <paramref name="db"/>, saved by the caller.
+    /// </summary>
+    public static async Task<MailMessage?> QueueSatisfactionSurveyAsync(PsmDb db, Ticket ticket, Feedback.SurveyInvitation invitation, string publicUrl, DateTimeOffset now, CancellationToken ct)
+    {
+        var team = ticket.TeamId is { } teamId ? await db.Teams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == teamId, ct) : null;
+        if (team is not { CsatByEmail: true })
+        {
+            return null;
+        }
+
+        var customer = await db.Customers.AsNoTracking().Where(c => c.Id == ticket.CustomerId).Select(c => new { c.Email, c.SurveyConsent, Withdrawn = db.ConsentEvents
+            .Where(e => e.CustomerId == c.Id && e.Purpose == Customers.ConsentPurpose.Surveys).OrderByDescending(e => e.At).Select(e => (bool?)!e.Granted).FirstOrDefault() }).SingleAsync(ct);
+        var contact = ticket.ContactId is { } contactId
+            ? await db.CustomerContacts.AsNoTracking().Where(c => c.Id == contactId).Select(c => new { c.Email, c.SurveysOptedOutAt }).SingleOrDefaultAsync(ct)
+            : null;
+        var to = contact?.Email ?? customer.Email;
+        var mailbox = await MailboxForAsync(db, ticket, ct);
+        if (customer.Withdrawn == true || contact?.SurveysOptedOutAt is not null || mailbox is null || string.IsNullOrWhiteSpace(to))
+        {
+            return null;
+        }
+
+        var thread = await db.MailMessages.AsNoTracking().Where(m => m.TicketId == ticket.Id).OrderBy(m => m.At).ThenBy(m => m.Id).Select(m => m.MessageId).ToListAsync(ct);
+        var values = await TicketValuesAsync(db, ticket, mailbox, ct);
+        values["link"] = publicUrl.TrimEnd('/') + invitation.PublicPath;
+        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.CsatInvitation, values, ct);
+        var message = Queue(db, mailbox, to, mail.Subject, $"{MailReading.ReplyAbove}\n\n{mail.Text}", now, ticket, thread.LastOrDefault(), thread.TakeLast(20),
+            sendAt: now.AddMinutes(Math.Max(0, team.CsatDelayMinutes)));
+        message.SurveyInvitationId = invitation.Id;
+        return message;
+    }
+
+    /// <summary>The mailbox a ticket's mail goes out from: the one it came through, else its team's, else the first enabled one.</summary>
+    private static async Task<Mailbox?> MailboxForAsync(PsmDb db, Ticket ticket, CancellationToken ct)
+    {
+        var mailboxId = await db.MailMessages.AsNoTracking().Where(m => m.TicketId == ticket.Id && m.Direction == MailDirection.Inbound && m.MailboxId != null)
+            .OrderByDescending(m => m.At).Select(m => m.MailboxId).FirstOrDefaultAsync(ct);
+        return await db.Mailboxes.AsNoTracking().Where(m => m.Id == mailboxId).FirstOrDefaultAsync(ct)
+               ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled && m.TeamId == ticket.TeamId).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct)
+               ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
+    }
+
+    private static async Task<Dictionary<string, string>> TicketValuesAsync(PsmDb db, Ticket ticket, Mailbox mailbox, CancellationToken ct)
+    {
+        var customer = await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Name).SingleAsync(ct);
+        var contact = ticket.ContactId is { } id ? await db.CustomerContacts.Where(c => c.Id == id).Select(c => c.Name).SingleOrDefaultAsync(ct) : null;
+        return new Dictionary<string, string>
+        {
+            ["ticket.key"] = ticket.Key, ["ticket.subject"] = ticket.Subject, ["customer.name"] = customer, ["contact.name"] = contact ?? customer, ["mailbox"] = mailbox.Name,
+        };
+    }
+
+    /// <summary>Stores an outgoing mail and its outbox row (due at <paramref name="sendAt"/>, else now).</summary>
+    internal static MailMessage Queue(
+        PsmDb db, Mailbox mailbox, string to, string subject, string text, DateTimeOffset now, Ticket? ticket = null, string? inReplyTo = null,
+        IEnumerable<string>? references = null, DateTimeOffset? sendAt = null)
+    {
+        var domain = mailbox.Address.Split('@').Last();
+        var message = new MailMessage
+        {
+            MailboxId = mailbox.Id, Direction = MailDirection.Outbound,
+            MessageId = $"{Guid.NewGuid():N}{(ticket is null ? "" : "." + ticket.Key.ToLowerInvariant())}@{domain}",
+            InReplyTo = inReplyTo, References = string.Join(' ', references ?? []), FromAddress = mailbox.Address, FromName = mailbox.Name, ToAddress = to.Trim(),
+            Subject = subject.Length > 500 ? subject[..500] : subject, Text = text, At = now, Disposition = MailDisposition.Sent, TicketId = ticket?.Id,
+        };
+        db.MailMessages.Add(message);
+        db.Outbox.Add(new OutboxMessage { Channel = Channel, Reference = message.Id, CreatedAt = now, NextAttemptAt = sendAt ?? now, Status = OutboxStatus.Queued });
+        return message;
+    }
+
+    /// <summary>
+    /// The mail as sent: the stored text as the plain part, and an HTML part made from the same text with
+    /// everything HTML-encoded (only web links become links), so nothing anyone typed turns into markup.
+    /// </summary>
+    public static MimeMessage Compose(MailMessage message)
     {
         var mime = new MimeMessage { MessageId = message.MessageId, Subject = message.Subject, Date = message.At };
         mime.From.Add(new MailboxAddress(message.FromName, message.FromAddress));
@@ -97,11 +169,23 @@ public static class OutgoingMail
             mime.References.Add(reference);
         }
 
-        // Answers to PSM's mail are automatic replies' business only if they say so; PSM's own mail says it is not bulk.
-        mime.Headers.Add("Auto-Submitted", "no");
-        var signature = agent.Length > 0 ? $"{agent}, {message.FromName}" : message.FromName;
-        mime.Body = new TextPart("plain") { Text = $"{MailReading.ReplyAbove}\n\n{message.Text}\n\n-- \n{signature}\n{message.Subject.Replace("Re: ", "")}\n" };
+        if (message.UnsubscribeUrl is { Length: > 0 } unsubscribe)
+        {
+            // One-click unsubscribe (RFC 8058): mail clients show their own button for it.
+            mime.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
+            mime.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
+
+        mime.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = Html(message.Text) }.ToMessageBody();
         return mime;
+    }
+
+    /// <summary>Plain text as HTML: encoded, line breaks kept, http(s) links clickable.</summary>
+    public static string Html(string text)
+    {
+        var encoded = System.Net.WebUtility.HtmlEncode(text);
+        var linked = System.Text.RegularExpressions.Regex.Replace(encoded, @"https?://[^\s<>&""']+", m => $"<a href=\"{m.Value}\">{m.Value}</a>");
+        return $"<!DOCTYPE html><html><body><div style=\"font-family:Arial,sans-serif;font-size:14px;white-space:pre-wrap\">{linked}</div></body></html>";
     }
 }
 
@@ -127,11 +211,10 @@ public sealed class MailChannel(IDbContextFactory<PsmDb> dbs, MailSecrets secret
                 throw new PermanentDeliveryException("The mailbox it was to go out from was removed.");
             }
 
-            var agent = message.TicketEventId is { } eventId ? await db.TicketEvents.Where(e => e.Id == eventId).Select(e => e.Actor).SingleOrDefaultAsync(ct) ?? "" : "";
             var client = await ConnectAsync(db, mailboxId, ct);
             try
             {
-                await client.SendAsync(OutgoingMail.Compose(message, agent), ct);
+                await client.SendAsync(OutgoingMail.Compose(message), ct);
             }
             catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
             {

@@ -25,6 +25,11 @@ public sealed class Team
     public PsmUser? Lead { get; set; }
     public List<TeamMember> Members { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Whether a resolved ticket's satisfaction survey is e-mailed to the customer, and how long after resolving.</summary>
+    public bool CsatByEmail { get; set; }
+
+    public int CsatDelayMinutes { get; set; }
 }
 
 public sealed class TeamMember
@@ -239,7 +244,16 @@ public sealed record TicketDto(
 /// <summary>A member with their open tickets and their CSAT over the last 90 days (% of answers 4 or 5 on the tickets they resolved).</summary>
 public sealed record TeamMemberDto(Guid UserId, string Name, bool Available, int OpenTickets, double? Csat, int CsatAnswers);
 
-public sealed record TeamDto(Guid Id, string Name, NamedRef? Lead, IReadOnlyList<TeamMemberDto> Members, int Unassigned);
+public sealed record TeamDto(Guid Id, string Name, NamedRef? Lead, IReadOnlyList<TeamMemberDto> Members, int Unassigned, bool CsatByEmail = false, int CsatDelayMinutes = 0);
+
+public sealed class TeamSurveyMailInput
+{
+    /// <summary>E-mail the satisfaction survey link when one of the team's tickets is resolved.</summary>
+    public bool Enabled { get; set; }
+
+    [Range(0, 10_080, ErrorMessage = "The delay must be between 0 minutes and 7 days (10 080 minutes).")]
+    public int DelayMinutes { get; set; }
+}
 
 internal sealed class ServiceDeskConfiguration :
     IEntityTypeConfiguration<Team>, IEntityTypeConfiguration<TeamMember>, IEntityTypeConfiguration<Ticket>, IEntityTypeConfiguration<TicketEvent>

@@ -16,7 +16,7 @@ public sealed record QueueFilter(
     Guid? AssigneeId = null, Guid? CustomerId = null, string? Search = null, QueueSort Sort = QueueSort.Newest);
 
 /// <summary>Tickets: creating, the queue, the timeline, replies and notes, status moves, assignment and bulk actions.</summary>
-public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user, IConfiguration config)
+public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user, IConfiguration config, PublicAddress publicAddress)
 {
     /// <summary>"Breaching soon": the running target falls due within this many minutes (or has passed).</summary>
     private int BreachingSoonMinutes => config.GetValue("ServiceDesk:BreachingSoonMinutes", 120);
@@ -373,7 +373,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         return teams.Select(t => new TeamDto(t.Id, t.Name, t.Lead is { } l ? new NamedRef(l.Id, l.DisplayName) : null,
             t.Members.OrderBy(m => m.User!.DisplayName).Select(m => new TeamMemberDto(m.UserId, m.User!.DisplayName, m.Available, open.GetValueOrDefault(m.UserId),
                 csat.TryGetValue(m.UserId, out var c) ? Math.Round(100.0 * c.Good / c.N, 1) : null, c?.N ?? 0)).ToList(),
-            unassigned.GetValueOrDefault(t.Id))).ToList();
+            unassigned.GetValueOrDefault(t.Id), t.CsatByEmail, t.CsatDelayMinutes)).ToList();
     }
 
     public async Task<TeamDto> CreateTeamAsync(TeamInput input, CancellationToken ct = default)
@@ -404,6 +404,21 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         }
 
         member.Available = available;
+        await db.SaveChangesAsync(ct);
+        return (await TeamsAsync(ct)).Single(t => t.Id == teamId);
+    }
+
+    /// <summary>Whether the team's resolved tickets get their satisfaction survey by e-mail, and after how many minutes.</summary>
+    public async Task<TeamDto?> SetSurveyMailAsync(Guid teamId, TeamSurveyMailInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == teamId, ct);
+        if (team is null)
+        {
+            return null;
+        }
+
+        (team.CsatByEmail, team.CsatDelayMinutes) = (input.Enabled, input.DelayMinutes);
         await db.SaveChangesAsync(ct);
         return (await TeamsAsync(ct)).Single(t => t.Id == teamId);
     }
@@ -604,12 +619,20 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         }
 
         var survey = await Feedback.Surveys.SupportSurveyAsync(db, config.GetValue("ServiceDesk:SurveyName", "Support satisfaction")!, now, ct);
-        db.SurveyInvitations.Add(new Feedback.SurveyInvitation
+        var invitation = new Feedback.SurveyInvitation
         {
             SurveyId = survey.Id, Survey = db.Entry(survey).State == EntityState.Added ? survey : null, CustomerId = ticket.CustomerId, ContactId = ticket.ContactId,
             TicketId = ticket.Id, CreatedAt = now,
-        });
-        db.TicketEvents.Add(Event(ticket, TicketEventKind.Survey, $"Satisfaction survey link created for the customer ({survey.Kind.ToString().ToUpperInvariant()}).", now.AddTicks(1), db));
+        };
+        db.SurveyInvitations.Add(invitation);
+        var mail = await Mail.OutgoingMail.QueueSatisfactionSurveyAsync(db, ticket, invitation, publicAddress.Base, now, ct);
+        var how = mail is null ? "" : $" It is e-mailed to {mail.ToAddress}{(await db.Teams.Where(t => t.Id == ticket.TeamId).Select(t => t.CsatDelayMinutes).SingleAsync(ct) is > 0 and var delay ? $" in {delay} minutes" : "")}.";
+        var entry = Event(ticket, TicketEventKind.Survey, $"Satisfaction survey link created for the customer ({survey.Kind.ToString().ToUpperInvariant()}).{how}", now.AddTicks(1), db);
+        db.TicketEvents.Add(entry);
+        if (mail is not null)
+        {
+            mail.TicketEventId = entry.Id;
+        }
     }
 
     /// <summary>Business minutes between two moments on the ticket's SLA calendar, or wall-clock minutes without one.</summary>

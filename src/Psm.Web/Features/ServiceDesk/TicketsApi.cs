@@ -73,6 +73,10 @@ public static class TicketsApi
         teams.MapPut("/{id:guid}/members/{userId:guid}/availability", (Guid id, Guid userId, AvailabilityInput input, Tickets t, CancellationToken ct) =>
                 ApiResults.Found(t.SetAvailabilityAsync(id, userId, input.Available, ct)))
             .WithName("SetMemberAvailability").WithSummary("Marks a member available for round-robin or not.").RequireAuthorization(Permissions.ServiceConfigure);
+        teams.MapPut("/{id:guid}/survey-mail", (Guid id, TeamSurveyMailInput input, Tickets t, CancellationToken ct) => ApiResults.Found(t.SetSurveyMailAsync(id, input, ct)))
+            .WithName("SetTeamSurveyMail")
+            .WithSummary("Whether the team's resolved tickets get their satisfaction survey by e-mail (from the ticket's mailbox), and how many minutes after resolving (0-10080).")
+            .RequireAuthorization(Permissions.ServiceConfigure);
         var sla = api.MapGroup("/sla").WithTags("Service desk");
         sla.MapGet("/calendars", (SlaSettings s, CancellationToken ct) => s.CalendarsAsync(ct)).WithName("ListServiceCalendars")
             .WithSummary("Business-hours calendars: time zone, working days and hours, holidays.");

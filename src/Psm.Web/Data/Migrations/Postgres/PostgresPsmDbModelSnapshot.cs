@@ -1142,6 +1142,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Property<DateOnly?>("SignupDate")
                         .HasColumnType("date");
 
+                    b.Property<bool>("SurveyConsent")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("uuid");
@@ -1185,6 +1188,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("SurveysOptedOutAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 
@@ -1643,16 +1649,21 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int?>("Wave")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CustomerId");
-
-                    b.HasIndex("SurveyId");
 
                     b.HasIndex("TicketId");
 
                     b.HasIndex("Token")
                         .IsUnique();
+
+                    b.HasIndex("SurveyId", "Wave", "ContactId")
+                        .IsUnique()
+                        .HasFilter("\"Wave\" IS NOT NULL");
 
                     b.ToTable("SurveyInvitations", (string)null);
                 });
@@ -1855,6 +1866,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<Guid?>("SurveyInvitationId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Text")
                         .IsRequired()
                         .HasMaxLength(100000)
@@ -1874,6 +1888,10 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Property<long?>("Uid")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("UnsubscribeUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("FeedbackId");
@@ -1883,11 +1901,41 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("MessageId")
                         .IsUnique();
 
+                    b.HasIndex("SurveyInvitationId");
+
                     b.HasIndex("TicketEventId");
 
                     b.HasIndex("TicketId", "At");
 
                     b.ToTable("MailMessages", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Mail.MailTemplate", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Kind");
+
+                    b.ToTable("MailTemplates", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Mail.Mailbox", b =>
@@ -2631,6 +2679,12 @@ namespace Psm.Web.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("CsatByEmail")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("CsatDelayMinutes")
+                        .HasColumnType("integer");
 
                     b.Property<Guid?>("LeadId")
                         .HasColumnType("uuid");
@@ -3750,6 +3804,11 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasOne("Psm.Web.Features.Mail.Mailbox", null)
                         .WithMany()
                         .HasForeignKey("MailboxId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Psm.Web.Features.Feedback.SurveyInvitation", null)
+                        .WithMany()
+                        .HasForeignKey("SurveyInvitationId")
                         .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("Psm.Web.Features.ServiceDesk.TicketEvent", null)

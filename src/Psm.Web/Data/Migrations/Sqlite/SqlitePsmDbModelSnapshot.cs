@@ -1150,6 +1150,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("SignupDate")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("SurveyConsent")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -1192,6 +1195,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SurveysOptedOutAt")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
@@ -1659,16 +1665,21 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Wave")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CustomerId");
-
-                    b.HasIndex("SurveyId");
 
                     b.HasIndex("TicketId");
 
                     b.HasIndex("Token")
                         .IsUnique();
+
+                    b.HasIndex("SurveyId", "Wave", "ContactId")
+                        .IsUnique()
+                        .HasFilter("\"Wave\" IS NOT NULL");
 
                     b.ToTable("SurveyInvitations", (string)null);
                 });
@@ -1874,6 +1885,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("SurveyInvitationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Text")
                         .IsRequired()
                         .HasMaxLength(100000)
@@ -1893,6 +1907,10 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<long?>("Uid")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UnsubscribeUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("FeedbackId");
@@ -1902,11 +1920,42 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("MessageId")
                         .IsUnique();
 
+                    b.HasIndex("SurveyInvitationId");
+
                     b.HasIndex("TicketEventId");
 
                     b.HasIndex("TicketId", "At");
 
                     b.ToTable("MailMessages", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Mail.MailTemplate", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Kind");
+
+                    b.ToTable("MailTemplates", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Mail.Mailbox", b =>
@@ -2660,6 +2709,12 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<string>("CreatedAt")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("CsatByEmail")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CsatDelayMinutes")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("LeadId")
                         .HasColumnType("TEXT");
@@ -3789,6 +3844,11 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasOne("Psm.Web.Features.Mail.Mailbox", null)
                         .WithMany()
                         .HasForeignKey("MailboxId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Psm.Web.Features.Feedback.SurveyInvitation", null)
+                        .WithMany()
+                        .HasForeignKey("SurveyInvitationId")
                         .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("Psm.Web.Features.ServiceDesk.TicketEvent", null)
