@@ -27,7 +27,7 @@ public static class ServiceDeskScenarios
         await using var database = await BenchDatabase.CreateAsync(provider);
         var now = DateTimeOffset.UtcNow;
         await SeedAsync(database, tickets, now, openShare: 0.05, dueInPast: false);
-        var service = new Tickets(database.Factory(), TimeProvider.System, new CurrentUser(), NoSettings);
+        var service = new Tickets(database.Factory(), TimeProvider.System, new CurrentUser(), NoSettings, new Psm.Web.Infrastructure.Http.PublicAddress(NoSettings));
         var psmKeys = "";
         var rawKeys = "";
         async Task Psm() => psmKeys = string.Join(",", (await service.QueueAsync(new QueueFilter(QueueView.AllOpen), new Psm.Web.Infrastructure.Http.PageRequest(50, null))).Items.Select(t => t.Key));

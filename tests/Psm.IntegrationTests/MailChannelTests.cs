@@ -132,6 +132,12 @@ public sealed class MailChannelTests
         await Mail.SendAsync(TestMail.Message(outsider, desk.Support, $"[{summary.Key}] hello", "Let me in."), desk.Support);
         Assert.Equal(1, (await desk.FetchAsync()).NewTickets);
         Assert.Equal(2, (await desk.TicketsAsync()).Count);
+
+        // Tickets by channel, in the registry.
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd");
+        Assert.Equal(2, (await desk.Agent.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/service.tickets_opened/value?from={today}&to={tomorrow}&channel=Email", Json.Options))!.Value);
+        Assert.Equal(0, (await desk.Agent.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/service.tickets_opened/value?from={today}&to={tomorrow}&channel=Phone", Json.Options))!.Value);
     }
 
     [Fact]
@@ -440,6 +446,28 @@ public sealed class MailChannelTests
         Assert.StartsWith("<http", toGus.Headers["List-Unsubscribe"]);
         var unsubscribe = System.Text.RegularExpressions.Regex.Match(toGus.TextBody!, @"/u/([A-Za-z0-9_-]+)").Groups[1].Value;
 
+        // Hana's invitation bounces (the bounce returns its headers): the wave's figures count it.
+        var bounce = new MimeMessage { Subject = "Undelivered Mail Returned to Sender" };
+        bounce.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@mail.customer.test"));
+        bounce.To.Add(MailboxAddress.Parse(desk.Support));
+        var toHanaFirst = (await Mail.ReadAllAsync(second.Email)).Single();
+        var returned = new MimeMessage { MessageId = toHanaFirst.MessageId!, Subject = toHanaFirst.Subject! };
+        returned.From.Add(MailboxAddress.Parse(desk.Support));
+        returned.To.Add(MailboxAddress.Parse(second.Email));
+        returned.Body = new TextPart("plain") { Text = "(headers only)" };
+        bounce.Body = new MultipartReport("delivery-status") { new TextPart("plain") { Text = "The mailbox is full." }, new MessagePart("rfc822") { Message = returned } };
+        await Mail.SendAsync(bounce, desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).Ignored);
+        var wave1 = Assert.Single((await marketer.GetFromJsonAsync<List<WaveFiguresDto>>($"/api/v1/surveys/{survey.Id}/invitations/waves", Json.Options))!);
+        Assert.Equal(new WaveFiguresDto(1, 2, 2, 1, 1, 0, 0), wave1);
+        var window = $"from={DateTime.UtcNow:yyyy-MM-dd}&to={DateTime.UtcNow.AddDays(1):yyyy-MM-dd}";
+        Assert.Equal(1, (await marketer.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/survey.invitations_bounced/value?{window}", Json.Options))!.Value);
+        var contactsNow = await desk.Admin.GetFromJsonAsync<List<ContactDto>>($"/api/v1/customers/{consenting.Id}/contacts", Json.Options);
+        Assert.NotNull(contactsNow!.Single(c => c.Id == second.Id).BouncedAt);
+        // Her address works again (the customer fixed the full mailbox): re-adding the contact clears the flag.
+        (await desk.Admin.DeleteAsync($"/api/v1/customers/{consenting.Id}/contacts/{second.Id}")).EnsureSuccessStatusCode();
+        second = await (await desk.Admin.PostAsJsonAsync($"/api/v1/customers/{consenting.Id}/contacts", new { name = "Hana Mori", email = second.Email })).ReadAsync<ContactDto>();
+
         // Gus unsubscribes without signing in: the page asks first, the one-click POST does it.
         using var anonymous = desk.App.Anonymous();
         Assert.Contains("Unsubscribe", await anonymous.GetStringAsync($"/u/{unsubscribe}"));
@@ -458,6 +486,10 @@ public sealed class MailChannelTests
         var link = System.Text.RegularExpressions.Regex.Match(toHana.TextBody!, @"/r/([A-Za-z0-9_-]+)").Groups[1].Value;
         Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{link}/responses", new { score = 9 })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{link}/responses", new { score = 10 })).StatusCode);
+        var waves = (await marketer.GetFromJsonAsync<List<WaveFiguresDto>>($"/api/v1/surveys/{survey.Id}/invitations/waves", Json.Options))!;
+        Assert.Equal(new WaveFiguresDto(2, 1, 1, 0, 1, 1, 100), waves.Single(w => w.Wave == 2));
+        Assert.Equal(3, (await marketer.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/survey.invitations_sent/value?{window}", Json.Options))!.Value);
+        Assert.Equal(50, (await marketer.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>($"/api/v1/metrics/survey.invitation_response_rate/value?{window}", Json.Options))!.Value);
     }
 
     [Fact]

@@ -108,6 +108,11 @@ public static class PsmApp
         services.AddSingleton<PublicAddress>();
         services.AddScoped<Features.Mail.MailTemplates>();
         services.AddScoped<Features.Mail.SurveyMail>();
+        foreach (var metric in Features.Mail.InvitationMetric.All())
+        {
+            services.AddScoped<Features.Strategy.IMetric>(_ => metric);
+        }
+
         services.AddScoped<Features.Mail.Mailboxes>();
         services.AddScoped<Features.Mail.MailIngest>();
         services.AddScoped<Features.Mail.MailFetcher>();

@@ -71,6 +71,10 @@ public static class MailApi
             .WithSummary("E-mails the survey's current wave to a segment's contacts (or everyone's) whose company consented to survey invitations: one per contact per wave, "
                          + "each with a personal link and an unsubscribe link; says who was left out and why.")
             .RequireAuthorization(Permissions.SurveysManage);
+        api.MapGet("/surveys/{id:guid}/invitations/waves", async Task<Results<Ok<IReadOnlyList<WaveFiguresDto>>, NotFound>> (Guid id, SurveyMail m, CancellationToken ct) =>
+                await m.WavesAsync(id, ct) is { } waves ? TypedResults.Ok(waves) : TypedResults.NotFound())
+            .WithTags("Feedback").WithName("ListSurveyInvitationWaves")
+            .WithSummary("Per e-mailed wave: invited, sent (the mail server took it), bounced, delivered (sent less bounced), answered, and the response rate (answered / delivered).");
         return api;
     }
 

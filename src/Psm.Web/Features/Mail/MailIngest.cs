@@ -91,6 +91,18 @@ public sealed class MailIngest(IDbContextFactory<PsmDb> dbs, Tickets tickets, Ti
                         .ExecuteUpdateAsync(s => s.SetProperty(c => c.BouncedAt, now).SetProperty(c => c.BounceReason, Clip($"Mail to this address bounced: {parsed.Subject}", 500)), ct);
                     stored.Note = Clip($"Not answered: {why}; bounced: {string.Join(", ", bounced)}.", 500);
                 }
+
+                // Which of PSM's mails came back: by the returned Message-ID, else the latest one to a bounced address.
+                var returned = MailReading.BouncedMessageIds(parsed);
+                var marked = returned.Count == 0 ? 0 : await db.MailMessages
+                    .Where(m => returned.Contains(m.MessageId) && m.Direction == MailDirection.Outbound && m.BouncedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.BouncedAt, now), ct);
+                foreach (var recipient in marked > 0 ? [] : bounced)
+                {
+                    var latest = db.MailMessages.Where(m => m.ToAddress == recipient && m.Direction == MailDirection.Outbound && m.BouncedAt == null && m.At > now.AddDays(-7))
+                        .OrderByDescending(m => m.At).Select(m => m.Id).Take(1);
+                    await db.MailMessages.Where(m => latest.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.BouncedAt, now), ct);
+                }
             }
 
             outcome = IngestOutcome.Ignored;

@@ -115,6 +115,9 @@ public sealed class MailMessage
     /// <summary>For a survey invitation: which one (its delivery and bounces count in the wave's figures).</summary>
     public Guid? SurveyInvitationId { get; set; }
 
+    /// <summary>For an outgoing mail: when a bounce said it could not be delivered.</summary>
+    public DateTimeOffset? BouncedAt { get; set; }
+
     /// <summary>For survey mail: the contact's unsubscribe link, also sent as List-Unsubscribe.</summary>
     public string? UnsubscribeUrl { get; set; }
 }

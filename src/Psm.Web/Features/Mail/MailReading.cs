@@ -124,6 +124,10 @@ public static partial class MailReading
         return found.Distinct().ToList();
     }
 
+    /// <summary>The Message-IDs of the returned mail a bounce carries (its message/rfc822 or text/rfc822-headers part).</summary>
+    public static IReadOnlyList<string> BouncedMessageIds(MimeMessage message) =>
+        message.BodyParts.OfType<MessagePart>().Select(p => p.Message?.MessageId).Where(id => !string.IsNullOrEmpty(id)).Select(id => id!).Distinct().ToList();
+
     /// <summary>The ticket number in a subject such as "Re: [T-1042] Export fails".</summary>
     public static int? TicketNumber(string? subject) =>
         subject is not null && SubjectKey().Match(subject) is { Success: true } match && int.TryParse(match.Groups[1].Value, out var number) ? number : null;

@@ -91,6 +91,18 @@ public sealed class SurveyMail(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         return new WaveMailResult(survey.Wave, eligible.Count, counts?.Already ?? 0, counts?.WithoutConsent ?? 0, counts?.Unsubscribed ?? 0, counts?.Bouncing ?? 0);
     }
 
+    public async Task<IReadOnlyList<WaveFiguresDto>?> WavesAsync(Guid surveyId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Surveys.AnyAsync(s => s.Id == surveyId, ct) ? await InvitationMetric.WavesAsync(db, surveyId, ct) : null;
+    }
+
+    public async Task<IReadOnlyList<NamedRef>> SegmentsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Segments.AsNoTracking().OrderBy(s => s.Name).Select(s => new NamedRef(s.Id, s.Name)).ToListAsync(ct);
+    }
+
     public async Task<UnsubscribeView?> FindAsync(string token, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

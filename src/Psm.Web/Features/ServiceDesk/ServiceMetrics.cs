@@ -44,6 +44,9 @@ public sealed class ServiceMetric(string key, string name, string unit, BetterDi
         yield return new("service.reopen_rate", "Reopen rate", "%", BetterDirection.Down,
             "Tickets resolved in the period that had been reopened at least once, as a share of them.", false,
             async (db, q, ct) => await RatioAsync((await TicketsAsync(db, q, ct)).Where(t => t.ResolvedAt >= q.FromUtc && t.ResolvedAt < q.ToUtc), t => t.Reopened > 0, ct));
+        yield return new("service.tickets_opened", "Tickets opened", "tickets", BetterDirection.Down,
+            "Tickets opened in the period; cut by channel it is how customers reach the desk (e-mail, chat, phone, portal, API).", false,
+            async (db, q, ct) => await (await TicketsAsync(db, q, ct)).CountAsync(t => t.CreatedAt >= q.FromUtc && t.CreatedAt < q.ToUtc, ct));
         yield return new("service.tickets_per_customer", "Tickets per customer", "tickets", BetterDirection.Down,
             "Tickets opened in the period per customer who opened at least one.", false,
             async (db, q, ct) =>

@@ -8,10 +8,10 @@ namespace Psm.Web.Infrastructure.Http;
 /// <c>PublicUrl</c> from configuration (set it in production: https://psm.example.com), else the first
 /// address this server listens on.
 /// </summary>
-public sealed class PublicAddress(IConfiguration config, IServer server)
+public sealed class PublicAddress(IConfiguration config, IServer? server = null)
 {
     public string Base =>
         (config["PublicUrl"] is { Length: > 0 } configured ? configured
-            : server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()?.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")
+            : server?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()?.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")
               ?? "http://localhost:5000").TrimEnd('/');
 }
