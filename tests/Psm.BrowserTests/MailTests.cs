@@ -106,4 +106,33 @@ public sealed class MailTests(BrowserFixture browser)
             await session.ScreenshotAsync("customer-replied");
         });
     }
+
+    [Fact]
+    public async Task AnAdminRewordsTheTicketReplyPreviewsItAndAMissingPlaceholderIsNamed()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "0" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Admin));
+            await session.NavigateAsync("Mailboxes");
+            var templates = page.GetByTestId("templates");
+            await templates.GetByTestId("template-body").First.FillAsync("Dear {{contact.name}},\n\nthanks for waiting.\n\n{{agent}}");
+            await templates.GetByTestId("template-save").First.ClickAsync();
+            await Expect(templates.GetByTestId("template-error")).ToContainTextAsync("{{reply}}");
+
+            await templates.GetByTestId("template-body").First.FillAsync("Dear {{contact.name}},\n\n{{reply}}\n\nWarm regards,\n{{agent}}");
+            await templates.GetByTestId("template-preview").First.ClickAsync();
+            await Expect(templates.GetByTestId("template-rendered")).ToContainTextAsync("Dear Mia Keller,");
+            await Expect(templates.GetByTestId("template-rendered")).ToContainTextAsync("Warm regards,");
+            await templates.GetByTestId("template-save").First.ClickAsync();
+            await Expect(templates).ToContainTextAsync("your wording");
+            await session.ScreenshotAsync("wording");
+            using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
+            var saved = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Mail.MailTemplateDto>>("/api/v1/mail/templates", Json.Options))!
+                .Single(t => t.Kind == Psm.Web.Features.Mail.MailTemplateKind.TicketReply);
+            Assert.True(saved.Customised);
+            Assert.Contains("Warm regards,", saved.Body);
+        });
+    }
 }
