@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/throwaway-postgres.sh
+. scripts/throwaway-mail.sh
 start_throwaway_postgres
+start_throwaway_mail
+trap 'stop_throwaway_mail; stop_throwaway_postgres' EXIT
 dotnet run -c Release --project bench/Psm.Bench -- all --provider both --write docs/benchmarks.md "$@"

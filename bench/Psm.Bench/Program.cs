@@ -12,11 +12,12 @@ using Psm.Bench;
 // sla-job uses one open ticket per generated customer (100 000), all past their targets.
 // customer-figures uses ten customers per generated one (1 000 000) with five orders each and a subscription every second;
 // mrr-series uses as many subscriptions, one per customer.
+// mail-ingest and mail-outbox always use 10 000 messages and need the mail server (PSM_TEST_MAIL; bench/run.sh starts one).
 // PostgreSQL needs PSM_PG_CONNECTION; bench/run.sh starts a throwaway server and sets it.
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -51,6 +52,9 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     // default scale, with 5 000 000 orders), and MRR as a series over as many subscriptions.
     (CommerceScenarios.Figures, p => CommerceScenarios.RunFiguresAsync(p, rows * 10, Math.Min(options.Repeats, 3)), 0.5),
     (CommerceScenarios.MrrSeries, p => CommerceScenarios.RunMrrSeriesAsync(p, rows * 10, options.Repeats), 1 / 1.5),
+    // The e-mail channel against the real mail server: 10 000 messages read into tickets, 10 000 queued mails sent (one run each).
+    (MailScenarios.Ingest, p => MailScenarios.RunIngestAsync(p, 10_000), 0.5),
+    (MailScenarios.Outbox, p => MailScenarios.RunOutboxAsync(p, 10_000), 0.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -81,7 +85,8 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
         if (args.Length == 0 || args[0] is not (CustomerInsertScenario.Name or MetricSeriesScenario.Name or ObjectivesListScenario.Name
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
-            or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries or "all"))
+            or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
+            or MailScenarios.Ingest or MailScenarios.Outbox or "all"))
         {
             return null;
         }

@@ -182,8 +182,8 @@ public sealed partial class DemoData
                 events.Add(new TicketEvent { Id = DeterministicId(rng, at), TicketId = ticket.Id, At = at, Kind = kind, Actor = actor, Text = text });
             var writer = contact?.Name ?? customer.Name;
             Log(created, TicketEventKind.Created, $"Opened via {ticket.Channel}.", writer);
-            Log(created.AddTicks(1), TicketEventKind.CustomerMessage, opening, writer);
-            Log(created.AddTicks(2), TicketEventKind.Sla, $"SLA policy \"{policy.Name}\" applies (opened).");
+            Log(created.AddMicroseconds(1), TicketEventKind.CustomerMessage, opening, writer);
+            Log(created.AddMicroseconds(2), TicketEventKind.Sla, $"SLA policy \"{policy.Name}\" applies (opened).");
             var recent = created > now.AddDays(-14);
 
             // Most first responses come well inside the target; about one in ten is late. Busier weeks are later.

@@ -136,41 +136,27 @@ public sealed class CustomerFigureKeeper(IConfiguration config, TimeProvider tim
 /// (60 by default; 0 turns it off). On PostgreSQL one instance at a time recomputes (a transaction-scoped advisory
 /// lock; the others skip that round); running it twice would change nothing anyway.
 /// </summary>
-public sealed class CustomerFiguresJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<CustomerFiguresJob> logger) : BackgroundService
+public sealed class CustomerFiguresJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<CustomerFiguresJob> logger) : Infrastructure.PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromMinutes(config.GetValue("Commerce:RecomputeMinutes", 60));
+
+    protected override string What => "Recomputing customer figures";
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var minutes = config.GetValue("Commerce:RecomputeMinutes", 60);
-        if (minutes <= 0)
+        await using var db = await services.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (!db.IsSqlite && !await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_xact_lock(7042002) AS \"Value\"").SingleAsync(ct))
         {
+            // Another instance is recomputing right now: its run covers this one.
             return;
         }
 
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(minutes));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var changed = await services.GetRequiredService<CustomerFigureKeeper>().RecomputeAsync(db, null, ct);
+        await transaction.CommitAsync(ct);
+        if (changed > 0)
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(stoppingToken);
-                await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
-                if (!db.IsSqlite && !await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_xact_lock(7042002) AS \"Value\"").SingleAsync(stoppingToken))
-                {
-                    // Another instance is recomputing right now: its run covers this one.
-                    continue;
-                }
-
-                var changed = await scope.ServiceProvider.GetRequiredService<CustomerFigureKeeper>().RecomputeAsync(db, null, stoppingToken);
-                await transaction.CommitAsync(stoppingToken);
-                if (changed > 0)
-                {
-                    logger.LogInformation("Customer figures: {Changed} customers' lifetime value or churn changed with the date.", changed);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Recomputing customer figures failed; it will try again.");
-            }
+            logger.LogInformation("Customer figures: {Changed} customers' lifetime value or churn changed with the date.", changed);
         }
     }
 }

@@ -197,28 +197,11 @@ public sealed class MailFetcher(IDbContextFactory<PsmDb> dbs, MailIngest ingest,
 }
 
 /// <summary>Reads every enabled mailbox every <c>Mail:FetchSeconds</c> (60 by default; 0 turns it off).</summary>
-public sealed class MailFetchJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<MailFetchJob> logger) : BackgroundService
+public sealed class MailFetchJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<MailFetchJob> logger) : Infrastructure.PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var seconds = config.GetValue("Mail:FetchSeconds", 60.0);
-        if (seconds <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Period => TimeSpan.FromSeconds(config.GetValue("Mail:FetchSeconds", 60.0));
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<MailFetcher>().FetchAllAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The mail fetcher failed; it will try again.");
-            }
-        }
-    }
+    protected override string What => "The mail fetcher";
+
+    protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<MailFetcher>().FetchAllAsync(ct);
 }

@@ -133,7 +133,7 @@ public static class OutgoingMail
     }
 
     /// <summary>Stores an outgoing mail and its outbox row (due at <paramref name="sendAt"/>, else now).</summary>
-    internal static MailMessage Queue(
+    public static MailMessage Queue(
         PsmDb db, Mailbox mailbox, string to, string subject, string text, DateTimeOffset now, Ticket? ticket = null, string? inReplyTo = null,
         IEnumerable<string>? references = null, DateTimeOffset? sendAt = null)
     {

@@ -218,34 +218,19 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
 }
 
 /// <summary>Runs the SLA monitor every <c>Sla:MonitorSeconds</c> (60 by default; 0 turns it off).</summary>
-public sealed class SlaMonitorJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<SlaMonitorJob> logger) : BackgroundService
+public sealed class SlaMonitorJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<SlaMonitorJob> logger) : Infrastructure.PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var seconds = config.GetValue("Sla:MonitorSeconds", 60);
-        if (seconds <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Period => TimeSpan.FromSeconds(config.GetValue("Sla:MonitorSeconds", 60));
 
-        // The first run waits one period, so it never races the start-up migration.
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override string What => "The SLA monitor";
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var result = await services.GetRequiredService<SlaMonitor>().RunAsync(ct);
+        if (result != new SlaRunResult(0, 0, 0))
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<SlaMonitor>().RunAsync(stoppingToken);
-                if (result != new SlaRunResult(0, 0, 0))
-                {
-                    logger.LogInformation("SLA monitor: {First} first-response and {Resolution} resolution breaches recorded, {Near} tickets escalated as about to breach.",
-                        result.FirstResponseBreaches, result.ResolutionBreaches, result.NearBreachEscalations);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The SLA monitor failed; it will try again.");
-            }
+            logger.LogInformation("SLA monitor: {First} first-response and {Resolution} resolution breaches recorded, {Near} tickets escalated as about to breach.",
+                result.FirstResponseBreaches, result.ResolutionBreaches, result.NearBreachEscalations);
         }
     }
 }

@@ -178,13 +178,13 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         TicketEvent? message = null;
         if (ticket.Description.Length > 0)
         {
-            // A tick after "Created": entries of one moment are ordered by id, and ids minted in one millisecond are not ordered.
-            message = Event(ticket, TicketEventKind.CustomerMessage, ticket.Description, now.AddTicks(1), db);
+            // A microsecond (PostgreSQL's precision) after "Created": entries of one moment are ordered by id, and ids minted in one millisecond are not ordered.
+            message = Event(ticket, TicketEventKind.CustomerMessage, ticket.Description, now.AddMicroseconds(1), db);
             message.Actor = writer;
             db.TicketEvents.Add(message);
         }
 
-        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddTicks(2), ct));
+        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddMicroseconds(2), ct));
         return (ticket, message);
     }
 
@@ -222,7 +222,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         };
         if (next is { } status)
         {
-            var moves = await MoveAsync(db, ticket, status, now.AddTicks(1), ct);
+            var moves = await MoveAsync(db, ticket, status, now.AddMicroseconds(1), ct);
             foreach (var move in moves)
             {
                 move.Actor = writer;

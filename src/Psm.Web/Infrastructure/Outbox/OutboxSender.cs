@@ -164,28 +164,11 @@ public sealed class OutboxSender(IDbContextFactory<PsmDb> dbs, IEnumerable<IOutb
 }
 
 /// <summary>Runs the outbox sender every <c>Outbox:SendSeconds</c> (5 by default; 0 turns it off).</summary>
-public sealed class OutboxJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<OutboxJob> logger) : BackgroundService
+public sealed class OutboxJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<OutboxJob> logger) : PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var seconds = config.GetValue("Outbox:SendSeconds", 5.0);
-        if (seconds <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Period => TimeSpan.FromSeconds(config.GetValue("Outbox:SendSeconds", 5.0));
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The outbox sender failed; it will try again.");
-            }
-        }
-    }
+    protected override string What => "The outbox sender";
+
+    protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<OutboxSender>().SendDueAsync(ct);
 }
