@@ -79,7 +79,6 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
 
     public static IReadOnlyList<Placeholder> PlaceholdersOf(MailTemplateKind kind) => Defaults[kind].Placeholders;
 
-    public static (string Subject, string Body) DefaultOf(MailTemplateKind kind) => (Defaults[kind].Subject, Defaults[kind].Body);
 
     /// <summary>Fills {{name}} placeholders in one pass; the values are never scanned again.</summary>
     public static string Fill(string template, IReadOnlyDictionary<string, string> values) =>
@@ -89,12 +88,18 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
         // A subject is one line whatever was typed into it.
         new(Fill(subject, values).ReplaceLineEndings(" ").Trim(), Fill(body, values));
 
+    /// <summary>The admin's wording of a kind of mail, or PSM's default (read once for a batch of mails).</summary>
+    public static async Task<(string Subject, string Body)> WordingAsync(PsmDb db, MailTemplateKind kind, CancellationToken ct)
+    {
+        var custom = await db.MailTemplates.AsNoTracking().SingleOrDefaultAsync(t => t.Kind == kind, ct);
+        return (custom?.Subject ?? Defaults[kind].Subject, custom?.Body ?? Defaults[kind].Body);
+    }
+
     /// <summary>The admin's wording (or the default), filled in.</summary>
     public static async Task<RenderedMail> RenderAsync(PsmDb db, MailTemplateKind kind, IReadOnlyDictionary<string, string> values, CancellationToken ct)
     {
-        var custom = await db.MailTemplates.AsNoTracking().SingleOrDefaultAsync(t => t.Kind == kind, ct);
-        var (subject, body, _) = Defaults[kind];
-        return Render(kind, custom?.Subject ?? subject, custom?.Body ?? body, values);
+        var (subject, body) = await WordingAsync(db, kind, ct);
+        return Render(kind, subject, body, values);
     }
 
     public async Task<IReadOnlyList<MailTemplateDto>> ListAsync(CancellationToken ct = default)

@@ -65,7 +65,7 @@ public sealed class SurveyMail(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
 
         var now = time.GetUtcNow();
         var baseUrl = address.Base;
-        var wording = await db.MailTemplates.AsNoTracking().SingleOrDefaultAsync(t => t.Kind == MailTemplateKind.SurveyInvitation, ct);
+        var (subject, body) = await MailTemplates.WordingAsync(db, MailTemplateKind.SurveyInvitation, ct);
         foreach (var batch in eligible.Chunk(500))
         {
             foreach (var contact in batch)
@@ -77,8 +77,7 @@ public sealed class SurveyMail(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
                     ["link"] = baseUrl + invitation.PublicPath, ["unsubscribe"] = $"{baseUrl}/u/{invitation.Token}", ["survey.name"] = survey.Name,
                     ["survey.question"] = survey.Question, ["contact.name"] = contact.Name, ["customer.name"] = contact.Company, ["mailbox"] = mailbox.Name,
                 };
-                var mail = MailTemplates.Render(MailTemplateKind.SurveyInvitation, wording?.Subject ?? MailTemplates.DefaultOf(MailTemplateKind.SurveyInvitation).Subject,
-                    wording?.Body ?? MailTemplates.DefaultOf(MailTemplateKind.SurveyInvitation).Body, values);
+                var mail = MailTemplates.Render(MailTemplateKind.SurveyInvitation, subject, body, values);
                 var message = OutgoingMail.Queue(db, mailbox, contact.Email, mail.Subject, mail.Text, now);
                 (message.SurveyInvitationId, message.UnsubscribeUrl) = (invitation.Id, values["unsubscribe"]);
             }
