@@ -13,16 +13,28 @@ namespace Psm.TestSupport;
 
 /// <summary>
 /// PSM on Kestrel at a loopback port, over a database of its own, with the demo users in place.
-/// One per test, so tests share no state.
+/// One per test, so tests share no state. The database is a copy of one migrated (and, with Demo:Seed,
+/// seeded) once per run, unless the settings change what starting up writes.
 /// </summary>
 public sealed class PsmServer : WebApplicationFactory<Program>
 {
-    private readonly TestDatabase database = new();
+    private static readonly string[] StartupSettings =
+        ["ConnectionStrings:Psm", "PSM_ADMIN_EMAIL", "PSM_ADMIN_PASSWORD", "Demo:Scale"];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<bool, Lazy<TestDatabase>> Templates = new();
+
+    private readonly TestDatabase database;
     private readonly Dictionary<string, string?> settings;
     private readonly TimeProvider? clock;
 
     public PsmServer(Dictionary<string, string?>? extraSettings = null, TimeProvider? clock = null)
+        : this(extraSettings, clock, TemplateFor(extraSettings, clock))
     {
+    }
+
+    private PsmServer(Dictionary<string, string?>? extraSettings, TimeProvider? clock, TestDatabase? template)
+    {
+        database = new TestDatabase(template);
         this.clock = clock;
         settings = new Dictionary<string, string?>
         {
@@ -42,6 +54,45 @@ public sealed class PsmServer : WebApplicationFactory<Program>
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// The run's template for these settings, built by the first test that asks: a PSM started once on an
+    /// empty database (migrations, roles, demo users, and the demo company when Demo:Seed is on), then stopped.
+    /// None when the settings decide what starting up writes, or the demo would be dated by a test's clock.
+    /// </summary>
+    private static TestDatabase? TemplateFor(Dictionary<string, string?>? settings, TimeProvider? clock)
+    {
+        settings ??= [];
+        var demo = settings.TryGetValue("Demo:Seed", out var seed) && string.Equals(seed, "true", StringComparison.OrdinalIgnoreCase);
+        if (StartupSettings.Any(settings.ContainsKey) || (demo && clock is not null))
+        {
+            return null;
+        }
+
+        return Templates.GetOrAdd(demo, _ => new Lazy<TestDatabase>(() => BuildTemplate(demo))).Value;
+    }
+
+    private static TestDatabase BuildTemplate(bool demo)
+    {
+        var quiet = new Dictionary<string, string?>
+        {
+            ["Demo:Seed"] = demo ? "true" : "false", ["Sla:MonitorSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "0",
+        };
+        var builder = new PsmServer(quiet, clock: null, template: null);
+        var template = builder.database;
+        builder.StopWithoutDropping();
+        template.Seal();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => template.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return template;
+    }
+
+    private bool keepDatabase;
+
+    private void StopWithoutDropping()
+    {
+        keepDatabase = true;
+        Dispose();
+    }
 
     public string Provider => database.Provider;
 
@@ -86,7 +137,10 @@ public sealed class PsmServer : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await database.DisposeAsync();
+        if (!keepDatabase)
+        {
+            await database.DisposeAsync();
+        }
     }
 }
 

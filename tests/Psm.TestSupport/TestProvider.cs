@@ -18,13 +18,22 @@ public static class TestProvider
         ?? throw new InvalidOperationException("PSM_TEST_POSTGRES is not set; run the suite through ./test.sh.");
 }
 
-/// <summary>A database of its own for one test: a SQLite file, or a PostgreSQL database dropped afterwards.</summary>
+/// <summary>
+/// A database of its own for one test: a SQLite file, or a PostgreSQL database dropped afterwards.
+/// Made empty, or as a copy of a template (a file copy, or PostgreSQL's CREATE DATABASE ... TEMPLATE).
+/// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string? sqliteFolder;
     private readonly string? postgresName;
 
     public TestDatabase()
+        : this(template: null)
+    {
+    }
+
+    /// <summary>A copy of <paramref name="template"/> (from <see cref="Template"/>), or an empty database when it is null.</summary>
+    internal TestDatabase(TestDatabase? template)
     {
         if (TestProvider.IsPostgres)
         {
@@ -32,18 +41,50 @@ public sealed class TestDatabase : IAsyncDisposable
             var builder = new NpgsqlConnectionStringBuilder(TestProvider.PostgresServer) { Database = postgresName };
             ConnectionString = builder.ToString();
             Provider = "Postgres";
+            if (template is not null)
+            {
+                using var connection = new NpgsqlConnection(TestProvider.PostgresServer);
+                connection.Open();
+                using var create = new NpgsqlCommand($"CREATE DATABASE \"{postgresName}\" TEMPLATE \"{template.postgresName}\"", connection);
+                create.ExecuteNonQuery();
+            }
         }
         else
         {
             sqliteFolder = Path.Combine(Path.GetTempPath(), "psm-tests", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(sqliteFolder);
-            ConnectionString = $"Data Source={Path.Combine(sqliteFolder, "psm.db")};Pooling=False";
+            var file = Path.Combine(sqliteFolder, "psm.db");
+            ConnectionString = $"Data Source={file};Pooling=False";
             Provider = "Sqlite";
+            if (template is not null)
+            {
+                File.Copy(Path.Combine(template.sqliteFolder!, "psm.db"), file);
+            }
         }
     }
 
     public string Provider { get; }
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// Makes the template ready to copy once nothing holds it open: PostgreSQL refuses to copy a database
+    /// anyone is connected to; SQLite's last writes may still sit in the write-ahead log.
+    /// </summary>
+    internal void Seal()
+    {
+        if (postgresName is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+        }
+        else
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString);
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            checkpoint.ExecuteNonQuery();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
