@@ -73,7 +73,7 @@ public static class ServiceDeskScenarios
         await using var database = await BenchDatabase.CreateAsync(provider);
         var now = DateTimeOffset.UtcNow;
         await SeedAsync(database, tickets, now, openShare: 1, dueInPast: true);
-        var monitor = new SlaMonitor(database.Factory(), TimeProvider.System, NoSettings);
+        var monitor = new SlaMonitor(database.Factory(), TimeProvider.System, NoSettings, new Psm.Web.Infrastructure.Http.PublicAddress(NoSettings));
         var psmMarked = 0;
         var rawMarked = 0;
         var psmRuns = new List<Measurement>();

@@ -377,7 +377,7 @@ public sealed class MailChannelTests
     {
         await using var desk = await DeskAsync();
         var customer = TestMail.NewAddress("pia");
-        await desk.CustomerAsync("Fjord Energy", "Pia Holm", customer);
+        var (fjord, pia) = await desk.CustomerAsync("Fjord Energy", "Pia Holm", customer);
         var team = await (await desk.Admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1" })).ReadAsync<TeamDto>();
         foreach (var subject in new[] { "Meter readings missing", "Portal login slow" })
         {
@@ -420,6 +420,19 @@ public sealed class MailChannelTests
         using var anonymous = desk.App.Anonymous();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/v1/public/invitations/{token}/responses", new { score = 5, comment = "Quick and kind." })).StatusCode);
         Assert.Equal(5, (await desk.TicketAsync(second.Id)).SatisfactionScore);
+
+        // A ticket reopened before its survey is due gets no survey: the mail is dropped with the reason.
+        var third = await (await desk.Agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Tariff question", customerId = fjord.Id, contactId = pia.Id, teamId = team.Id }))
+            .ReadAsync<TicketDto>();
+        (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{third.Summary.Id}/status", new { status = "Resolved" })).EnsureSuccessStatusCode();
+        var waiting = Assert.Single((await desk.Admin.GetFromJsonAsync<List<OutboxMessageDto>>("/api/v1/mail/outbox?status=Queued", Json.Options))!);
+        (await desk.Agent.PutAsJsonAsync($"/api/v1/tickets/{third.Summary.Id}/status", new { status = "Reopened" })).EnsureSuccessStatusCode();
+        (await desk.Admin.PostAsync($"/api/v1/mail/outbox/{waiting.Id}/retry", null)).EnsureSuccessStatusCode();
+        Assert.Equal(0, (await desk.SendAsync()).Sent);
+        var dropped = Assert.Single((await desk.Admin.GetFromJsonAsync<List<OutboxMessageDto>>("/api/v1/mail/outbox?status=Failed", Json.Options))!);
+        Assert.Equal(waiting.Id, dropped.Id);
+        Assert.Contains("reopened", dropped.LastError);
+        Assert.Single(await Mail.ReadAllAsync(customer), m => m.Subject!.StartsWith("How did we do?", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -535,5 +548,101 @@ public sealed class MailChannelTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    [Fact]
+    public async Task ALeadWhoAsksForItGetsTheirNotificationsByMailAndALeadWhoDoesNotOnlySeesTheBell()
+    {
+        await using var desk = await DeskAsync();
+        var leadAddress = TestMail.NewAddress("lee", "example.test");
+        var created = await (await desk.Admin.PostAsJsonAsync("/api/v1/users", new { email = leadAddress, displayName = "Lee Lead", roles = new[] { Roles.SupportLead } }))
+            .ReadAsync<Psm.Web.Features.Admin.CreatedUser>();
+        using var lee = await desk.App.ClientFor(leadAddress);
+        using var quietLead = await desk.App.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        var users = (await desk.Admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!;
+        var mailed = await (await desk.Admin.PostAsJsonAsync("/api/v1/teams", new { name = "Billing", leadId = created.User.Id })).ReadAsync<TeamDto>();
+        var quiet = await (await desk.Admin.PostAsJsonAsync("/api/v1/teams", new { name = "Tier 1", leadId = users.Single(u => u.Email == PsmServer.EmailOf(Roles.SupportLead)).Id })).ReadAsync<TeamDto>();
+
+        // Off until the person turns it on; PSM says whether it has a mailbox to send from.
+        var settings = await lee.GetFromJsonAsync<Psm.Web.Features.Account.NotificationSettingsDto>("/api/v1/notifications/settings", Json.Options);
+        Assert.Equal(new Psm.Web.Features.Account.NotificationSettingsDto(false, leadAddress, true), settings);
+        var saved = await (await lee.PutAsJsonAsync("/api/v1/notifications/settings", new { byEmail = true })).ReadAsync<Psm.Web.Features.Account.NotificationSettingsDto>();
+        Assert.True(saved.ByEmail);
+
+        var (customer, _) = await desk.CustomerAsync("Aurora Labs", "Mia Keller", TestMail.NewAddress("mia"));
+        var billing = await (await desk.Agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Refund <b>now</b>", customerId = customer.Id, teamId = mailed.Id, channel = "Phone" })).ReadAsync<TicketDto>();
+        var other = await (await desk.Agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Login fails", customerId = customer.Id, teamId = quiet.Id, channel = "Phone" })).ReadAsync<TicketDto>();
+        foreach (var ticket in new[] { billing, other })
+        {
+            (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{ticket.Summary.Id}/escalations", new { reason = "Customer threatens to cancel" })).EnsureSuccessStatusCode();
+        }
+
+        // One mail: to the lead who asked; the other lead's notification stays in the app.
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var notice = Assert.Single(await Mail.WaitForAsync(leadAddress, 1));
+        Assert.Contains($"{billing.Summary.Key} escalated by", notice.Subject);
+        Assert.Equal(desk.Support, notice.From.Mailboxes.Single().Address);
+        Assert.Contains("Hello Lee Lead,", notice.TextBody);
+        Assert.Contains($"{desk.App.BaseAddress.ToString().TrimEnd('/')}/service/tickets/{billing.Summary.Id}", notice.TextBody);
+        Assert.Contains("/account/notifications", notice.TextBody);
+        Assert.Single((await lee.GetFromJsonAsync<List<Psm.Web.Features.Account.NotificationDto>>("/api/v1/notifications", Json.Options))!);
+        var bell = Assert.Single((await quietLead.GetFromJsonAsync<List<Psm.Web.Features.Account.NotificationDto>>("/api/v1/notifications", Json.Options))!);
+        Assert.Contains(other.Summary.Key, bell.Text);
+
+        // Turned off, nothing more is mailed.
+        (await lee.PutAsJsonAsync("/api/v1/notifications/settings", new { byEmail = false })).EnsureSuccessStatusCode();
+        (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{billing.Summary.Id}/escalations", new { reason = "Still waiting" })).EnsureSuccessStatusCode();
+        Assert.Equal(0, (await desk.SendAsync()).Sent);
+        Assert.Equal(2, (await lee.GetFromJsonAsync<List<Psm.Web.Features.Account.NotificationDto>>("/api/v1/notifications", Json.Options))!.Count);
+    }
+
+    [Fact]
+    public async Task AnAgentsReplyCarriesFilesToTheCustomerAndFilesAreRefusedWhereNoMailGoesOut()
+    {
+        await using var desk = await DeskAsync();
+        var customerAddress = TestMail.NewAddress("ola");
+        var (customer, _) = await desk.CustomerAsync("Nordlys Foods", "Ola Berg", customerAddress);
+        await Mail.SendAsync(TestMail.Message(customerAddress, desk.Support, "Need the signed contract", "Could you send the signed contract again?"), desk.Support);
+        await desk.FetchAsync();
+        var mailed = Assert.Single(await desk.TicketsAsync());
+        Assert.Equal(customerAddress, (await desk.TicketAsync(mailed.Id)).RepliesEmailedTo);
+
+        var pdf = "%PDF-1.4 signed contract"u8.ToArray();
+        var csv = System.Text.Encoding.UTF8.GetBytes("line,amount\n1,12.50\n");
+        var replied = await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{mailed.Id}/replies", new
+        {
+            text = "Here it is, with the price list.",
+            attachments = new object[] { new { fileName = "contract.pdf", contentType = "application/pdf", content = pdf }, new { fileName = "../prices.csv", content = csv } },
+        });
+        Assert.Equal(HttpStatusCode.OK, replied.StatusCode);
+        var reply = (await replied.ReadAsync<TicketDto>()).Timeline.Single(e => e.Kind == TicketEventKind.Reply);
+        Assert.Equal(["contract.pdf", "prices.csv"], reply.Attachments!.Select(a => a.FileName).Order());
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var received = Assert.Single(await Mail.WaitForAsync(customerAddress, 1));
+        var files = received.Attachments.OfType<MimePart>().ToDictionary(a => a.FileName!);
+        Assert.Equal("application/pdf", files["contract.pdf"].ContentType.MimeType);
+        using (var content = new MemoryStream())
+        {
+            files["contract.pdf"].Content!.DecodeTo(content);
+            Assert.Equal(pdf, content.ToArray());
+        }
+
+        Assert.Contains("Here it is", received.TextBody);
+        var download = await desk.Agent.GetAsync($"/api/v1/tickets/{mailed.Id}/attachments/{reply.Attachments!.Single(a => a.FileName == "prices.csv").Id}");
+        Assert.Equal(csv, await download.Content.ReadAsByteArrayAsync());
+
+        // Files go only where mail goes: not on notes, not on a phone ticket, not over 20 MB, not empty.
+        Assert.Contains("attachments", (await Problems.Errors(await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{mailed.Id}/notes",
+            new { text = "see file", attachments = new[] { new { fileName = "a.txt", content = csv } } }))).Keys);
+        var phone = await (await desk.Agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Call back", customerId = customer.Id, channel = "Phone" })).ReadAsync<TicketDto>();
+        Assert.Null(phone.RepliesEmailedTo);
+        var onPhone = await Problems.Errors(await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{phone.Summary.Id}/replies",
+            new { text = "see file", attachments = new[] { new { fileName = "a.txt", content = csv } } }));
+        Assert.Contains("not e-mailed", onPhone["attachments"].Single());
+        Assert.Contains("attachments", (await Problems.Errors(await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{mailed.Id}/replies",
+            new { text = "big", attachments = new[] { new { fileName = "big.bin", content = new byte[21 * 1024 * 1024] } } }))).Keys);
+        Assert.Contains("attachments[0].content", (await Problems.Errors(await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{mailed.Id}/replies",
+            new { text = "empty", attachments = new[] { new { fileName = "empty.txt", content = Array.Empty<byte>() } } }))).Keys);
+        Assert.Equal(0, (await desk.SendAsync()).Sent);
     }
 }

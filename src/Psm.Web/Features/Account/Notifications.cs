@@ -19,9 +19,53 @@ public sealed class Notification
 
 public sealed record NotificationDto(Guid Id, DateTimeOffset At, string Text, string Link, bool Read);
 
+public sealed record NotificationSettingsDto(bool ByEmail, string Email, bool CanSend);
+
+public sealed class NotificationSettingsInput
+{
+    /// <summary>Whether notifications also go to the person's e-mail address.</summary>
+    public bool ByEmail { get; set; }
+}
+
 /// <summary>The signed-in person's notifications.</summary>
 public sealed class Notifications(IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user)
 {
+    /// <summary>
+    /// Tells one person something: the bell always; their mailbox too when they asked for it (a mail through
+    /// the outbox, in the same transaction). Added to <paramref name="db"/>, saved by the caller.
+    /// </summary>
+    public static async Task NotifyAsync(PsmDb db, Guid userId, string text, string link, DateTimeOffset now, string publicUrl, CancellationToken ct)
+    {
+        db.Notifications.Add(new Notification { UserId = userId, At = now, Text = text, Link = link });
+        var person = await db.Users.AsNoTracking().Where(u => u.Id == userId && u.EmailNotifications && u.DeactivatedAt == null)
+            .Select(u => new { u.Email, u.DisplayName }).SingleOrDefaultAsync(ct);
+        if (person?.Email is { Length: > 0 } email)
+        {
+            await Mail.OutgoingMail.QueueNotificationAsync(db, email, person.DisplayName, text, link, publicUrl, now, ct);
+        }
+    }
+
+    public async Task<NotificationSettingsDto> SettingsAsync(CancellationToken ct = default)
+    {
+        var me = user.RequireUserId();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var person = await db.Users.AsNoTracking().Where(u => u.Id == me).Select(u => new { u.EmailNotifications, u.Email }).SingleAsync(ct);
+        return new NotificationSettingsDto(person.EmailNotifications, person.Email ?? "", await db.Mailboxes.AnyAsync(m => m.Enabled, ct));
+    }
+
+    public async Task<NotificationSettingsDto> SaveSettingsAsync(NotificationSettingsInput input, CancellationToken ct = default)
+    {
+        var me = user.RequireUserId();
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            var person = await db.Users.SingleAsync(u => u.Id == me, ct);
+            person.EmailNotifications = input.ByEmail;
+            await db.SaveChangesAsync(ct);
+        }
+
+        return await SettingsAsync(ct);
+    }
+
     public async Task<IReadOnlyList<NotificationDto>> MineAsync(int limit = 50, CancellationToken ct = default)
     {
         var me = user.RequireUserId();

@@ -23,6 +23,9 @@ public sealed class PsmUser : IdentityUser<Guid>
 
     /// <summary>Set while the user signs in with a one-time password an admin handed over: they choose their own first.</summary>
     public bool MustChangePassword { get; set; }
+
+    /// <summary>Their notifications (escalations, breaches) also go to their e-mail address, not only to the bell.</summary>
+    public bool EmailNotifications { get; set; }
 }
 
 internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>

@@ -8,7 +8,7 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Mail;
 
-public enum MailTemplateKind { TicketReply, CsatInvitation, SurveyInvitation }
+public enum MailTemplateKind { TicketReply, CsatInvitation, SurveyInvitation, Notification }
 
 /// <summary>An admin's wording of one kind of mail; without one, PSM's default wording is used.</summary>
 public sealed class MailTemplate : IVersioned
@@ -66,6 +66,12 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
             new("survey.name", "the survey's name"), new("survey.question", "the survey's question"), new("contact.name", "the person written to"),
             new("customer.name", "their company"), new("mailbox", "the mailbox's name"),
         ]),
+        [MailTemplateKind.Notification] = ("{{notification}}",
+            "Hello {{user.name}},\n\n{{notification}}\n\nOpen it in PSM: {{link}}\n\nYou get this mail because your notifications also go by e-mail. Turn that off here: {{settings}}\n",
+        [
+            new("notification", "what happened, as the bell shows it", true), new("link", "where it is in PSM", true),
+            new("settings", "the page where the person turns these mails off", true), new("user.name", "the person written to"),
+        ]),
     };
 
     /// <summary>Example values for the preview.</summary>
@@ -75,6 +81,7 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
         ["ticket.key"] = "T-1042", ["ticket.subject"] = "Invoices export is empty", ["contact.name"] = "Mia Keller", ["customer.name"] = "Aurora Labs",
         ["link"] = "https://psm.example.com/r/3f9c1e", ["unsubscribe"] = "https://psm.example.com/u/3f9c1e", ["survey.name"] = "Quarterly NPS",
         ["survey.question"] = "How likely are you to recommend Northwind to a colleague?",
+        ["notification"] = "T-1042 breached its first-response SLA.", ["user.name"] = "Lee Lead", ["settings"] = "https://psm.example.com/account/notifications",
     };
 
     public static IReadOnlyList<Placeholder> PlaceholdersOf(MailTemplateKind kind) => Defaults[kind].Placeholders;
@@ -141,7 +148,9 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
     public static RenderedMail Preview(MailTemplateKind kind, MailTemplateInput input)
     {
         Check(kind, input);
-        return Render(kind, input.Subject, input.Body, Samples);
+        return Render(kind, input.Subject, input.Body, kind == MailTemplateKind.Notification
+            ? new Dictionary<string, string>(Samples) { ["link"] = "https://psm.example.com/service/tickets/3f9c1e" }
+            : Samples);
     }
 
     private static void Check(MailTemplateKind kind, MailTemplateInput input)

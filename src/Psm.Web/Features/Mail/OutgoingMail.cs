@@ -46,23 +46,15 @@ public static class OutgoingMail
     /// enabled one), to the contact (else the customer), with the ticket key in the subject and the
     /// threading headers of the mails before it. Added to <paramref name="db"/>, saved by the caller.
     /// </summary>
-    public static async Task<MailMessage?> QueueReplyAsync(PsmDb db, Ticket ticket, TicketEvent reply, DateTimeOffset now, CancellationToken ct)
+    public static async Task<MailMessage?> QueueReplyAsync(
+        PsmDb db, Ticket ticket, TicketEvent reply, DateTimeOffset now, CancellationToken ct, IReadOnlyList<ServiceDesk.ReplyAttachmentInput>? attachments = null)
     {
-        var thread = await db.MailMessages.AsNoTracking().Where(m => m.TicketId == ticket.Id).OrderBy(m => m.At).ThenBy(m => m.Id)
-            .Select(m => new { m.MessageId, m.MailboxId, m.Direction }).ToListAsync(ct);
-        if (thread.Count == 0 && ticket.Channel != TicketChannel.Email)
+        if (await ReplyRouteAsync(db, ticket, ct) is not { } route)
         {
             return null;
         }
 
-        var mailbox = await MailboxForAsync(db, ticket, ct);
-        var to = ticket.ContactId is { } contact
-            ? await db.CustomerContacts.Where(c => c.Id == contact).Select(c => c.Email).SingleOrDefaultAsync(ct)
-            : await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Email).SingleOrDefaultAsync(ct);
-        if (mailbox is null || string.IsNullOrWhiteSpace(to))
-        {
-            return null;
-        }
+        var (mailbox, to, thread) = route;
 
         var agent = db.CurrentUser?.Actor.UserId is { } userId
             ? await db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleOrDefaultAsync(ct) ?? reply.Actor
@@ -72,9 +64,38 @@ public static class OutgoingMail
         values["agent"] = agent;
         var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.TicketReply, values, ct);
         var message = Queue(db, mailbox, to, (thread.Count > 0 ? "Re: " : "") + mail.Subject, $"{MailReading.ReplyAbove}\n\n{mail.Text}", now, ticket,
-            thread.LastOrDefault()?.MessageId, thread.TakeLast(20).Select(m => m.MessageId));
+            thread.LastOrDefault(), thread.TakeLast(20));
         message.TicketEventId = reply.Id;
+        foreach (var file in attachments ?? [])
+        {
+            db.MailAttachments.Add(new MailAttachment
+            {
+                MailMessageId = message.Id, FileName = Path.GetFileName(file.FileName.Trim()), ContentType = file.ContentType is { Length: > 0 } type ? type : "application/octet-stream",
+                Size = file.Content.Length, Content = file.Content,
+            });
+        }
+
         return message;
+    }
+
+    /// <summary>
+    /// Where an agent's reply to this ticket is mailed: an e-mail conversation (it came in by mail, or its channel is
+    /// e-mail) with an address and a mailbox to send from; null when replies stay in PSM.
+    /// </summary>
+    public static async Task<(Mailbox Mailbox, string To, List<string> Thread)?> ReplyRouteAsync(PsmDb db, Ticket ticket, CancellationToken ct)
+    {
+        var thread = await db.MailMessages.AsNoTracking().Where(m => m.TicketId == ticket.Id).OrderBy(m => m.At).ThenBy(m => m.Id)
+            .Select(m => m.MessageId).ToListAsync(ct);
+        if (thread.Count == 0 && ticket.Channel != TicketChannel.Email)
+        {
+            return null;
+        }
+
+        var mailbox = await MailboxForAsync(db, ticket, ct);
+        var to = ticket.ContactId is { } contact
+            ? await db.CustomerContacts.Where(c => c.Id == contact).Select(c => c.Email).SingleOrDefaultAsync(ct)
+            : await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Email).SingleOrDefaultAsync(ct);
+        return mailbox is null || string.IsNullOrWhiteSpace(to) ? null : (mailbox, to, thread);
     }
 
     /// <summary>
@@ -110,6 +131,27 @@ public static class OutgoingMail
             sendAt: now.AddMinutes(Math.Max(0, team.CsatDelayMinutes)));
         message.SurveyInvitationId = invitation.Id;
         return message;
+    }
+
+    /// <summary>
+    /// Queues a notification as mail to a PSM user, from the first enabled mailbox (PSM sends nothing
+    /// without one); null when there is none. Added to <paramref name="db"/>, saved by the caller.
+    /// </summary>
+    public static async Task<MailMessage?> QueueNotificationAsync(
+        PsmDb db, string to, string name, string text, string link, string publicUrl, DateTimeOffset now, CancellationToken ct)
+    {
+        var mailbox = await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
+        if (mailbox is null || string.IsNullOrWhiteSpace(to))
+        {
+            return null;
+        }
+
+        var root = publicUrl.TrimEnd('/');
+        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.Notification, new Dictionary<string, string>
+        {
+            ["notification"] = text, ["link"] = root + link, ["settings"] = root + "/account/notifications", ["user.name"] = name,
+        }, ct);
+        return Queue(db, mailbox, to, mail.Subject, mail.Text, now);
     }
 
     /// <summary>The mailbox a ticket's mail goes out from: the one it came through, else its team's, else the first enabled one.</summary>
@@ -154,7 +196,7 @@ public static class OutgoingMail
     /// The mail as sent: the stored text as the plain part, and an HTML part made from the same text with
     /// everything HTML-encoded (only web links become links), so nothing anyone typed turns into markup.
     /// </summary>
-    public static MimeMessage Compose(MailMessage message)
+    public static MimeMessage Compose(MailMessage message, IReadOnlyList<MailAttachment>? attachments = null)
     {
         var mime = new MimeMessage { MessageId = message.MessageId, Subject = message.Subject, Date = message.At };
         mime.From.Add(new MailboxAddress(message.FromName, message.FromAddress));
@@ -176,7 +218,13 @@ public static class OutgoingMail
             mime.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         }
 
-        mime.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = Html(message.Text) }.ToMessageBody();
+        var body = new BodyBuilder { TextBody = message.Text, HtmlBody = Html(message.Text) };
+        foreach (var file in attachments ?? [])
+        {
+            body.Attachments.Add(file.FileName, file.Content, ContentType.TryParse(file.ContentType, out var type) ? type : new ContentType("application", "octet-stream"));
+        }
+
+        mime.Body = body.ToMessageBody();
         return mime;
     }
 
@@ -211,10 +259,18 @@ public sealed class MailChannel(IDbContextFactory<PsmDb> dbs, MailSecrets secret
                 throw new PermanentDeliveryException("The mailbox it was to go out from was removed.");
             }
 
+            // A satisfaction survey waits for its delay: if the ticket was reopened meanwhile, asking how it went would be wrong.
+            if (message.SurveyInvitationId is not null && message.TicketId is { } ticketId
+                && await db.Tickets.AnyAsync(t => t.Id == ticketId && t.Status != ServiceDesk.TicketStatus.Resolved && t.Status != ServiceDesk.TicketStatus.Closed, ct))
+            {
+                throw new PermanentDeliveryException("Not sent: the ticket was reopened before the survey was due.");
+            }
+
+            var attachments = await db.MailAttachments.AsNoTracking().Where(a => a.MailMessageId == message.Id).OrderBy(a => a.Id).ToListAsync(ct);
             var client = await ConnectAsync(db, mailboxId, ct);
             try
             {
-                await client.SendAsync(OutgoingMail.Compose(message), ct);
+                await client.SendAsync(OutgoingMail.Compose(message, attachments), ct);
             }
             catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
             {

@@ -12,7 +12,7 @@ public sealed record SlaRunResult(int FirstResponseBreaches, int ResolutionBreac
 /// is stored (the breach time is the due time itself), and every step only touches tickets not yet
 /// marked, so a run after a restart catches up and a second run changes nothing.
 /// </summary>
-public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, IConfiguration config)
+public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, IConfiguration config, Infrastructure.Http.PublicAddress publicAddress)
 {
     private const int Batch = 50_000;
 
@@ -128,12 +128,9 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         {
             var tickets = leadTickets[lead.LeadId];
             var keys = tickets.Select(r => $"T-{r.Number}").ToList();
-            db.Notifications.Add(new Notification
-            {
-                UserId = lead.LeadId, At = now,
-                Text = lead.Count == 1 ? $"{keys[0]} breached its {target.Name} SLA." : $"{lead.Count} tickets breached their {target.Name} SLA: {string.Join(", ", keys)}{(lead.Count > keys.Count ? ", …" : "")}.",
-                Link = lead.Count == 1 ? $"/service/tickets/{tickets[0].Id}" : "/service/queue",
-            });
+            await Notifications.NotifyAsync(db, lead.LeadId,
+                lead.Count == 1 ? $"{keys[0]} breached its {target.Name} SLA." : $"{lead.Count} tickets breached their {target.Name} SLA: {string.Join(", ", keys)}{(lead.Count > keys.Count ? ", …" : "")}.",
+                lead.Count == 1 ? $"/service/tickets/{tickets[0].Id}" : "/service/queue", now, publicAddress.Base, ct);
         }
 
         await db.SaveChangesAsync(ct);
@@ -208,7 +205,7 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
             });
             if (e.Lead is { } lead)
             {
-                db.Notifications.Add(new Notification { UserId = lead, At = now, Text = $"T-{e.Number} is about to breach its SLA ({e.LeftMinutes:0} business minutes left).", Link = $"/service/tickets/{e.Id}" });
+                await Notifications.NotifyAsync(db, lead, $"T-{e.Number} is about to breach its SLA ({e.LeftMinutes:0} business minutes left).", $"/service/tickets/{e.Id}", now, publicAddress.Base, ct);
             }
         }
 

@@ -161,6 +161,24 @@ public sealed class TicketMessageInput
     [Required(ErrorMessage = "Write something.")]
     [StringLength(20_000, ErrorMessage = "A message must be at most 20 000 characters.")]
     public string Text { get; set; } = "";
+
+    /// <summary>Files sent with an e-mailed reply (at most 10, 20 MB together); the content is base64 in JSON.</summary>
+    [MaxLength(10, ErrorMessage = "At most 10 attachments.")]
+    public List<ReplyAttachmentInput>? Attachments { get; set; }
+}
+
+public sealed class ReplyAttachmentInput
+{
+    [Required(ErrorMessage = "Name the file.")]
+    [StringLength(255, ErrorMessage = "A file name must be at most 255 characters.")]
+    public string FileName { get; set; } = "";
+
+    [StringLength(127, ErrorMessage = "A content type must be at most 127 characters.")]
+    [RegularExpression(@"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$", ErrorMessage = "Give a content type such as application/pdf.")]
+    public string? ContentType { get; set; }
+
+    [Required(ErrorMessage = "Give the file's content (base64).")]
+    public byte[] Content { get; set; } = [];
 }
 
 public sealed class TicketStatusInput
@@ -239,7 +257,7 @@ public sealed record TicketEventDto(
 
 public sealed record TicketDto(
     TicketSummary Summary, string Description, NamedRef? Contact, NamedRef? Product, NamedRef? Service, DateTimeOffset? ClosedAt, int Reopened,
-    TicketSlaDto? Sla, string? SatisfactionLink, int? SatisfactionScore, IReadOnlyList<TicketEventDto> Timeline);
+    TicketSlaDto? Sla, string? SatisfactionLink, int? SatisfactionScore, IReadOnlyList<TicketEventDto> Timeline, string? RepliesEmailedTo = null);
 
 /// <summary>A member with their open tickets and their CSAT over the last 90 days (% of answers 4 or 5 on the tickets they resolved).</summary>
 public sealed record TeamMemberDto(Guid UserId, string Name, bool Available, int OpenTickets, double? Csat, int CsatAnswers);

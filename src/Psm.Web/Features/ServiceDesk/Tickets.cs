@@ -108,8 +108,9 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         }
 
         var invitation = await db.SurveyInvitations.AsNoTracking().Where(i => i.TicketId == id).OrderBy(i => i.CreatedAt).FirstOrDefaultAsync(ct);
+        var route = await Mail.OutgoingMail.ReplyRouteAsync(db, await db.Tickets.AsNoTracking().SingleAsync(t => t.Id == id, ct), ct);
         return new TicketDto(summary, ticket.Description, ticket.Contact, ticket.Product, ticket.Service, ticket.ClosedAt, ticket.Reopened, sla,
-            invitation?.PublicPath, invitation?.Score, timeline);
+            invitation?.PublicPath, invitation?.Score, timeline, route?.To);
     }
 
     public async Task<Guid?> FindByKeyAsync(string key, CancellationToken ct = default)
@@ -250,17 +251,58 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
                 ticket.Status = TicketStatus.Open;
             }
 
+            var files = Attachments(input);
             var reply = Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db);
             // An e-mail conversation gets the answer by e-mail: queued in the outbox in this same transaction.
-            await Mail.OutgoingMail.QueueReplyAsync(db, ticket, reply, now, ct);
+            if (await Mail.OutgoingMail.QueueReplyAsync(db, ticket, reply, now, ct, files) is null && files.Count > 0)
+            {
+                throw new RequestValidationException("attachments", "Files go out with e-mailed replies, and this ticket's replies are not e-mailed (it is not an e-mail conversation, or there is no address or mailbox).");
+            }
             return (IReadOnlyList<TicketEvent>)[reply];
         }, ct);
+
+    /// <summary>At most 20 MB together (what most mail servers take); each named, each with content.</summary>
+    private static IReadOnlyList<ReplyAttachmentInput> Attachments(TicketMessageInput input)
+    {
+        var files = input.Attachments ?? [];
+        if (files.Count > 10)
+        {
+            throw new RequestValidationException("attachments", "At most 10 attachments.");
+        }
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (files[i] is null || string.IsNullOrWhiteSpace(files[i].FileName) || files[i].FileName.Length > 255)
+            {
+                throw new RequestValidationException($"attachments[{i}].fileName", "Name each file (at most 255 characters).");
+            }
+
+            if (files[i].Content is not { Length: > 0 })
+            {
+                throw new RequestValidationException($"attachments[{i}].content", $"{files[i].FileName} is empty.");
+            }
+        }
+
+        if (files.Sum(f => (long)f.Content.Length) > ReplyAttachmentBytes)
+        {
+            throw new RequestValidationException("attachments", $"The files come to {files.Sum(f => (long)f.Content.Length) / 1048576.0:0.0} MB; a reply carries at most {ReplyAttachmentBytes / 1048576} MB.");
+        }
+
+        return files;
+    }
+
+    public const long ReplyAttachmentBytes = 20L * 1024 * 1024;
 
     /// <summary>An internal note: colleagues see it, the customer never does, and neither do marketers or stakeholders.</summary>
     public Task<TicketDto?> NoteAsync(Guid id, TicketMessageInput input, CancellationToken ct = default) =>
         ChangeAsync(id, (db, ticket, now) =>
         {
             Text(input.Text);
+            if (input.Attachments is { Count: > 0 })
+            {
+                throw new RequestValidationException("attachments", "Files go out with e-mailed replies; a note cannot carry them.");
+            }
+
             var note = Event(ticket, TicketEventKind.Note, input.Text.Trim(), now, db);
             note.Internal = true;
             return [note];
@@ -307,7 +349,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             var text = $"Escalated to level {ticket.EscalationLevel}{(input.Conflict ? " (conflict between agent and customer)" : "")}: {input.Reason.Trim()}";
             if (ticket.TeamId is { } team && await db.Teams.Where(t => t.Id == team).Select(t => t.LeadId).SingleAsync(ct) is { } lead)
             {
-                db.Notifications.Add(new Account.Notification { UserId = lead, At = now, Text = $"{ticket.Key} escalated by {Who(db)}: {input.Reason.Trim()}", Link = $"/service/tickets/{ticket.Id}" });
+                await Account.Notifications.NotifyAsync(db, lead, $"{ticket.Key} escalated by {Who(db)}: {input.Reason.Trim()}", $"/service/tickets/{ticket.Id}", now, publicAddress.Base, ct);
             }
 
             return [Event(ticket, TicketEventKind.Escalation, text, now, db)];

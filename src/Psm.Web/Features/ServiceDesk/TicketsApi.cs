@@ -114,6 +114,10 @@ public static class TicketsApi
             .WithName("MarkNotificationRead").WithSummary("Marks one of your notifications read.");
         notifications.MapPost("/read", (Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.MarkReadAsync(null, ct))
             .WithName("MarkAllNotificationsRead").WithSummary("Marks all your notifications read.");
+        notifications.MapGet("/settings", (Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.SettingsAsync(ct))
+            .WithName("GetMyNotificationSettings").WithSummary("Whether your notifications also go to your e-mail address (and whether PSM has a mailbox to send them from).");
+        notifications.MapPut("/settings", (Psm.Web.Features.Account.NotificationSettingsInput input, Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.SaveSettingsAsync(input, ct))
+            .WithName("SaveMyNotificationSettings").WithSummary("Turns e-mailing your notifications on or off.");
         return api;
     }
 
