@@ -594,6 +594,16 @@ public sealed class MailChannelTests
         (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{billing.Summary.Id}/escalations", new { reason = "Still waiting" })).EnsureSuccessStatusCode();
         Assert.Equal(0, (await desk.SendAsync()).Sent);
         Assert.Equal(2, (await lee.GetFromJsonAsync<List<Psm.Web.Features.Account.NotificationDto>>("/api/v1/notifications", Json.Options))!.Count);
+
+        // An admin's password-reset link goes to the person's mailbox when asked; without mail=true it is only handed back.
+        var handed = await (await desk.Admin.PostAsync($"/api/v1/users/{created.User.Id}/password-reset", null)).ReadAsync<Psm.Web.Infrastructure.Auth.PasswordReset>();
+        Assert.Null(handed.MailedTo);
+        var reset = await (await desk.Admin.PostAsync($"/api/v1/users/{created.User.Id}/password-reset?mail=true", null)).ReadAsync<Psm.Web.Infrastructure.Auth.PasswordReset>();
+        Assert.Equal(leadAddress, reset.MailedTo);
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var resetMail = (await Mail.WaitForAsync(leadAddress, 2)).Single(m => m.Subject == "Set a new PSM password");
+        Assert.Contains(desk.App.BaseAddress.ToString().TrimEnd('/') + reset.Link, resetMail.TextBody);
+        Assert.Contains("Hello Lee Lead,", resetMail.TextBody);
     }
 
     [Fact]

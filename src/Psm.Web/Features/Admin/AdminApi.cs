@@ -17,10 +17,10 @@ public static class AdminApi
         users.MapPost("/{id:guid}/deactivate", Deactivate).WithName("DeactivateUser")
             .WithSummary("Deactivates a user: no sign-in, no API keys.");
         users.MapPost("/{id:guid}/reactivate", Reactivate).WithName("ReactivateUser").WithSummary("Reactivates a user.");
-        users.MapPost("/{id:guid}/password-reset", (Guid id, AccountSecurity security, CancellationToken ct) =>
-                ApiResults.Found(security.IssueResetLinkAsync(id, ct)))
+        users.MapPost("/{id:guid}/password-reset", (Guid id, bool? mail, AccountSecurity security, CancellationToken ct) =>
+                ApiResults.Found(security.IssueResetLinkAsync(id, mail ?? false, ct)))
             .WithName("IssuePasswordResetLink")
-            .WithSummary("Issues a link (valid 24 hours) with which the user sets a new password; hand it over yourself. Audit-logged.");
+            .WithSummary("Issues a link (valid 24 hours) with which the user sets a new password. With mail=true it is also mailed to them from the first enabled mailbox (mailedTo says so); otherwise hand it over yourself. Audit-logged.");
 
         api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
             .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");

@@ -8,7 +8,7 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Mail;
 
-public enum MailTemplateKind { TicketReply, CsatInvitation, SurveyInvitation, Notification }
+public enum MailTemplateKind { TicketReply, CsatInvitation, SurveyInvitation, Notification, PasswordReset }
 
 /// <summary>An admin's wording of one kind of mail; without one, PSM's default wording is used.</summary>
 public sealed class MailTemplate : IVersioned
@@ -72,6 +72,11 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
             new("notification", "what happened, as the bell shows it", true), new("link", "where it is in PSM", true),
             new("settings", "the page where the person turns these mails off", true), new("user.name", "the person written to"),
         ]),
+        [MailTemplateKind.PasswordReset] = ("Set a new PSM password",
+            "Hello {{user.name}},\n\nan administrator asked PSM to let you set a new password. Choose it here (the link works once, until {{expires}}):\n\n{{link}}\n\nIf you did not expect this, tell your administrator; your password stays as it is until the link is used.\n",
+        [
+            new("link", "the one-time link to set a new password", true), new("expires", "until when the link works"), new("user.name", "the person written to"),
+        ]),
     };
 
     /// <summary>Example values for the preview.</summary>
@@ -81,7 +86,7 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
         ["ticket.key"] = "T-1042", ["ticket.subject"] = "Invoices export is empty", ["contact.name"] = "Mia Keller", ["customer.name"] = "Aurora Labs",
         ["link"] = "https://psm.example.com/r/3f9c1e", ["unsubscribe"] = "https://psm.example.com/u/3f9c1e", ["survey.name"] = "Quarterly NPS",
         ["survey.question"] = "How likely are you to recommend Northwind to a colleague?",
-        ["notification"] = "T-1042 breached its first-response SLA.", ["user.name"] = "Lee Lead", ["settings"] = "https://psm.example.com/account/notifications",
+        ["expires"] = "1 Dec 2026, 09:30 UTC", ["notification"] = "T-1042 breached its first-response SLA.", ["user.name"] = "Lee Lead", ["settings"] = "https://psm.example.com/account/notifications",
     };
 
     public static IReadOnlyList<Placeholder> PlaceholdersOf(MailTemplateKind kind) => Defaults[kind].Placeholders;
@@ -148,9 +153,12 @@ public sealed partial class MailTemplates(IDbContextFactory<PsmDb> dbs, TimeProv
     public static RenderedMail Preview(MailTemplateKind kind, MailTemplateInput input)
     {
         Check(kind, input);
-        return Render(kind, input.Subject, input.Body, kind == MailTemplateKind.Notification
-            ? new Dictionary<string, string>(Samples) { ["link"] = "https://psm.example.com/service/tickets/3f9c1e" }
-            : Samples);
+        return Render(kind, input.Subject, input.Body, kind switch
+        {
+            MailTemplateKind.Notification => new Dictionary<string, string>(Samples) { ["link"] = "https://psm.example.com/service/tickets/3f9c1e" },
+            MailTemplateKind.PasswordReset => new Dictionary<string, string>(Samples) { ["link"] = "https://psm.example.com/account/reset?email=lee%40example.com&token=CfDJ8" },
+            _ => Samples,
+        });
     }
 
     private static void Check(MailTemplateKind kind, MailTemplateInput input)

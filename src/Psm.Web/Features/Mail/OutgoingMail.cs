@@ -154,6 +154,22 @@ public static class OutgoingMail
         return Queue(db, mailbox, to, mail.Subject, mail.Text, now);
     }
 
+    /// <summary>Queues an admin-issued password-reset link to the user, from the first enabled mailbox; null when there is none.</summary>
+    public static async Task<MailMessage?> QueuePasswordResetAsync(PsmDb db, string to, string name, string link, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct)
+    {
+        var mailbox = await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
+        if (mailbox is null || string.IsNullOrWhiteSpace(to))
+        {
+            return null;
+        }
+
+        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.PasswordReset, new Dictionary<string, string>
+        {
+            ["link"] = link, ["user.name"] = name, ["expires"] = expires.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        }, ct);
+        return Queue(db, mailbox, to, mail.Subject, mail.Text, now);
+    }
+
     /// <summary>The mailbox a ticket's mail goes out from: the one it came through, else its team's, else the first enabled one.</summary>
     private static async Task<Mailbox?> MailboxForAsync(PsmDb db, Ticket ticket, CancellationToken ct)
     {

@@ -21,7 +21,8 @@ public sealed class AccountSecurityOptions
             .Intersect(roles, StringComparer.OrdinalIgnoreCase).Any();
 }
 
-public sealed record PasswordReset(string Link, DateTimeOffset ExpiresAt);
+/// <summary>A reset link; <see cref="MailedTo"/> is the address it was also mailed to (null when it was not: hand it over).</summary>
+public sealed record PasswordReset(string Link, DateTimeOffset ExpiresAt, string? MailedTo = null);
 
 public sealed record AuthenticatorSetup(string SharedKey, string AuthenticatorUri, bool Enabled);
 
@@ -39,7 +40,7 @@ public sealed class PasswordChange
 /// Passwords and second factors for one's own account, and the reset links an admin issues. The pages
 /// and the API share it; every change rotates the security stamp, so other sessions end within a minute.
 /// </summary>
-public sealed class AccountSecurity(UserManager<PsmUser> users, PsmDb db, TimeProvider time, CurrentUser currentUser)
+public sealed class AccountSecurity(UserManager<PsmUser> users, PsmDb db, TimeProvider time, CurrentUser currentUser, Http.PublicAddress publicAddress)
 {
     /// <summary>How long an admin-issued reset link works (Identity's token lifespan, set in AuthSetup).</summary>
     public static readonly TimeSpan ResetLinkLifetime = TimeSpan.FromHours(24);
@@ -51,7 +52,8 @@ public sealed class AccountSecurity(UserManager<PsmUser> users, PsmDb db, TimePr
         Check(await users.UpdateAsync(user), "newPassword");
     }
 
-    public async Task<PasswordReset?> IssueResetLinkAsync(Guid userId, CancellationToken ct = default)
+    /// <param name="mail">Also mail the link to the user, from the first enabled mailbox (when there is one).</param>
+    public async Task<PasswordReset?> IssueResetLinkAsync(Guid userId, bool mail = false, CancellationToken ct = default)
     {
         var user = await users.FindByIdAsync(userId.ToString());
         if (user is null)
@@ -66,9 +68,13 @@ public sealed class AccountSecurity(UserManager<PsmUser> users, PsmDb db, TimePr
             At = time.GetUtcNow(), UserId = actor.UserId, UserName = actor.Name, Action = "PasswordResetIssued", Entity = nameof(PsmUser),
             EntityKey = user.Id.ToString(), Changes = System.Text.Json.JsonSerializer.Serialize(new { email = user.Email }),
         });
-        await db.SaveChangesAsync(ct);
         var link = $"/account/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
-        return new PasswordReset(link, time.GetUtcNow() + ResetLinkLifetime);
+        var expires = time.GetUtcNow() + ResetLinkLifetime;
+        var mailed = mail
+            ? await Features.Mail.OutgoingMail.QueuePasswordResetAsync(db, user.Email!, user.DisplayName, publicAddress.Base + link, expires, time.GetUtcNow(), ct)
+            : null;
+        await db.SaveChangesAsync(ct);
+        return new PasswordReset(link, expires, mailed?.ToAddress);
     }
 
     /// <summary>Sets a new password from a reset link; false when the link is wrong or has expired (the same answer either way).</summary>
