@@ -192,4 +192,61 @@ public sealed class MailTests(BrowserFixture browser)
             Assert.True((await lead.GetFromJsonAsync<Psm.Web.Features.Account.NotificationSettingsDto>("/api/v1/notifications/settings", Json.Options))!.ByEmail);
         });
     }
+
+    [Fact]
+    public async Task AMarketerMailsASurveyWaveOnlyConsentingContactsGetItAndTheAnswerMovesTheWavesResponseRate()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "1", ["Sla:MonitorSeconds"] = "0" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var admin = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Admin));
+            (await admin.PostAsJsonAsync("/api/v1/mail/mailboxes", Mail.MailboxInput(TestMail.NewAddress("surveys", "example.test")))).EnsureSuccessStatusCode();
+            var gus = TestMail.NewAddress("gus");
+            var hana = TestMail.NewAddress("hana");
+            var ivy = TestMail.NewAddress("ivy");
+            var gale = await (await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Gale Logistics", email = "accounts@gale.example", country = "NO" })).ReadAsync<CustomerDto>();
+            var holm = await (await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Holm Retail", email = "accounts@holm.example", country = "SE" })).ReadAsync<CustomerDto>();
+            foreach (var (customer, name, address) in new[] { (gale, "Gus Dahl", gus), (gale, "Hana Mori", hana), (holm, "Ivy Lund", ivy) })
+            {
+                (await admin.PostAsJsonAsync($"/api/v1/customers/{customer.Id}/contacts", new { name, email = address })).EnsureSuccessStatusCode();
+            }
+
+            (await admin.PostAsJsonAsync($"/api/v1/customers/{gale.Id}/consent", new { purpose = "Surveys", granted = true, source = "renewal call" })).EnsureSuccessStatusCode();
+            using var marketer = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+            var survey = await (await marketer.PostAsJsonAsync("/api/v1/surveys", new { name = "Quarterly NPS", kind = "Nps", question = "How likely are you to recommend Gale's carrier to a colleague?" }))
+                .ReadAsync<Psm.Web.Features.Feedback.SurveyDto>();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Marketer));
+            await page.GotoAsync($"/surveys/{survey.Id}");
+            await session.WaitUntilInteractiveAsync();
+            await page.GetByTestId("email-wave").ClickAsync();
+            await page.GetByTestId("send-wave").ClickAsync();
+            await Expect(page.GetByTestId("wave-result")).ToContainTextAsync("2 invited now");
+            await Expect(page.GetByTestId("wave-result")).ToContainTextAsync("1 without survey consent");
+            await session.ScreenshotAsync("wave-sent");
+
+            // The sender delivers within seconds: Gus and Hana have their invitation, Ivy nothing.
+            var invitation = Assert.Single(await Mail.WaitForAsync(gus, 1));
+            Assert.Single(await Mail.WaitForAsync(hana, 1));
+            Assert.Empty(await Mail.ReadAllAsync(ivy));
+            var link = System.Text.RegularExpressions.Regex.Match(invitation.TextBody!, @"https?://\S+/r/[A-Za-z0-9_-]+").Value;
+
+            // Gus answers from the mail, on his phone, without signing in.
+            var phone = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
+            var visitor = await phone.NewPageAsync();
+            await visitor.GotoAsync(link);
+            await visitor.GetByText("9", new() { Exact = true }).ClickAsync();
+            await visitor.GetByTestId("survey-submit").ClickAsync();
+            await Expect(visitor.GetByTestId("survey-thanks")).ToBeVisibleAsync();
+            await phone.DisposeAsync();
+
+            await page.ReloadAsync();
+            await session.WaitUntilInteractiveAsync();
+            var wave = page.GetByTestId("wave-row");
+            await Expect(wave).ToContainTextAsync("2");
+            await Expect(wave.GetByTestId("wave-rate")).ToHaveTextAsync("50 %");
+            await session.ScreenshotAsync("wave-figures");
+        });
+    }
 }
