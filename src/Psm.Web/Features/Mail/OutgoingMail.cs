@@ -133,42 +133,43 @@ public static class OutgoingMail
         return message;
     }
 
-    /// <summary>
-    /// Queues a notification as mail to a PSM user, from the first enabled mailbox (PSM sends nothing
-    /// without one); null when there is none. Added to <paramref name="db"/>, saved by the caller.
-    /// </summary>
-    public static async Task<MailMessage?> QueueNotificationAsync(
+    /// <summary>Queues a notification as mail to a PSM user (see <see cref="QueueToUserAsync"/>).</summary>
+    public static Task<MailMessage?> QueueNotificationAsync(
         PsmDb db, string to, string name, string text, string link, string publicUrl, DateTimeOffset now, CancellationToken ct)
     {
-        var mailbox = await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
-        if (mailbox is null || string.IsNullOrWhiteSpace(to))
-        {
-            return null;
-        }
-
         var root = publicUrl.TrimEnd('/');
-        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.Notification, new Dictionary<string, string>
+        return QueueToUserAsync(db, to, MailTemplateKind.Notification, new Dictionary<string, string>
         {
             ["notification"] = text, ["link"] = root + link, ["settings"] = root + "/account/notifications", ["user.name"] = name,
-        }, ct);
-        return Queue(db, mailbox, to, mail.Subject, mail.Text, now);
+        }, now, ct);
     }
 
-    /// <summary>Queues an admin-issued password-reset link to the user, from the first enabled mailbox; null when there is none.</summary>
-    public static async Task<MailMessage?> QueuePasswordResetAsync(PsmDb db, string to, string name, string link, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Queues an admin-issued password-reset link to the user (see <see cref="QueueToUserAsync"/>).</summary>
+    public static Task<MailMessage?> QueuePasswordResetAsync(PsmDb db, string to, string name, string link, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct) =>
+        QueueToUserAsync(db, to, MailTemplateKind.PasswordReset, new Dictionary<string, string>
+        {
+            ["link"] = link, ["user.name"] = name, ["expires"] = expires.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        }, now, ct);
+
+    /// <summary>
+    /// Queues mail to a PSM user from the first enabled mailbox (PSM sends nothing without one); null when there is
+    /// none or no address. Added to <paramref name="db"/>, saved by the caller.
+    /// </summary>
+    private static async Task<MailMessage?> QueueToUserAsync(
+        PsmDb db, string to, MailTemplateKind kind, Dictionary<string, string> values, DateTimeOffset now, CancellationToken ct)
     {
-        var mailbox = await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
-        if (mailbox is null || string.IsNullOrWhiteSpace(to))
+        if (string.IsNullOrWhiteSpace(to) || await FirstEnabledAsync(db, ct) is not { } mailbox)
         {
             return null;
         }
 
-        var mail = await MailTemplates.RenderAsync(db, MailTemplateKind.PasswordReset, new Dictionary<string, string>
-        {
-            ["link"] = link, ["user.name"] = name, ["expires"] = expires.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
-        }, ct);
+        var mail = await MailTemplates.RenderAsync(db, kind, values, ct);
         return Queue(db, mailbox, to, mail.Subject, mail.Text, now);
     }
+
+    /// <summary>The mailbox PSM's own mail goes out from when nothing picks another: the first enabled one.</summary>
+    public static Task<Mailbox?> FirstEnabledAsync(PsmDb db, CancellationToken ct) =>
+        db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
 
     /// <summary>The mailbox a ticket's mail goes out from: the one it came through, else its team's, else the first enabled one.</summary>
     private static async Task<Mailbox?> MailboxForAsync(PsmDb db, Ticket ticket, CancellationToken ct)
@@ -177,7 +178,7 @@ public static class OutgoingMail
             .OrderByDescending(m => m.At).Select(m => m.MailboxId).FirstOrDefaultAsync(ct);
         return await db.Mailboxes.AsNoTracking().Where(m => m.Id == mailboxId).FirstOrDefaultAsync(ct)
                ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled && m.TeamId == ticket.TeamId).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct)
-               ?? await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct);
+               ?? await FirstEnabledAsync(db, ct);
     }
 
     private static async Task<Dictionary<string, string>> TicketValuesAsync(PsmDb db, Ticket ticket, Mailbox mailbox, CancellationToken ct)

@@ -43,7 +43,7 @@ public sealed class SurveyMail(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
 
         var mailbox = input.MailboxId is { } id
             ? await db.Mailboxes.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, ct) ?? throw new RequestValidationException("mailboxId", "There is no such mailbox.")
-            : await db.Mailboxes.AsNoTracking().Where(m => m.Enabled).OrderBy(m => m.CreatedAt).FirstOrDefaultAsync(ct)
+            : await OutgoingMail.FirstEnabledAsync(db, ct)
               ?? throw new RequestValidationException("mailboxId", "There is no mailbox to send from: add one on the Mailboxes page first.");
         var customers = string.IsNullOrWhiteSpace(input.Segment)
             ? db.Customers.Where(c => c.ArchivedAt == null).Select(c => c.Id)
