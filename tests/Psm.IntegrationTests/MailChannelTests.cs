@@ -266,6 +266,65 @@ public sealed class MailChannelTests
     }
 
     [Fact]
+    public async Task MailReadInOneBatchThreadsOntoTicketsOpenedMomentsBeforeAndAMessageTheDatabaseRefusesWaitsInTheQuarantineAlone()
+    {
+        await using var desk = await DeskAsync();
+
+        // One batch: a stranger writes, then writes again in reply to their own first mail, then once more: one contact, one ticket, three messages in order.
+        var stranger = TestMail.NewAddress("ilse");
+        var first = TestMail.Message(stranger, desk.Support, "Label printer offline", "Since the update the label printer shows offline.", "Ilse Brandt");
+        await Mail.SendAsync(first, desk.Support);
+        var second = TestMail.Message(stranger, desk.Support, "Re: Label printer offline", "It also happens on the second station.", "Ilse Brandt");
+        second.InReplyTo = first.MessageId;
+        await Mail.SendAsync(second, desk.Support);
+        var third = TestMail.Message(stranger, desk.Support, "Re: Label printer offline", "Restarting did not help.", "Ilse Brandt");
+        third.InReplyTo = second.MessageId;
+        third.References.Add(first.MessageId!);
+        await Mail.SendAsync(third, desk.Support);
+        var fetched = await desk.FetchAsync();
+        Assert.Equal((3, 1, 2, 0), (fetched.Read, fetched.NewTickets, fetched.Replies, fetched.Quarantined));
+        var ticket = Assert.Single(await desk.TicketsAsync());
+        Assert.Equal(
+            ["Since the update the label printer shows offline.", "It also happens on the second station.", "Restarting did not help."],
+            (await desk.TicketAsync(ticket.Id)).Timeline.Where(e => e.Kind == TicketEventKind.CustomerMessage).OrderBy(e => e.At).Select(e => e.Text));
+        await using (var scope = desk.App.Services.CreateAsyncScope())
+        await using (var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Psm.Web.Data.PsmDb>>().CreateDbContextAsync())
+        {
+            Assert.Equal(1, db.CustomerContacts.Count(c => c.Email == stranger));
+
+            // The database refuses one message of the next batch: that one waits in the quarantine with the reason, the others are read.
+            var postgres = db.Database.ProviderName!.Contains("Npgsql");
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, postgres
+                ? """
+                  CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test''s trigger'; END $$ LANGUAGE plpgsql;
+                  CREATE TRIGGER refuse_mail BEFORE INSERT ON "MailMessages" FOR EACH ROW WHEN (NEW."Subject" = 'Refuse me') EXECUTE FUNCTION refuse_mail();
+                  """
+                : """
+                  CREATE TRIGGER refuse_mail BEFORE INSERT ON MailMessages WHEN NEW.Subject = 'Refuse me' BEGIN SELECT RAISE(ABORT, 'refused by the test''s trigger'); END;
+                  """);
+        }
+
+        var customer = TestMail.NewAddress("omar");
+        await desk.CustomerAsync("Harbour Freight", "Omar Said", customer);
+        await Mail.SendAsync(TestMail.Message(customer, desk.Support, "Invoice 4471 twice", "We were charged twice for invoice 4471."), desk.Support);
+        await Mail.SendAsync(TestMail.Message(customer, desk.Support, "Refuse me", "This one the database will not take."), desk.Support);
+        var reply = TestMail.Message(stranger, desk.Support, "Re: Label printer offline", "Now it works again, thanks.", "Ilse Brandt");
+        reply.InReplyTo = third.MessageId;
+        await Mail.SendAsync(reply, desk.Support);
+        fetched = await desk.FetchAsync();
+        Assert.Equal((3, 1, 1, 1), (fetched.Read, fetched.NewTickets, fetched.Replies, fetched.Quarantined));
+        var refused = Assert.Single((await desk.Admin.GetFromJsonAsync<List<QuarantinedMailDto>>("/api/v1/mail/quarantine", Json.Options))!);
+        Assert.Equal("Refuse me", refused.Subject);
+        Assert.Contains("PSM could not store it", refused.Reason);
+        Assert.Contains("refused by the test's trigger", refused.Reason);
+        Assert.Equal(["Invoice 4471 twice", "Label printer offline"], (await desk.TicketsAsync()).Select(t => t.Subject).Order());
+        Assert.Equal(4, (await desk.TicketAsync(ticket.Id)).Timeline.Count(e => e.Kind == TicketEventKind.CustomerMessage));
+
+        // Read again: nothing is taken twice, and the refused one is not read again by the fetcher (an admin retries it).
+        Assert.Equal(0, (await desk.FetchAsync()).Read);
+    }
+
+    [Fact]
     public async Task HtmlMailIsStoredInertAndReadAsText()
     {
         await using var desk = await DeskAsync();

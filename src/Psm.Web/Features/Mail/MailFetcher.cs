@@ -10,8 +10,9 @@ using Psm.Web.Infrastructure.Persistence;
 namespace Psm.Web.Features.Mail;
 
 /// <summary>
-/// Reads new mail over IMAP (MailKit), by UID: everything above the last UID read, in order, one message
-/// at a time (memory stays flat however many wait). The mailbox's lease in the database makes one
+/// Reads new mail over IMAP (MailKit), by UID: everything above the last UID read, in order, in batches
+/// (one FETCH brings a batch's bodies; while it is written the next one downloads; at most two batches are
+/// held, so memory stays flat however many wait). The mailbox's lease in the database makes one
 /// instance read a mailbox at a time; the stored UID and the unique Message-ID make a restart go on where
 /// it stopped without taking a message twice. The folder is opened read-only: PSM leaves the mail where it is.
 /// </summary>
@@ -63,7 +64,17 @@ public sealed class MailFetcher(IDbContextFactory<PsmDb> dbs, MailIngest ingest,
 
         var counts = new Dictionary<IngestOutcome, int>();
         var read = 0;
+        void Tally(IReadOnlyList<IngestOutcome> outcomes)
+        {
+            foreach (var outcome in outcomes)
+            {
+                counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
+                read++;
+            }
+        }
+
         string? error = null;
+        Task<IReadOnlyList<IngestOutcome>>? writing = null;
         try
         {
             using var client = await ConnectAsync(mailbox, ct);
@@ -80,38 +91,44 @@ public sealed class MailFetcher(IDbContextFactory<PsmDb> dbs, MailIngest ingest,
             var fresh = (await folder.SearchAsync(SearchQuery.Uids(new UniqueIdRange(new UniqueId((uint)mailbox.LastUid + 1), UniqueId.MaxValue)), ct))
                 .Where(u => u.Id > mailbox.LastUid).OrderBy(u => u.Id).ToList();
             var limit = (long)mailbox.MaxMessageMegabytes * 1024 * 1024;
-            foreach (var chunk in fresh.Chunk(200))
+            // Download and write overlap: while one batch is written, the next is downloaded and parsed.
+            // A batch is what one IMAP FETCH brings (its bodies in one command), at most BatchMessages or about BatchBytes.
+            var ours = true;
+            foreach (var chunk in fresh.Chunk(MailIngest.BatchMessages))
             {
-                var summaries = await folder.FetchAsync(chunk, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, ct);
-                foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
+                var summaries = (await folder.FetchAsync(chunk, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, ct))
+                    .OrderBy(s => s.UniqueId.Id).ToList();
+                foreach (var batch in Batches(summaries, limit))
                 {
-                    IngestOutcome outcome;
-                    var size = (long)(summary.Size ?? 0);
-                    if (size > limit)
+                    var mail = await DownloadAsync(folder, batch, limit, ct);
+                    if (writing is { } previous)
                     {
-                        outcome = await ingest.TooBigAsync(mailbox, validity, summary.UniqueId.Id, size, summary.Envelope?.From?.ToString() ?? "", summary.Envelope?.Subject ?? "", ct);
-                    }
-                    else
-                    {
-                        await using var raw = new MemoryStream();
-                        await using (var stream = await folder.GetStreamAsync(summary.UniqueId, ct))
+                        writing = null;
+                        Tally(await previous);
+                        // Still ours for the next batch (a long backlog outlives one lease period).
+                        if (!await Leases.TryTakeAsync(db, lease, holder, LeaseFor, time.GetUtcNow(), ct))
                         {
-                            await stream.CopyToAsync(raw, ct);
+                            ours = false;
+                            break;
                         }
-
-                        raw.Position = 0;
-                        outcome = await ingest.ProcessAsync(mailbox, validity, summary.UniqueId.Id, raw, size, force: false, ct);
                     }
 
-                    counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
-                    read++;
+                    if (mail.Count > 0)
+                    {
+                        writing = Task.Run(() => ingest.ProcessBatchAsync(mailbox, validity, mail, force: false, ct), ct);
+                    }
                 }
 
-                // Still ours for the next chunk (a long backlog outlives one lease period).
-                if (!await Leases.TryTakeAsync(db, lease, holder, LeaseFor, time.GetUtcNow(), ct))
+                if (!ours)
                 {
                     break;
                 }
+            }
+
+            if (writing is { } last)
+            {
+                writing = null;
+                Tally(await last);
             }
 
             await client.DisconnectAsync(true, ct);
@@ -123,6 +140,19 @@ public sealed class MailFetcher(IDbContextFactory<PsmDb> dbs, MailIngest ingest,
         }
         finally
         {
+            // A batch still being written when the download failed finishes before the lease goes.
+            if (writing is not null)
+            {
+                try
+                {
+                    Tally(await writing);
+                }
+                catch (Exception e)
+                {
+                    error ??= e.Message;
+                }
+            }
+
             await db.Mailboxes.Where(m => m.Id == mailbox.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.LastFetchAt, time.GetUtcNow())
                 .SetProperty(m => m.LastFetchError, error == null ? null : error.Length > 2000 ? error[..2000] : error), CancellationToken.None);
@@ -132,6 +162,54 @@ public sealed class MailFetcher(IDbContextFactory<PsmDb> dbs, MailIngest ingest,
         return new FetchResult(read, counts.GetValueOrDefault(IngestOutcome.NewTicket), counts.GetValueOrDefault(IngestOutcome.TicketReply),
             counts.GetValueOrDefault(IngestOutcome.Feedback), counts.GetValueOrDefault(IngestOutcome.Ignored), counts.GetValueOrDefault(IngestOutcome.Duplicate),
             counts.GetValueOrDefault(IngestOutcome.Quarantined), error);
+    }
+
+    /// <summary>Splits what a FETCH listed into batches of about <see cref="MailIngest.BatchBytes"/> (a message too big to download counts for nothing).</summary>
+    private static IEnumerable<List<IMessageSummary>> Batches(List<IMessageSummary> summaries, long limit)
+    {
+        var batch = new List<IMessageSummary>();
+        long bytes = 0;
+        foreach (var summary in summaries)
+        {
+            var size = (long)(summary.Size ?? 0);
+            var counted = size > limit ? 0 : size;
+            if (batch.Count > 0 && bytes + counted > MailIngest.BatchBytes)
+            {
+                yield return batch;
+                (batch, bytes) = ([], 0);
+            }
+
+            batch.Add(summary);
+            bytes += counted;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+
+    /// <summary>The bodies of a batch in one FETCH; a message over the mailbox's limit is not downloaded (it goes to the quarantine with its size).</summary>
+    private static async Task<List<IncomingMail>> DownloadAsync(IMailFolder folder, List<IMessageSummary> batch, long limit, CancellationToken ct)
+    {
+        var bodies = new Dictionary<uint, MemoryStream>();
+        var wanted = batch.Where(s => (long)(s.Size ?? 0) <= limit).Select(s => s.UniqueId).ToList();
+        if (wanted.Count > 0)
+        {
+            await ((ImapFolder)folder).GetStreamsAsync(wanted, async (_, _, uid, stream, token) =>
+            {
+                var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, token);
+                copy.Position = 0;
+                bodies[uid.Id] = copy;
+            }, ct);
+        }
+
+        // A message deleted on the server between the listing and the download is simply not there: nothing to read.
+        return batch.Where(s => (long)(s.Size ?? 0) > limit || bodies.ContainsKey(s.UniqueId.Id))
+            .Select(s => new IncomingMail(s.UniqueId.Id, (long)(s.Size ?? 0), (long)(s.Size ?? 0) > limit ? null : bodies[s.UniqueId.Id],
+                s.Envelope?.From?.ToString() ?? "", s.Envelope?.Subject ?? ""))
+            .ToList();
     }
 
     /// <summary>

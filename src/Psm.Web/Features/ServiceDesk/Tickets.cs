@@ -165,7 +165,8 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     /// the caller saves it with <see cref="SaveNumberedAsync"/>, together with whatever else belongs to the same
     /// transaction (the mail it came from). Returns the ticket and the customer's first message, if any.
     /// </summary>
-    internal static async Task<(Ticket Ticket, TicketEvent? Message)> OpenAsync(PsmDb db, TicketInput input, string writer, DateTimeOffset now, CancellationToken ct)
+    /// <param name="sla">Policies and plans read once for many new tickets (a batch of mail); without it they are read for this ticket.</param>
+    internal static async Task<(Ticket Ticket, TicketEvent? Message)> OpenAsync(PsmDb db, TicketInput input, string writer, DateTimeOffset now, CancellationToken ct, SlaLookup? sla = null)
     {
         var ticket = new Ticket
         {
@@ -185,7 +186,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             db.TicketEvents.Add(message);
         }
 
-        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddMicroseconds(2), ct));
+        db.TicketEvents.Add(await ApplySlaAsync(db, ticket, "opened", now.AddMicroseconds(2), ct, sla));
         return (ticket, message);
     }
 
@@ -616,10 +617,10 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     /// Chooses the SLA policy for a ticket (priority, product, the customer's plan) and sets its due times
     /// from when it was opened; the timeline records which policy applied and why it was chosen now.
     /// </summary>
-    private static async Task<TicketEvent> ApplySlaAsync(PsmDb db, Ticket ticket, string why, DateTimeOffset now, CancellationToken ct)
+    private static async Task<TicketEvent> ApplySlaAsync(PsmDb db, Ticket ticket, string why, DateTimeOffset now, CancellationToken ct, SlaLookup? sla = null)
     {
-        var plan = await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Plan).SingleAsync(ct);
-        var policies = await db.SlaPolicies.AsNoTracking().Include(p => p.Calendar).Where(p => p.Priority == ticket.Priority).ToListAsync(ct);
+        var plan = sla is null ? await db.Customers.Where(c => c.Id == ticket.CustomerId).Select(c => c.Plan).SingleAsync(ct) : await sla.PlanAsync(db, ticket.CustomerId, ct);
+        var policies = sla?.Policies ?? await db.SlaPolicies.AsNoTracking().Include(p => p.Calendar).Where(p => p.Priority == ticket.Priority).ToListAsync(ct);
         var policy = SlaRules.Select(policies, new SlaSubject(ticket.Priority, ticket.ProductId, plan));
         ticket.SlaPolicyId = policy?.Id;
         if (policy is null)
@@ -629,7 +630,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             return Event(ticket, TicketEventKind.Sla, $"No SLA policy covers {ticket.Priority} tickets{(plan.Length > 0 ? $" on the {plan} plan" : "")} ({why}).", now, db);
         }
 
-        var calendar = policy.Calendar!.ToCalendar();
+        var calendar = sla?.CalendarOf(policy) ?? policy.Calendar!.ToCalendar();
         if (ticket.PausedAt is { } pausedSince)
         {
             // Chosen again during a pause: the pause so far is judged against this policy's due time as if
@@ -645,7 +646,7 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         ticket.ResolutionDueAt = resolution;
 
         return Event(ticket, TicketEventKind.Sla,
-            $"SLA policy \"{policy.Name}\" applies ({why}): first response by {first:yyyy-MM-dd HH:mm} UTC, resolution by {resolution:yyyy-MM-dd HH:mm} UTC (business hours: {policy.Calendar.Name}).",
+            $"SLA policy \"{policy.Name}\" applies ({why}): first response by {first:yyyy-MM-dd HH:mm} UTC, resolution by {resolution:yyyy-MM-dd HH:mm} UTC (business hours: {policy.Calendar!.Name}).",
             now, db);
     }
 
@@ -746,4 +747,28 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         TicketStatus.PendingOnCustomer => "Pending on customer",
         _ => status.ToString(),
     };
+}
+
+/// <summary>
+/// What choosing SLA policies for many new tickets needs, read once (a batch of mail): every policy with its
+/// business hours, and each customer's plan the first time it is asked. Customers created in the batch are told with <see cref="Know"/>.
+/// </summary>
+internal sealed class SlaLookup
+{
+    private readonly Dictionary<Guid, string> plans = [];
+    private readonly Dictionary<Guid, BusinessCalendar> calendars = [];
+
+    private SlaLookup(List<SlaPolicy> policies) => Policies = policies;
+
+    public List<SlaPolicy> Policies { get; }
+
+    public static async Task<SlaLookup> LoadAsync(PsmDb db, CancellationToken ct) => new(await db.SlaPolicies.AsNoTracking().Include(p => p.Calendar).ToListAsync(ct));
+
+    public void Know(Guid customerId, string plan) => plans[customerId] = plan;
+
+    public async ValueTask<string> PlanAsync(PsmDb db, Guid customerId, CancellationToken ct) =>
+        plans.TryGetValue(customerId, out var plan) ? plan : plans[customerId] = await db.Customers.Where(c => c.Id == customerId).Select(c => c.Plan).SingleAsync(ct);
+
+    public BusinessCalendar CalendarOf(SlaPolicy policy) =>
+        calendars.TryGetValue(policy.Id, out var known) ? known : calendars[policy.Id] = policy.Calendar!.ToCalendar();
 }
