@@ -177,6 +177,12 @@ public sealed class DatabaseInitializer(
         db.Teams.AddRange(desk.Teams);
         db.Tickets.AddRange(desk.Tickets);
         DemoData.SetBaselines(objectives, subscriptions, desk);
+        var help = demo.HelpCentre(time.GetUtcNow(), products);
+        db.HelpCentreSettings.Add(help.Settings);
+        db.Articles.AddRange(help.Articles);
+        db.ArticleRevisions.AddRange(help.Revisions);
+        db.ArticleViews.AddRange(help.Views);
+        db.ArticleVotes.AddRange(help.Votes);
         db.TicketEvents.AddRange(desk.Events);
         db.Surveys.Add(desk.Survey);
         db.SurveyInvitations.AddRange(desk.Invitations);

@@ -20,6 +20,11 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
 {
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Features.HelpCentre.Article> Articles => Set<Features.HelpCentre.Article>();
+    public DbSet<Features.HelpCentre.ArticleRevision> ArticleRevisions => Set<Features.HelpCentre.ArticleRevision>();
+    public DbSet<Features.HelpCentre.ArticleVote> ArticleVotes => Set<Features.HelpCentre.ArticleVote>();
+    public DbSet<Features.HelpCentre.ArticleViews> ArticleViews => Set<Features.HelpCentre.ArticleViews>();
+    public DbSet<Features.HelpCentre.HelpCentreSettings> HelpCentreSettings => Set<Features.HelpCentre.HelpCentreSettings>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Product> Products => Set<Product>();
     public DbSet<Service> Services => Set<Service>();

@@ -113,6 +113,12 @@ public static class PsmApp
             services.AddScoped<Features.Strategy.IMetric>(_ => metric);
         }
 
+        services.AddScoped<Features.HelpCentre.HelpCentre>();
+        foreach (var metric in Features.HelpCentre.ArticleMetric.All())
+        {
+            services.AddScoped<Features.Strategy.IMetric>(_ => metric);
+        }
+
         services.AddScoped<Features.Mail.Mailboxes>();
         services.AddScoped<Features.Mail.MailIngest>();
         services.AddScoped<Features.Mail.MailFetcher>();
@@ -225,6 +231,8 @@ public static class PsmApp
         Features.Commerce.CommerceApi.MapCommerceApi(Area(Permissions.CommerceRead));
         Features.ServiceDesk.TicketsApi.MapTicketsApi(Area(Permissions.ServiceRead));
         Features.Mail.MailApi.MapMailApi(Area(Permissions.MailRead));
+        Features.HelpCentre.HelpCentreApi.MapHelpCentreApi(Area(Permissions.HelpCentreRead));
+        Features.HelpCentre.HelpCentreApi.MapPublicHelpCentreApi(app);
         app.MapPublicSurveyApi();
         Features.Mail.MailApi.MapSurveyMailApi(Area(Permissions.FeedbackRead));
         Features.Mail.MailApi.MapPublicUnsubscribeApi(app);

@@ -9,7 +9,7 @@ using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Feedback;
 
-public enum FeedbackChannel { SurveyComment, Interview, InApp, SupportTicket, ProductReview, SocialMedia, SalesCall, Email }
+public enum FeedbackChannel { SurveyComment, Interview, InApp, SupportTicket, ProductReview, SocialMedia, SalesCall, Email, HelpCentre }
 
 public enum FeedbackStatus { New, Triaged, LinkedToInitiative, Closed }
 

@@ -42,6 +42,9 @@ public static class Permissions
     public const string CampaignsRead = "campaigns.read";
     public const string CampaignsManage = "campaigns.manage";
     public const string CampaignsAudience = "campaigns.audience";
+    public const string HelpCentreRead = "helpcentre.read";
+    public const string HelpCentreWrite = "helpcentre.write";
+    public const string HelpCentrePublish = "helpcentre.publish";
     public const string MailRead = "mail.read";
     public const string MailManage = "mail.manage";
     public const string AdminUsers = "admin.users";
@@ -89,6 +92,11 @@ public static class Permissions
         new(CampaignsManage, "Campaigns", "Manage", "Plan and re-plan campaigns, record results, record reviews.",
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.Marketer]),
         new(CampaignsAudience, "Campaigns", "Export audience", "Export a campaign's consenting contacts (audit-logged).", [Auth.Roles.Admin, Auth.Roles.Marketer]),
+        new(HelpCentreRead, "Help centre", "Read", "See every article (drafts and archived ones too), its revisions, views and what readers said.", Everyone),
+        new(HelpCentreWrite, "Help centre", "Write", "Write and change articles (each save is kept as a revision); mark them reviewed.",
+            [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead, Auth.Roles.SupportAgent]),
+        new(HelpCentrePublish, "Help centre", "Publish", "Publish, archive and withdraw articles; the public help centre's name, colour and welcome.",
+            [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead]),
         new(MailRead, "Mail", "Read", "See mailboxes (never their passwords), what they read, the quarantine and the outbox.",
             [Auth.Roles.Admin, Auth.Roles.SupportLead]),
         new(MailManage, "Mail", "Manage", "Add and change mailboxes and their passwords, read them now, retry or drop quarantined mail, retry outgoing mail.",

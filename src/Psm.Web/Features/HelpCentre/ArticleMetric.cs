@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.Strategy;
+
+namespace Psm.Web.Features.HelpCentre;
+
+/// <summary>The help centre's figures in the metric registry: views and how helpful readers found what they read, cut by the article's product or service.</summary>
+public sealed class ArticleMetric(string key, string name, string unit, BetterDirection better, string description, Func<PsmDb, MetricQuery, CancellationToken, Task<double?>> evaluate) : IMetric
+{
+    public MetricDefinition Definition { get; } = new(key, name, unit, better, [MetricDimension.Period, MetricDimension.Product, MetricDimension.Service], description);
+
+    public static IEnumerable<ArticleMetric> All()
+    {
+        yield return new("helpcentre.article_views", "Help-centre article views", "views", BetterDirection.Up,
+            "Times the public help centre showed a published article in the period (each page read counts once).",
+            async (db, q, ct) => await Articles(db, q).Join(db.ArticleViews.Where(v => v.Day >= q.From && v.Day < q.To), a => a.Id, v => v.ArticleId, (_, v) => v.Views)
+                .SumAsync(v => (int?)v, ct) ?? 0);
+        yield return new("helpcentre.helpful_rate", "Help-centre helpfulness", "%", BetterDirection.Up,
+            "Of the readers who answered \"was this helpful?\" in the period, the share who said yes. Empty when nobody answered.",
+            async (db, q, ct) =>
+            {
+                var votes = Articles(db, q).Join(db.ArticleVotes.Where(v => v.At >= q.FromUtc && v.At < q.ToUtc), a => a.Id, v => v.ArticleId, (_, v) => v.Helpful);
+                var counts = await votes.GroupBy(_ => 1).Select(g => new { N = g.Count(), Yes = g.Count(h => h) }).SingleOrDefaultAsync(ct);
+                return counts is null || counts.N == 0 ? null : Math.Round(100.0 * counts.Yes / counts.N, 2);
+            });
+    }
+
+    private static IQueryable<Article> Articles(PsmDb db, MetricQuery query)
+    {
+        var articles = db.Articles.AsNoTracking();
+        if (query.ProductId is { } product) articles = articles.Where(a => a.ProductId == product);
+        if (query.ServiceId is { } service) articles = articles.Where(a => a.ServiceId == service);
+        return articles;
+    }
+
+    public Task<double?> EvaluateAsync(PsmDb db, MetricQuery query, CancellationToken ct) => evaluate(db, query, ct);
+
+    public Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct) =>
+        Buckets.EachAsync(query, granularity, q => evaluate(db, q, ct));
+}

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Psm.Web.Infrastructure;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.Web.Features.HelpCentre;
+
+/// <summary>A change of an article's status names the version read.</summary>
+public sealed record ArticleStatusInput(Guid? Version);
+
+public static class HelpCentreApi
+{
+    public static RouteGroupBuilder MapHelpCentreApi(this RouteGroupBuilder api)
+    {
+        var articles = api.MapGroup("/articles").WithTags("Help centre");
+        articles.MapGet("/", (ArticleStatus? status, Guid? productId, string? search, HelpCentre h, CancellationToken ct) => h.ListAsync(status, productId, search, ct))
+            .WithName("ListArticles")
+            .WithSummary("Articles of every status, most recently changed first (at most 500), with views and votes; search looks in titles and tags.");
+        articles.MapGet("/search", (string? q, Guid? productId, HelpCentre h, CancellationToken ct) => h.SearchAsync(q, productId, ct))
+            .WithName("SearchPublishedArticles")
+            .WithSummary("Published articles for a question, best first (what an agent links in a reply and what the public help centre finds).");
+        articles.MapGet("/{id:guid}", (Guid id, HelpCentre h, CancellationToken ct) => ApiResults.Found(h.GetAsync(id, ct))).WithName("GetArticle")
+            .WithSummary("One article: its Markdown and sanitised HTML, figures, readers' comments and public address.");
+        articles.MapGet("/{id:guid}/revisions", (Guid id, HelpCentre h, CancellationToken ct) => ApiResults.Found(h.RevisionsAsync(id, ct))).WithName("ListArticleRevisions")
+            .WithSummary("Every saved revision of an article, newest first.");
+        articles.MapPost("/", async (ArticleInput input, HelpCentre h, CancellationToken ct) =>
+            {
+                var article = await h.CreateAsync(input, ct);
+                return TypedResults.Created($"/api/v1/articles/{article.Id}", article);
+            })
+            .WithName("CreateArticle").WithSummary("Writes a new article as a draft (revision 1); its public address comes from the title and never changes.")
+            .RequireAuthorization(Permissions.HelpCentreWrite);
+        articles.MapPut("/{id:guid}", (Guid id, ArticleInput input, HelpCentre h, CancellationToken ct) => ApiResults.Found(h.UpdateAsync(id, input, ct)))
+            .WithName("UpdateArticle").WithSummary("Saves a new revision of an article. Send the version you read (409 if it changed).")
+            .RequireAuthorization(Permissions.HelpCentreWrite);
+        articles.MapPost("/{id:guid}/reviewed", (Guid id, HelpCentre h, CancellationToken ct) => ApiResults.Found(h.MarkReviewedAsync(id, ct)))
+            .WithName("MarkArticleReviewed").WithSummary("Records that someone checked the article and it is still right.")
+            .RequireAuthorization(Permissions.HelpCentreWrite);
+        foreach (var (path, status, name, summary) in new[]
+                 {
+                     ("publish", ArticleStatus.Published, "PublishArticle", "Publishes an article: the public help centre shows it at once."),
+                     ("archive", ArticleStatus.Archived, "ArchiveArticle", "Archives an article: it leaves the public help centre and is kept."),
+                     ("withdraw", ArticleStatus.Draft, "WithdrawArticle", "Takes an article back to draft: it leaves the public help centre."),
+                 })
+        {
+            articles.MapPost($"/{{id:guid}}/{path}", (Guid id, ArticleStatusInput input, HelpCentre h, CancellationToken ct) => ApiResults.Found(h.SetStatusAsync(id, status, input.Version, ct)))
+                .WithName(name).WithSummary(summary + " Send the version you read.").RequireAuthorization(Permissions.HelpCentrePublish);
+        }
+
+        var settings = api.MapGroup("/help-centre").WithTags("Help centre");
+        settings.MapGet("/settings", (HelpCentre h, CancellationToken ct) => h.SettingsAsync(ct)).WithName("GetHelpCentreSettings")
+            .WithSummary("How the public help centre presents the company: name, accent colour, welcome line.");
+        settings.MapPut("/settings", (HelpCentreSettingsInput input, HelpCentre h, CancellationToken ct) => h.SaveSettingsAsync(input, ct)).WithName("SaveHelpCentreSettings")
+            .WithSummary("Changes the public help centre's name, accent colour and welcome line. Send the version you read.")
+            .RequireAuthorization(Permissions.HelpCentrePublish);
+        return api;
+    }
+
+    /// <summary>The public help centre's API: no sign-in, published articles only, rate-limited per client address.</summary>
+    public static IEndpointRouteBuilder MapPublicHelpCentreApi(this IEndpointRouteBuilder app)
+    {
+        var help = app.MapGroup("/api/v1/public/help").WithTags("Public help centre").AllowAnonymous().RequireRateLimiting(RateLimits.PublicLinks).CheckInputs();
+        help.MapGet("/articles", (string? q, Guid? productId, HelpCentre h, CancellationToken ct) => h.SearchAsync(q, productId, ct)).WithName("SearchHelpCentre")
+            .WithSummary("Published articles for a question (or all of a product's), best first.");
+        help.MapGet("/shelves", (HelpCentre h, CancellationToken ct) => h.ShelvesAsync(ct)).WithName("BrowseHelpCentre")
+            .WithSummary("Published articles by product.");
+        help.MapGet("/articles/{slug}", async Task<Results<Ok<PublicArticleDto>, NotFound>> (string slug, HelpCentre h, CancellationToken ct) =>
+                await h.PublishedAsync(slug, countView: true, ct) is { } article ? TypedResults.Ok(article) : TypedResults.NotFound())
+            .WithName("ReadHelpCentreArticle").WithSummary("A published article (404 for drafts, archived and unknown ones); each read counts as a view.");
+        help.MapPost("/articles/{slug}/votes", async Task<Results<NoContent, NotFound>> (string slug, ArticleVoteInput input, HelpCentre h, CancellationToken ct) =>
+                await h.VoteAsync(slug, input, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .WithName("VoteOnHelpCentreArticle")
+            .WithSummary("Was this article helpful? A comment also lands in the feedback inbox (channel HelpCentre) with the article's product.")
+            .DisableAntiforgery();
+        return app;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using Psm.Web.Features.Feedback;
+using Psm.Web.Features.HelpCentre;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+namespace Psm.IntegrationTests;
+
+/// <summary>The help centre over HTTP: what the public may see, what Markdown may do, where readers' comments go, and revisions.</summary>
+public sealed class HelpCentreTests
+{
+    private static async Task<(PsmServer App, HttpClient Lead)> ServerAsync()
+    {
+        var app = new PsmServer(new() { ["Sla:MonitorSeconds"] = "0" });
+        return (app, await app.ClientFor(PsmServer.EmailOf(Roles.SupportLead)));
+    }
+
+    [Fact]
+    public async Task DraftsAndArchivedArticlesAreNeverPublicAndPublishingShowsAnArticleAtOnce()
+    {
+        var (app, lead) = await ServerAsync();
+        await using var _ = app;
+        using var anonymous = app.Anonymous();
+        var created = await lead.PostAsJsonAsync("/api/v1/articles", new { title = "Rotate your API keys", body = "Open **Settings › API keys** and choose Rotate.", tags = new[] { "security", "api" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var draft = await created.ReadAsync<ArticleDto>();
+        Assert.Equal(("rotate-your-api-keys", ArticleStatus.Draft, 1), (draft.Slug, draft.Status, draft.Revision));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/api/v1/public/help/articles/rotate-your-api-keys")).StatusCode);
+        Assert.Empty((await anonymous.GetFromJsonAsync<List<PublicArticleHit>>("/api/v1/public/help/articles?q=rotate%20keys", Json.Options))!);
+        Assert.DoesNotContain("Rotate your API keys", await anonymous.GetStringAsync("/help?q=rotate"));
+        Assert.Contains("not here", await anonymous.GetStringAsync("/help/rotate-your-api-keys"));
+
+        // An agent writes but does not publish; a lead publishes.
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PostAsJsonAsync($"/api/v1/articles/{draft.Id}/publish", new { version = draft.Version })).StatusCode);
+        var published = await (await lead.PostAsJsonAsync($"/api/v1/articles/{draft.Id}/publish", new { version = draft.Version })).ReadAsync<ArticleDto>();
+        Assert.Equal(ArticleStatus.Published, published.Status);
+        var hit = Assert.Single((await anonymous.GetFromJsonAsync<List<PublicArticleHit>>("/api/v1/public/help/articles?q=how%20do%20I%20rotate%20keys", Json.Options))!);
+        Assert.Equal("rotate-your-api-keys", hit.Slug);
+        Assert.Contains("Rotate your API keys", await anonymous.GetStringAsync("/help?q=rotate"));
+        var read = await anonymous.GetFromJsonAsync<PublicArticleDto>("/api/v1/public/help/articles/rotate-your-api-keys", Json.Options);
+        Assert.Contains("<strong>Settings › API keys</strong>", read!.Html);
+
+        // Archived: gone from the public side again, kept for staff.
+        await lead.PostAsJsonAsync($"/api/v1/articles/{draft.Id}/archive", new { version = published.Version });
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/api/v1/public/help/articles/rotate-your-api-keys")).StatusCode);
+        Assert.Equal(ArticleStatus.Archived, (await lead.GetFromJsonAsync<ArticleDto>($"/api/v1/articles/{draft.Id}", Json.Options))!.Status);
+        Assert.Equal(1, (await lead.GetFromJsonAsync<ArticleDto>($"/api/v1/articles/{draft.Id}", Json.Options))!.Views);
+    }
+
+    [Fact]
+    public async Task MarkdownWithScriptIsInertEverywhereItIsShown()
+    {
+        var (app, lead) = await ServerAsync();
+        await using var _ = app;
+        using var anonymous = app.Anonymous();
+        const string body = "Hello <script>alert('x')</script>\n\n[click me](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n<iframe src=\"https://evil.test\"></iframe>";
+        var article = await (await lead.PostAsJsonAsync("/api/v1/articles", new { title = "Script test", body })).ReadAsync<ArticleDto>();
+        await lead.PostAsJsonAsync($"/api/v1/articles/{article.Id}/publish", new { version = article.Version });
+        foreach (var html in new[]
+                 {
+                     article.Html, (await anonymous.GetFromJsonAsync<PublicArticleDto>("/api/v1/public/help/articles/script-test", Json.Options))!.Html,
+                     await anonymous.GetStringAsync("/help/script-test"),
+                 })
+        {
+            Assert.DoesNotContain("<script>alert", html);
+            Assert.DoesNotContain("javascript:alert", html);
+            Assert.DoesNotContain("<img", html);
+            Assert.DoesNotContain("<iframe", html);
+        }
+
+        // The raw HTML is shown as text, so the reader sees what was written.
+        Assert.Contains("&lt;script&gt;", article.Html);
+    }
+
+    [Fact]
+    public async Task AReadersCommentLandsInTheFeedbackInboxWithTheArticlesProductAndEverySaveIsARevision()
+    {
+        var (app, lead) = await ServerAsync();
+        await using var _ = app;
+        using var anonymous = app.Anonymous();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var product = await (await pm.PostAsJsonAsync("/api/v1/products", new { name = "Orbit Scheduler", uniqueSellingProposition = "Plans shifts.", description = "Shift planning." }))
+            .ReadAsync<Psm.Web.Features.Catalog.ProductDto>();
+        var article = await (await lead.PostAsJsonAsync("/api/v1/articles", new { title = "Copy a shift plan", body = "Open the plan and choose Copy week.", productId = product.Id })).ReadAsync<ArticleDto>();
+
+        // Revisions: each save is kept; a save on a stale version is a conflict.
+        var second = await (await lead.PutAsJsonAsync($"/api/v1/articles/{article.Id}", new { title = "Copy a shift plan to next week", body = "Open the plan, choose Copy week, pick the target week.", productId = product.Id, version = article.Version }))
+            .ReadAsync<ArticleDto>();
+        Assert.Equal(2, second.Revision);
+        Assert.Equal("copy-a-shift-plan", second.Slug);
+        Assert.Equal(HttpStatusCode.Conflict, (await lead.PutAsJsonAsync($"/api/v1/articles/{article.Id}", new { title = "Stale", body = "Written over an old version.", version = article.Version })).StatusCode);
+        var revisions = await lead.GetFromJsonAsync<List<ArticleRevisionDto>>($"/api/v1/articles/{article.Id}/revisions", Json.Options);
+        Assert.Equal(["Copy a shift plan to next week", "Copy a shift plan"], revisions!.Select(r => r.Title));
+
+        await lead.PostAsJsonAsync($"/api/v1/articles/{article.Id}/publish", new { version = second.Version });
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync("/api/v1/public/help/articles/copy-a-shift-plan/votes", new { comment = "No answer given" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsJsonAsync("/api/v1/public/help/articles/no-such-article/votes", new { helpful = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PostAsJsonAsync("/api/v1/public/help/articles/copy-a-shift-plan/votes", new { helpful = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PostAsJsonAsync("/api/v1/public/help/articles/copy-a-shift-plan/votes",
+            new { helpful = false, comment = "It does not say what happens to shifts already planned in the target week." })).StatusCode);
+
+        var inbox = await lead.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback?channel=HelpCentre&limit=50", Json.Options);
+        var item = Assert.Single(inbox!.Items);
+        Assert.Equal("It does not say what happens to shifts already planned in the target week.", item.Text);
+        Assert.Equal(product.Id, item.ProductId);
+        var figures = await lead.GetFromJsonAsync<ArticleDto>($"/api/v1/articles/{article.Id}", Json.Options);
+        Assert.Equal((1, 1), (figures!.Helpful, figures.NotHelpful));
+        Assert.Equal(item.Id, Assert.Single(figures.Comments).FeedbackId);
+
+        // The registry's helpfulness for the product: one of two said yes.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var rate = await lead.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(
+            $"/api/v1/metrics/helpcentre.helpful_rate/value?from={today:yyyy-MM-dd}&to={today.AddDays(1):yyyy-MM-dd}&productId={product.Id}");
+        Assert.Equal(50.0, (double)rate!["value"]!);
+    }
+}
