@@ -25,6 +25,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.HelpCentre.ArticleVote> ArticleVotes => Set<Features.HelpCentre.ArticleVote>();
     public DbSet<Features.HelpCentre.ArticleViews> ArticleViews => Set<Features.HelpCentre.ArticleViews>();
     public DbSet<Features.HelpCentre.HelpCentreSettings> HelpCentreSettings => Set<Features.HelpCentre.HelpCentreSettings>();
+    public DbSet<Features.HelpCentre.AssistantConversation> AssistantConversations => Set<Features.HelpCentre.AssistantConversation>();
+    public DbSet<Features.HelpCentre.AssistantExchange> AssistantExchanges => Set<Features.HelpCentre.AssistantExchange>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Product> Products => Set<Product>();
     public DbSet<Service> Services => Set<Service>();

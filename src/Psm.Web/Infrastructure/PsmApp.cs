@@ -114,6 +114,8 @@ public static class PsmApp
         }
 
         services.AddScoped<Features.HelpCentre.HelpCentre>();
+        services.AddSingleton<Features.HelpCentre.AssistantIndex>();
+        services.AddScoped<Features.HelpCentre.Assistant>();
         foreach (var metric in Features.HelpCentre.ArticleMetric.All())
         {
             services.AddScoped<Features.Strategy.IMetric>(_ => metric);

@@ -5,9 +5,11 @@ using Psm.Web.Features.Strategy;
 namespace Psm.Web.Features.HelpCentre;
 
 /// <summary>The help centre's figures in the metric registry: views and how helpful readers found what they read, cut by the article's product or service.</summary>
-public sealed class ArticleMetric(string key, string name, string unit, BetterDirection better, string description, Func<PsmDb, MetricQuery, CancellationToken, Task<double?>> evaluate) : IMetric
+public sealed class ArticleMetric(string key, string name, string unit, BetterDirection better, string description, Func<PsmDb, MetricQuery, CancellationToken, Task<double?>> evaluate,
+    bool periodOnly = false) : IMetric
 {
-    public MetricDefinition Definition { get; } = new(key, name, unit, better, [MetricDimension.Period, MetricDimension.Product, MetricDimension.Service], description);
+    public MetricDefinition Definition { get; } = new(key, name, unit, better,
+        periodOnly ? [MetricDimension.Period] : [MetricDimension.Period, MetricDimension.Product, MetricDimension.Service], description);
 
     public static IEnumerable<ArticleMetric> All()
     {
@@ -23,6 +25,32 @@ public sealed class ArticleMetric(string key, string name, string unit, BetterDi
                 var counts = await votes.GroupBy(_ => 1).Select(g => new { N = g.Count(), Yes = g.Count(h => h) }).SingleOrDefaultAsync(ct);
                 return counts is null || counts.N == 0 ? null : Math.Round(100.0 * counts.Yes / counts.N, 2);
             });
+        yield return new("assistant.deflection_rate", "Assistant deflection rate", "%", BetterDirection.Up,
+            "Of the assistant conversations started in the period, the share it closed: at least one question answered, not handed to a person, "
+            + "and the same visitor (a cookie) did not start another conversation within 7 days. Empty when there were none.",
+            async (db, q, ct) =>
+            {
+                var started = db.AssistantConversations.AsNoTracking().Where(c => c.StartedAt >= q.FromUtc && c.StartedAt < q.ToUtc);
+                var counts = await started.GroupBy(_ => 1).Select(g => new
+                {
+                    N = g.Count(),
+                    Closed = g.Count(c => c.Outcome != ConversationOutcome.HandedOver
+                                          && db.AssistantExchanges.Any(e => e.ConversationId == c.Id && e.Answered)
+                                          && !db.AssistantConversations.Any(o => o.VisitorKey == c.VisitorKey && o.StartedAt > c.StartedAt && o.StartedAt <= c.StartedAt.AddDays(7))),
+                }).SingleOrDefaultAsync(ct);
+                return counts is null || counts.N == 0 ? null : Math.Round(100.0 * counts.Closed / counts.N, 2);
+            }, periodOnly: true);
+        yield return new("assistant.handover_rate", "Assistant handover rate", "%", BetterDirection.Down,
+            "Of the assistant conversations started in the period, the share the visitor handed to a person (a ticket). Empty when there were none.",
+            async (db, q, ct) =>
+            {
+                var counts = await db.AssistantConversations.AsNoTracking().Where(c => c.StartedAt >= q.FromUtc && c.StartedAt < q.ToUtc).GroupBy(_ => 1)
+                    .Select(g => new { N = g.Count(), Handed = g.Count(c => c.Outcome == ConversationOutcome.HandedOver) }).SingleOrDefaultAsync(ct);
+                return counts is null || counts.N == 0 ? null : Math.Round(100.0 * counts.Handed / counts.N, 2);
+            }, periodOnly: true);
+        yield return new("assistant.unanswered_questions", "Questions with no good article", "questions", BetterDirection.Down,
+            "Questions asked of the assistant in the period for which no published article reached the confidence setting (each also lands in the feedback inbox).",
+            async (db, q, ct) => await db.AssistantExchanges.AsNoTracking().CountAsync(e => !e.Answered && e.At >= q.FromUtc && e.At < q.ToUtc, ct), periodOnly: true);
     }
 
     private static IQueryable<Article> Articles(PsmDb db, MetricQuery query)

@@ -13,7 +13,7 @@ namespace Psm.Web.Features.HelpCentre;
 /// the public help centre shows published ones only, counts their views per day and takes "was this helpful?",
 /// whose comments land in the feedback inbox (channel Help centre) with the article's product and service.
 /// </summary>
-public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvider time)
+public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvider time, AssistantIndex index)
 {
     public const int MaxHits = 20;
 
@@ -73,6 +73,7 @@ public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvide
         db.Articles.Add(article);
         db.ArticleRevisions.Add(RevisionOf(article, now));
         await db.SaveChangesAsync(ct);
+        index.Invalidate();
         return (await GetAsync(article.Id, ct))!;
     }
 
@@ -92,6 +93,7 @@ public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvide
         article.Revision++;
         db.ArticleRevisions.Add(RevisionOf(article, now));
         await db.SaveChangesAsync(ct);
+        index.Invalidate();
         return await GetAsync(id, ct);
     }
 
@@ -113,6 +115,7 @@ public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvide
         }
 
         await db.SaveChangesAsync(ct);
+        index.Invalidate();
         return await GetAsync(id, ct);
     }
 

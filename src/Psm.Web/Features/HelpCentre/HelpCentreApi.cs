@@ -48,6 +48,8 @@ public static class HelpCentreApi
         }
 
         var settings = api.MapGroup("/help-centre").WithTags("Help centre");
+        settings.MapGet("/assistant/questions", (bool? unanswered, Assistant a, CancellationToken ct) => a.QuestionsAsync(unanswered ?? false, ct)).WithName("ListAssistantQuestions")
+            .WithSummary("What visitors asked the assistant, newest first (at most 200): whether it answered, its confidence, the article, and how the conversation ended.");
         settings.MapGet("/settings", (HelpCentre h, CancellationToken ct) => h.SettingsAsync(ct)).WithName("GetHelpCentreSettings")
             .WithSummary("How the public help centre presents the company: name, accent colour, welcome line.");
         settings.MapPut("/settings", (HelpCentreSettingsInput input, HelpCentre h, CancellationToken ct) => h.SaveSettingsAsync(input, ct)).WithName("SaveHelpCentreSettings")
@@ -72,6 +74,34 @@ public static class HelpCentreApi
             .WithName("VoteOnHelpCentreArticle")
             .WithSummary("Was this article helpful? A comment also lands in the feedback inbox (channel HelpCentre) with the article's product.")
             .DisableAntiforgery();
+        help.MapPost("/assistant", async Task<Results<Ok<AssistantAnswer>, NotFound>> (AssistantQuestionInput input, HttpContext http, Assistant a, CancellationToken ct) =>
+                await a.AskAsync(input, VisitorKey(http), ct) is { } answer ? TypedResults.Ok(answer) : TypedResults.NotFound())
+            .WithName("AskHelpCentreAssistant")
+            .WithSummary("Asks the assistant: it answers from published articles only (the passage and its sources) or says it does not know. Send the conversation token it returned with the next question.")
+            .DisableAntiforgery();
+        help.MapPost("/assistant/{conversation}/resolved", async Task<Results<NoContent, NotFound>> (string conversation, Assistant a, CancellationToken ct) =>
+                await a.ResolvedAsync(conversation, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .WithName("ResolveHelpCentreConversation").WithSummary("The visitor says the assistant's answer helped.").DisableAntiforgery();
+        help.MapPost("/assistant/{conversation}/handover", async Task<Results<Ok<HandoverResult>, NotFound>> (string conversation, HandoverInput input, Assistant a, CancellationToken ct) =>
+                await a.HandOverAsync(conversation, input, ct) is { } result ? TypedResults.Ok(result) : TypedResults.NotFound())
+            .WithName("HandOverHelpCentreConversation")
+            .WithSummary("Asks for a person: the conversation becomes a ticket (channel Portal) for the contact with the address given; once per conversation.")
+            .DisableAntiforgery();
         return app;
+    }
+
+    public const string VisitorCookie = "psm_help_visitor";
+
+    /// <summary>A random value kept in a cookie, so a visitor who comes back within seven days counts as coming back.</summary>
+    public static string VisitorKey(HttpContext http)
+    {
+        if (http.Request.Cookies[VisitorCookie] is { Length: 32 } known && known.All(char.IsAsciiHexDigit))
+        {
+            return known;
+        }
+
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        http.Response.Cookies.Append(VisitorCookie, key, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(30) });
+        return key;
     }
 }
