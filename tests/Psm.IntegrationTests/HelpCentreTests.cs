@@ -116,4 +116,91 @@ public sealed class HelpCentreTests
             $"/api/v1/metrics/helpcentre.helpful_rate/value?from={today:yyyy-MM-dd}&to={today.AddDays(1):yyyy-MM-dd}&productId={product.Id}");
         Assert.Equal(50.0, (double)rate!["value"]!);
     }
+
+    [Fact]
+    public async Task TheAssistantAnswersFromPublishedArticlesSaysWhenItDoesNotKnowAndHandsOverToAPersonAsATicket()
+    {
+        var (app, lead) = await ServerAsync();
+        await using var _ = app;
+        using var anonymous = app.Anonymous();
+        var draft = await (await lead.PostAsJsonAsync("/api/v1/articles", new
+        {
+            title = "Export invoices to your accounting system", tags = new[] { "invoices", "export" },
+            body = "Invoices can be exported every month.\n\nOpen **Billing › Invoices**, choose the month and click **Export CSV**. The file holds one row per invoice with its VAT.",
+        })).ReadAsync<ArticleDto>();
+        await lead.PostAsJsonAsync("/api/v1/articles", new { title = "Unpublished secret plan", body = "Draft text about invoices that nobody outside may read." });
+
+        // Nothing published yet: the assistant does not know, and the question reaches the inbox.
+        var first = await (await anonymous.PostAsJsonAsync("/api/v1/public/help/assistant", new { question = "How do I export invoices to CSV?" })).ReadAsync<AssistantAnswer>();
+        Assert.False(first.Answered);
+        Assert.Equal(Assistant.NotKnown, first.Text);
+
+        await lead.PostAsJsonAsync($"/api/v1/articles/{draft.Id}/publish", new { version = draft.Version });
+        var answer = await (await anonymous.PostAsJsonAsync("/api/v1/public/help/assistant", new { question = "How do I export invoices to CSV?", conversation = first.Conversation }))
+            .ReadAsync<AssistantAnswer>();
+        Assert.True(answer.Answered);
+        Assert.Equal(first.Conversation, answer.Conversation);
+        Assert.Equal("export-invoices-to-your-accounting-system", answer.Sources[0].Slug);
+        Assert.Contains("Export CSV", answer.PassageHtml);
+        Assert.DoesNotContain(answer.Sources, s => s.Title.Contains("secret"));
+
+        var offTopic = await (await anonymous.PostAsJsonAsync("/api/v1/public/help/assistant", new { question = "Which restaurant near the station is open late?", conversation = answer.Conversation }))
+            .ReadAsync<AssistantAnswer>();
+        Assert.False(offTopic.Answered);
+        var inbox = await lead.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback?channel=HelpCentre&limit=50", Json.Options);
+        Assert.Equal(["How do I export invoices to CSV?", "Which restaurant near the station is open late?"], inbox!.Items.Select(i => i.Text).Order());
+
+        // A token names one conversation; an unknown one is refused, an invalid question explained.
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsJsonAsync("/api/v1/public/help/assistant", new { question = "Anything?", conversation = new string('a', 48) })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsJsonAsync($"/api/v1/public/help/assistant/{new string('b', 48)}/handover", new { name = "Eve", email = "eve@example.test" })).StatusCode);
+        var invalid = await anonymous.PostAsJsonAsync($"/api/v1/public/help/assistant/{answer.Conversation}/handover", new { name = "Ruth Okafor", email = "not-an-address" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.True((await invalid.Content.ReadAsStringAsync()).Contains("email", StringComparison.OrdinalIgnoreCase), await invalid.Content.ReadAsStringAsync());
+
+        // A person: a ticket (channel Portal) with the conversation, for a contact with the address; asked twice, the same ticket.
+        var handover = await (await anonymous.PostAsJsonAsync($"/api/v1/public/help/assistant/{answer.Conversation}/handover",
+            new { name = "Ruth Okafor", email = "Ruth.Okafor@example.test", message = "Our accountant needs the PDF as well." })).ReadAsync<HandoverResult>();
+        Assert.Equal("ruth.okafor@example.test", handover.Email);
+        var again = await (await anonymous.PostAsJsonAsync($"/api/v1/public/help/assistant/{answer.Conversation}/handover", new { name = "Ruth Okafor", email = "ruth.okafor@example.test" }))
+            .ReadAsync<HandoverResult>();
+        Assert.Equal(handover.TicketKey, again.TicketKey);
+        var ticket = await lead.GetFromJsonAsync<Psm.Web.Features.ServiceDesk.TicketDto>($"/api/v1/tickets/by-key/{handover.TicketKey}", Json.Options);
+        Assert.Equal(Psm.Web.Features.ServiceDesk.TicketChannel.Portal, ticket!.Summary.Channel);
+        var opening = ticket.Timeline.First(e => e.Kind == Psm.Web.Features.ServiceDesk.TicketEventKind.CustomerMessage).Text;
+        Assert.StartsWith("Our accountant needs the PDF as well.", opening);
+        Assert.Contains("Visitor: How do I export invoices to CSV?\nAssistant: did not know", opening);
+        Assert.Contains("Assistant: answered from “Export invoices to your accounting system”", opening);
+
+        // Staff see the questions; the registry counts them.
+        var questions = await lead.GetFromJsonAsync<List<AssistantQuestionDto>>("/api/v1/help-centre/assistant/questions?unanswered=true", Json.Options);
+        Assert.Equal(2, questions!.Count);
+        Assert.All(questions, q => Assert.Equal(ConversationOutcome.HandedOver, q.Outcome));
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        async Task<double?> Metric(string key) =>
+            (double?)(await lead.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/metrics/{key}/value?from={today:yyyy-MM-dd}&to={today.AddDays(1):yyyy-MM-dd}"))!["value"];
+        Assert.Equal(2.0, await Metric("assistant.unanswered_questions"));
+        Assert.Equal(100.0, await Metric("assistant.handover_rate"));
+        Assert.Equal(0.0, await Metric("assistant.deflection_rate"));
+    }
+
+    [Fact]
+    public async Task PublicWritesAreRateLimitedPerAddressWithRetryAfter()
+    {
+        await using var app = new PsmServer(new() { ["Sla:MonitorSeconds"] = "0", ["Surveys:PublicAnswersPerMinute"] = "3" });
+        using var anonymous = app.Anonymous();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await anonymous.PostAsJsonAsync("/api/v1/public/help/assistant", new { question = $"Question number {i}" });
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        // Reading is limited apart (HelpCentre:ReadsPerMinute): the help centre still opens.
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/public/help/shelves")).StatusCode);
+    }
 }

@@ -262,6 +262,9 @@ public static class RateLimits
     /// <summary>The policy on every link that works without signing in: survey answers and shared roadmaps.</summary>
     public const string PublicLinks = "public-links";
 
+    /// <summary>Reading the public help centre (pages, search, articles): many readers may share one address (an office), so the limit is higher (HelpCentre:ReadsPerMinute, 300).</summary>
+    public const string HelpCentreReads = "help-centre-reads";
+
     /// <summary>
     /// Requests to public links (survey answers, shared roadmaps) are limited per client address
     /// (Surveys:PublicAnswersPerMinute, 30 by default): the links are public, so someone could script them. Past the limit: 429.
@@ -297,6 +300,10 @@ public static class RateLimits
                     })
                     : new ValueTask(TooManyRequestsPage(http, seconds));
             };
+            var reads = configuration.GetValue("HelpCentre:ReadsPerMinute", 300);
+            options.AddPolicy(HelpCentreReads, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, reads), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.AddPolicy(PublicLinks, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions

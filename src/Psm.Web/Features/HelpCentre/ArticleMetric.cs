@@ -30,15 +30,22 @@ public sealed class ArticleMetric(string key, string name, string unit, BetterDi
             + "and the same visitor (a cookie) did not start another conversation within 7 days. Empty when there were none.",
             async (db, q, ct) =>
             {
-                var started = db.AssistantConversations.AsNoTracking().Where(c => c.StartedAt >= q.FromUtc && c.StartedAt < q.ToUtc);
-                var counts = await started.GroupBy(_ => 1).Select(g => new
+                var started = await db.AssistantConversations.AsNoTracking().Where(c => c.StartedAt >= q.FromUtc && c.StartedAt < q.ToUtc)
+                    .Select(c => new { c.VisitorKey, c.StartedAt, Closed = c.Outcome != ConversationOutcome.HandedOver && db.AssistantExchanges.Any(e => e.ConversationId == c.Id && e.Answered) })
+                    .ToListAsync(ct);
+                if (started.Count == 0)
                 {
-                    N = g.Count(),
-                    Closed = g.Count(c => c.Outcome != ConversationOutcome.HandedOver
-                                          && db.AssistantExchanges.Any(e => e.ConversationId == c.Id && e.Answered)
-                                          && !db.AssistantConversations.Any(o => o.VisitorKey == c.VisitorKey && o.StartedAt > c.StartedAt && o.StartedAt <= c.StartedAt.AddDays(7))),
-                }).SingleOrDefaultAsync(ct);
-                return counts is null || counts.N == 0 ? null : Math.Round(100.0 * counts.Closed / counts.N, 2);
+                    return null;
+                }
+
+                // Who came back: the same visitors' conversations up to seven days after the period.
+                var visitors = started.Where(c => c.Closed).Select(c => c.VisitorKey).Distinct().ToList();
+                var until = q.ToUtc.AddDays(7);
+                var later = (await db.AssistantConversations.AsNoTracking().Where(c => visitors.Contains(c.VisitorKey) && c.StartedAt >= q.FromUtc && c.StartedAt < until)
+                        .Select(c => new { c.VisitorKey, c.StartedAt }).ToListAsync(ct))
+                    .ToLookup(c => c.VisitorKey, c => c.StartedAt);
+                var closed = started.Count(c => c.Closed && !later[c.VisitorKey].Any(at => at > c.StartedAt && at <= c.StartedAt.AddDays(7)));
+                return Math.Round(100.0 * closed / started.Count, 2);
             }, periodOnly: true);
         yield return new("assistant.handover_rate", "Assistant handover rate", "%", BetterDirection.Down,
             "Of the assistant conversations started in the period, the share the visitor handed to a person (a ticket). Empty when there were none.",

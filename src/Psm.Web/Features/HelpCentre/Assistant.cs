@@ -21,7 +21,7 @@ namespace Psm.Web.Features.HelpCentre;
 /// few paragraphs, each carrying its article's title and tags. Kept in memory per instance; rebuilt when an
 /// article changes here, and at most 30 seconds after one changed on another instance.
 /// </summary>
-public sealed class AssistantIndex(IDbContextFactory<PsmDb> dbs, TimeProvider time) : IDisposable
+public sealed class AssistantIndex(IServiceScopeFactory scopes, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -55,7 +55,9 @@ public sealed class AssistantIndex(IDbContextFactory<PsmDb> dbs, TimeProvider ti
         await gate.WaitAsync(ct);
         try
         {
-            await using var db = await dbs.CreateDbContextAsync(ct);
+            // A singleton: the (scoped) context factory comes from a scope of its own.
+            await using var scope = scopes.CreateAsyncScope();
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(ct);
             var versions = await db.Articles.AsNoTracking().Where(a => a.Status == ArticleStatus.Published).Select(a => a.Version).ToListAsync(ct);
             var stamp = Convert.ToHexString(SHA256.HashData(versions.Order().SelectMany(v => v.ToByteArray()).ToArray()));
             (stale, checkedAt) = (false, now);
@@ -334,6 +336,27 @@ public sealed class Assistant(IDbContextFactory<PsmDb> dbs, AssistantIndex index
         await Tickets.SaveNumberedAsync(db, ticket, ct);
         await transaction.CommitAsync(ct);
         return new HandoverResult($"T-{ticket.Number}", email);
+    }
+
+    /// <summary>A conversation as its visitor sees it (the token is the key): each question with the answer given, how it ended, and the request it became.</summary>
+    public async Task<ConversationView?> ConversationAsync(string token, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var conversation = await db.AssistantConversations.AsNoTracking().SingleOrDefaultAsync(c => c.Token == token, ct);
+        if (conversation is null)
+        {
+            return null;
+        }
+
+        var exchanges = await db.AssistantExchanges.AsNoTracking().Where(e => e.ConversationId == conversation.Id).OrderBy(e => e.At).ThenBy(e => e.Id)
+            .Select(e => new { e.Question, e.Answered, e.Passage, Article = db.Articles.Where(a => a.Id == e.ArticleId).Select(a => new { a.Title, a.Slug }).FirstOrDefault() })
+            .ToListAsync(ct);
+        var ticket = conversation.TicketId is { } id
+            ? await db.Tickets.Where(t => t.Id == id).Select(t => new { t.Number, Email = db.CustomerContacts.Where(c => c.Id == t.ContactId).Select(c => c.Email).FirstOrDefault() }).SingleOrDefaultAsync(ct)
+            : null;
+        return new ConversationView(conversation.Token, conversation.Outcome, ticket is null ? null : $"T-{ticket.Number}", ticket?.Email,
+            exchanges.Select(e => new ConversationTurn(e.Question, e.Answered, e.Answered && e.Article is not null ? $"From “{e.Article.Title}”:" : NotKnown,
+                e.Answered ? Markdown.ToSafeHtml(e.Passage) : null, e.Article is null ? null : new AssistantSource(e.Article.Title, e.Article.Slug))).ToList());
     }
 
     /// <summary>The latest questions (unanswered ones only, if asked), for the help-centre page.</summary>

@@ -80,6 +80,10 @@ public sealed record AssistantAnswer(string Conversation, bool Answered, string 
 
 public sealed record HandoverResult(string TicketKey, string Email);
 
+public sealed record ConversationTurn(string Question, bool Answered, string Text, string? PassageHtml, AssistantSource? Source);
+
+public sealed record ConversationView(string Token, ConversationOutcome Outcome, string? TicketKey, string? AnswerTo, IReadOnlyList<ConversationTurn> Turns);
+
 public sealed record AssistantQuestionDto(Guid Id, string Question, bool Answered, double Confidence, string? Article, ConversationOutcome Outcome, DateTimeOffset At);
 
 internal sealed class AssistantConversationConfiguration : IEntityTypeConfiguration<AssistantConversation>

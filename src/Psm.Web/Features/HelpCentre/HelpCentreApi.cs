@@ -61,32 +61,34 @@ public static class HelpCentreApi
     /// <summary>The public help centre's API: no sign-in, published articles only, rate-limited per client address.</summary>
     public static IEndpointRouteBuilder MapPublicHelpCentreApi(this IEndpointRouteBuilder app)
     {
-        var help = app.MapGroup("/api/v1/public/help").WithTags("Public help centre").AllowAnonymous().RequireRateLimiting(RateLimits.PublicLinks).CheckInputs();
+        var help = app.MapGroup("/api/v1/public/help").WithTags("Public help centre").AllowAnonymous().CheckInputs();
         help.MapGet("/articles", (string? q, Guid? productId, HelpCentre h, CancellationToken ct) => h.SearchAsync(q, productId, ct)).WithName("SearchHelpCentre")
-            .WithSummary("Published articles for a question (or all of a product's), best first.");
+            .WithSummary("Published articles for a question (or all of a product's), best first.").RequireRateLimiting(RateLimits.HelpCentreReads);
         help.MapGet("/shelves", (HelpCentre h, CancellationToken ct) => h.ShelvesAsync(ct)).WithName("BrowseHelpCentre")
-            .WithSummary("Published articles by product.");
+            .WithSummary("Published articles by product.").RequireRateLimiting(RateLimits.HelpCentreReads);
         help.MapGet("/articles/{slug}", async Task<Results<Ok<PublicArticleDto>, NotFound>> (string slug, HelpCentre h, CancellationToken ct) =>
                 await h.PublishedAsync(slug, countView: true, ct) is { } article ? TypedResults.Ok(article) : TypedResults.NotFound())
-            .WithName("ReadHelpCentreArticle").WithSummary("A published article (404 for drafts, archived and unknown ones); each read counts as a view.");
+            .WithName("ReadHelpCentreArticle").WithSummary("A published article (404 for drafts, archived and unknown ones); each read counts as a view.")
+            .RequireRateLimiting(RateLimits.HelpCentreReads);
         help.MapPost("/articles/{slug}/votes", async Task<Results<NoContent, NotFound>> (string slug, ArticleVoteInput input, HelpCentre h, CancellationToken ct) =>
                 await h.VoteAsync(slug, input, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithName("VoteOnHelpCentreArticle")
-            .WithSummary("Was this article helpful? A comment also lands in the feedback inbox (channel HelpCentre) with the article's product.")
-            .DisableAntiforgery();
+            .WithSummary("Was this article helpful? A comment also lands in the feedback inbox (channel HelpCentre) with the article's product. Rate-limited like every public write.")
+            .DisableAntiforgery().RequireRateLimiting(RateLimits.PublicLinks);
         help.MapPost("/assistant", async Task<Results<Ok<AssistantAnswer>, NotFound>> (AssistantQuestionInput input, HttpContext http, Assistant a, CancellationToken ct) =>
                 await a.AskAsync(input, VisitorKey(http), ct) is { } answer ? TypedResults.Ok(answer) : TypedResults.NotFound())
             .WithName("AskHelpCentreAssistant")
             .WithSummary("Asks the assistant: it answers from published articles only (the passage and its sources) or says it does not know. Send the conversation token it returned with the next question.")
-            .DisableAntiforgery();
+            .DisableAntiforgery().RequireRateLimiting(RateLimits.PublicLinks);
         help.MapPost("/assistant/{conversation}/resolved", async Task<Results<NoContent, NotFound>> (string conversation, Assistant a, CancellationToken ct) =>
                 await a.ResolvedAsync(conversation, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
-            .WithName("ResolveHelpCentreConversation").WithSummary("The visitor says the assistant's answer helped.").DisableAntiforgery();
+            .WithName("ResolveHelpCentreConversation").WithSummary("The visitor says the assistant's answer helped.").DisableAntiforgery()
+            .RequireRateLimiting(RateLimits.PublicLinks);
         help.MapPost("/assistant/{conversation}/handover", async Task<Results<Ok<HandoverResult>, NotFound>> (string conversation, HandoverInput input, Assistant a, CancellationToken ct) =>
                 await a.HandOverAsync(conversation, input, ct) is { } result ? TypedResults.Ok(result) : TypedResults.NotFound())
             .WithName("HandOverHelpCentreConversation")
             .WithSummary("Asks for a person: the conversation becomes a ticket (channel Portal) for the contact with the address given; once per conversation.")
-            .DisableAntiforgery();
+            .DisableAntiforgery().RequireRateLimiting(RateLimits.PublicLinks);
         return app;
     }
 
