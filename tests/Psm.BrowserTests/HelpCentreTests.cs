@@ -79,4 +79,51 @@ public sealed class HelpCentreTests(BrowserFixture browser)
             await session.ScreenshotAsync("article-linked");
         });
     }
+
+    [Fact]
+    public async Task AVisitorAsksTheAssistantGetsAnAnswerFromAnArticleThenAsksForAPersonAndTheLeadSeesTheRequest()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            await using var outside = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString(), ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true });
+            var phone = await outside.NewPageAsync();
+            await phone.GotoAsync("/help");
+            await phone.GetByTestId("help-ask-question").FillAsync("Our data sync says authentication failed, what do I do?");
+            await phone.GetByTestId("help-ask-send").ClickAsync();
+            var answer = phone.GetByTestId("help-answer").Last;
+            await Expect(answer).ToHaveAttributeAsync("data-answered", "true");
+            await Expect(answer).ToContainTextAsync("From “A data sync failed: what to check”");
+            await Expect(answer).ToContainTextAsync("the password changed; update it on the source");
+            await phone.ScreenshotAsync(new() { Path = Path.Combine(Session.ScreenshotFolder, TestProvider.Name, "HelpCentre-assistant-answer.png"), FullPage = true });
+
+            // Something no article covers: it says so, and offers a person.
+            await phone.GetByTestId("help-ask-question").FillAsync("Can you install the sync agent on our mainframe for us?");
+            await phone.GetByTestId("help-ask-send").ClickAsync();
+            await Expect(phone.GetByTestId("help-answer")).ToHaveCountAsync(2);
+            await Expect(phone.GetByTestId("help-answer").Last).ToHaveAttributeAsync("data-answered", "false");
+            await phone.GetByTestId("help-handover-name").FillAsync("Tomás Rivera");
+            await phone.GetByTestId("help-handover-email").FillAsync("tomas.rivera@example.test");
+            await phone.GetByTestId("help-handover-message").FillAsync("We run z/OS in the data centre.");
+            await phone.GetByTestId("help-handover-send").ClickAsync();
+            await Expect(phone.GetByTestId("help-handover-done")).ToContainTextAsync("tomas.rivera@example.test");
+            var key = System.Text.RegularExpressions.Regex.Match(await phone.GetByTestId("help-handover-done").InnerTextAsync(), @"T-\d+").Value;
+            await phone.ScreenshotAsync(new() { Path = Path.Combine(Session.ScreenshotFolder, TestProvider.Name, "HelpCentre-assistant-handover.png"), FullPage = true });
+
+            // The lead sees the questions and the request, which holds the conversation.
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportLead));
+            await session.NavigateAsync("Help centre");
+            await Expect(page.GetByTestId("assistant-question").First).ToContainTextAsync("mainframe");
+            await Expect(page.GetByTestId("assistant-question").First).ToContainTextAsync("Handed to a person");
+            await session.ScreenshotAsync("assistant-questions");
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+            var ticket = await api.GetFromJsonAsync<Psm.Web.Features.ServiceDesk.TicketDto>($"/api/v1/tickets/by-key/{key}", Json.Options);
+            await page.GotoAsync($"/service/tickets/{ticket!.Summary.Id}");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByText("We run z/OS in the data centre.")).ToBeVisibleAsync();
+            await Expect(page.GetByText("Visitor: Can you install the sync agent on our mainframe for us?", new() { Exact = false })).ToBeVisibleAsync();
+            await session.ScreenshotAsync("assistant-ticket");
+        });
+    }
 }

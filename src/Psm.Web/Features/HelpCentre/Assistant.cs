@@ -135,7 +135,7 @@ public sealed class AssistantIndex(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 
-    internal static HashSet<string> Words(Analyzer analyzer, string text)
+    public static HashSet<string> Words(Analyzer analyzer, string text)
     {
         var words = new HashSet<string>(StringComparer.Ordinal);
         using var stream = analyzer.GetTokenStream("text", new StringReader(text));
