@@ -68,10 +68,9 @@ public sealed class AssistantIndex(IServiceScopeFactory scopes, TimeProvider tim
 
             var articles = await db.Articles.AsNoTracking().Where(a => a.Status == ArticleStatus.Published)
                 .Select(a => new IndexedArticle(a.Id, a.Title, a.Slug, a.Tags, a.Body)).ToListAsync(ct);
+            // The old index is left to the collector, not disposed: a question may still be searching it (it is all in memory).
             var built = Build(stamp, articles);
-            var old = current;
             current = built;
-            old?.Dispose();
             return built;
         }
         finally
