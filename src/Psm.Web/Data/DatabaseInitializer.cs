@@ -183,6 +183,10 @@ public sealed class DatabaseInitializer(
         db.ArticleRevisions.AddRange(help.Revisions);
         db.ArticleViews.AddRange(help.Views);
         db.ArticleVotes.AddRange(help.Votes);
+        var (conversations, exchanges, asked) = demo.AssistantHistory(time.GetUtcNow(), help.Articles, voice.Themes);
+        db.Feedback.AddRange(asked);
+        db.AssistantConversations.AddRange(conversations);
+        db.AssistantExchanges.AddRange(exchanges);
         db.TicketEvents.AddRange(desk.Events);
         db.Surveys.Add(desk.Survey);
         db.SurveyInvitations.AddRange(desk.Invitations);

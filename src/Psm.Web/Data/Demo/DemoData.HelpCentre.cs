@@ -147,4 +147,57 @@ public sealed partial class DemoData
         var settings = new HelpCentreSettings { CompanyName = CompanyName, AccentColour = "#0f5d8c", Welcome = "Answers about Helpdesk, Analytics and Field Service, written by our support team." };
         return new DemoHelpCentre(settings, articles, revisions, views, votes);
     }
+
+    /// <summary>What visitors asked the assistant over the last eight weeks, answered as the assistant answers them (the same index and confidence).</summary>
+    private static readonly string[] AssistantQuestions =
+    [
+        "how do I add more seats", "sync says authentication failed", "where are our invoices", "technician app not syncing",
+        "set up routing by keyword", "my dashboard is really slow", "how long does onboarding take", "customer needs to sign the report",
+        "when does Legacy CRM support end", "export chart to excel", "merge two tickets", "what does premium support include",
+        "can I white-label the customer portal", "do you integrate with SAP", "api rate limits for webhooks", "how do I delete my account",
+    ];
+
+    public (IReadOnlyList<AssistantConversation> Conversations, IReadOnlyList<AssistantExchange> Exchanges, IReadOnlyList<Features.Feedback.FeedbackItem> Feedback) AssistantHistory(
+        DateTimeOffset now, IReadOnlyList<Article> articles, IReadOnlyList<Features.Feedback.Theme> themes)
+    {
+        var rng = new Random(seed + 12);
+        var published = articles.Where(a => a.Status == ArticleStatus.Published).ToList();
+        using var index = AssistantIndex.Build("demo", published.Select(a => new AssistantIndex.IndexedArticle(a.Id, a.Title, a.Slug, a.Tags, a.Body)).ToList());
+        using var analyzer = AssistantIndex.NewAnalyzer();
+        var matcher = new Features.Feedback.ThemeMatcher(themes.Select(t => (t.Id, t.Keywords)));
+        var conversations = new List<AssistantConversation>();
+        var exchanges = new List<AssistantExchange>();
+        var feedback = new List<Features.Feedback.FeedbackItem>();
+        for (var i = 0; i < 40; i++)
+        {
+            var at = now.AddDays(-rng.Next(1, 56)).AddMinutes(-rng.Next(0, 1440));
+            var question = AssistantQuestions[rng.Next(AssistantQuestions.Length)];
+            var words = AssistantIndex.Words(analyzer, question);
+            var ranked = AssistantIndex.Rank(index, words, 3);
+            var confidence = Assistant.Confidence(index, words, ranked);
+            var answered = confidence >= Assistant.DefaultMinConfidence;
+            var conversation = new AssistantConversation
+            {
+                Id = DeterministicId(rng, at), Token = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()), VisitorKey = $"demo{rng.Next(0, 30):D2}".PadRight(32, '0'),
+                StartedAt = at, LastAt = at.AddMinutes(1), Outcome = answered && rng.NextDouble() < 0.6 ? ConversationOutcome.Resolved : ConversationOutcome.Open,
+            };
+            var exchange = new AssistantExchange
+            {
+                Id = DeterministicId(rng, at), ConversationId = conversation.Id, Question = question, Confidence = confidence, Answered = answered, At = at,
+                ArticleId = ranked.Count == 0 ? null : Guid.ParseExact(ranked[0].ArticleId, "N"), Passage = ranked.Count == 0 ? "" : ranked[0].Passage,
+            };
+            if (!answered)
+            {
+                var item = Features.Feedback.FeedbackItem.Arrived(question, Features.Feedback.FeedbackChannel.HelpCentre, at, matcher, at, DeterministicId(rng, at));
+                item.SourceRef = $"assistant:{exchange.Id}";
+                feedback.Add(item);
+                exchange.FeedbackId = item.Id;
+            }
+
+            conversations.Add(conversation);
+            exchanges.Add(exchange);
+        }
+
+        return (conversations, exchanges, feedback);
+    }
 }
