@@ -80,16 +80,19 @@ public sealed class FeedbackAnalysis(IDbContextFactory<PsmDb> dbs, TimeProvider 
 
         var rising = new List<RisingTheme>();
         DateOnly? current = null, previous = null;
+        // The latest period with any feedback against the one before it: a period that has just begun and holds nothing yet (the 1st of a month) says nothing.
+        var last = Enumerable.Range(0, totals.Count).LastOrDefault(i => totals[i].Items > 0, totals.Count - 1);
         if (buckets.Count >= 2)
         {
-            current = buckets[^1];
-            previous = buckets[^2];
-            var nowTotal = totals[^1].Items;
-            var beforeTotal = totals[^2].Items;
+            last = Math.Max(1, last);
+            current = buckets[last];
+            previous = buckets[last - 1];
+            var nowTotal = totals[last].Items;
+            var beforeTotal = totals[last - 1].Items;
             foreach (var theme in themes)
             {
-                var now = theme.Buckets[^1].Items;
-                var before = theme.Buckets[^2].Items;
+                var now = theme.Buckets[last].Items;
+                var before = theme.Buckets[last - 1].Items;
                 var (z, p) = Statistics.ProportionIncrease(now, nowTotal, before, beforeTotal);
                 if (z > 0)
                 {
