@@ -187,6 +187,10 @@ public sealed class DatabaseInitializer(
         db.Feedback.AddRange(asked);
         db.AssistantConversations.AddRange(conversations);
         db.AssistantExchanges.AddRange(exchanges);
+        var (chatSite, chats, chatLines) = demo.Chats(time.GetUtcNow(), conversations, exchanges, help.Articles);
+        db.ChatSites.Add(chatSite);
+        db.ChatConversations.AddRange(chats);
+        db.ChatMessages.AddRange(chatLines);
         db.TicketEvents.AddRange(desk.Events);
         db.Surveys.Add(desk.Survey);
         db.SurveyInvitations.AddRange(desk.Invitations);

@@ -27,6 +27,10 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.HelpCentre.HelpCentreSettings> HelpCentreSettings => Set<Features.HelpCentre.HelpCentreSettings>();
     public DbSet<Features.HelpCentre.AssistantConversation> AssistantConversations => Set<Features.HelpCentre.AssistantConversation>();
     public DbSet<Features.HelpCentre.AssistantExchange> AssistantExchanges => Set<Features.HelpCentre.AssistantExchange>();
+    public DbSet<Features.Chat.ChatSite> ChatSites => Set<Features.Chat.ChatSite>();
+    public DbSet<Features.Chat.ChatAgent> ChatAgents => Set<Features.Chat.ChatAgent>();
+    public DbSet<Features.Chat.ChatConversation> ChatConversations => Set<Features.Chat.ChatConversation>();
+    public DbSet<Features.Chat.ChatMessage> ChatMessages => Set<Features.Chat.ChatMessage>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Product> Products => Set<Product>();
     public DbSet<Service> Services => Set<Service>();

@@ -14,6 +14,7 @@ using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Chat;
 using Psm.Web.Features.Feedback;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -121,6 +122,10 @@ public static class PsmApp
             services.AddScoped<Features.Strategy.IMetric>(_ => metric);
         }
 
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 16 * 1024).AddJsonProtocol(o => InputRules.Apply(o.PayloadSerializerOptions));
+        services.AddSingleton<Features.Chat.ChatSites>();
+        services.AddSingleton<Features.Chat.ChatRelay>();
+        services.AddScoped<Features.Chat.LiveChat>();
         services.AddScoped<Features.Mail.Mailboxes>();
         services.AddScoped<Features.Mail.MailIngest>();
         services.AddScoped<Features.Mail.MailFetcher>();
@@ -172,6 +177,7 @@ public static class PsmApp
             ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
         });
         app.UseExceptionHandler();
+        app.UseChatCors();
         app.Use((context, next) =>
         {
             // Scripts only from PSM itself (no inline script anywhere, the API reference included); nothing of PSM's may be
@@ -235,6 +241,13 @@ public static class PsmApp
         Features.Mail.MailApi.MapMailApi(Area(Permissions.MailRead));
         Features.HelpCentre.HelpCentreApi.MapHelpCentreApi(Area(Permissions.HelpCentreRead));
         Features.HelpCentre.HelpCentreApi.MapPublicHelpCentreApi(app);
+        Features.Chat.ChatApi.MapChatApi(Area(Permissions.ServiceRead));
+        Features.Chat.ChatApi.MapPublicChatApi(app);
+        app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
+        if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
+        {
+            app.MapChatSamplePage();
+        }
         app.MapPublicSurveyApi();
         Features.Mail.MailApi.MapSurveyMailApi(Area(Permissions.FeedbackRead));
         Features.Mail.MailApi.MapPublicUnsubscribeApi(app);

@@ -301,27 +301,7 @@ public sealed class Assistant(IDbContextFactory<PsmDb> dbs, AssistantIndex index
         var transcript = string.Join("\n", exchanges.Select(e =>
             $"Visitor: {e.Question}\nAssistant: {(e.Answered && e.ArticleId is { } a ? $"answered from “{titles.GetValueOrDefault(a)}”" : "did not know")}"));
         var message = string.IsNullOrWhiteSpace(input.Message) ? "" : input.Message.Trim() + "\n\n";
-        var contact = await db.CustomerContacts.Where(c => c.Email == email).OrderBy(c => c.Id).Select(c => new { c.Id, c.CustomerId, c.Name }).FirstOrDefaultAsync(ct);
-        Guid customerId, contactId;
-        if (contact is not null)
-        {
-            (customerId, contactId) = (contact.CustomerId, contact.Id);
-        }
-        else
-        {
-            var unassigned = await db.Customers.Where(c => c.ExternalRef == Mail.MailIngest.UnassignedSendersRef).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-            if (unassigned is null)
-            {
-                var created = new Customer { Name = "Unassigned senders", Email = "", ExternalRef = Mail.MailIngest.UnassignedSendersRef, CreatedAt = now };
-                db.Customers.Add(created);
-                unassigned = created.Id;
-            }
-
-            var visitor = new CustomerContact { CustomerId = unassigned.Value, Name = Clip(input.Name.Trim(), 200), Email = Clip(email, 256) };
-            db.CustomerContacts.Add(visitor);
-            await db.SaveChangesAsync(ct);
-            (customerId, contactId) = (unassigned.Value, visitor.Id);
-        }
+        var (customerId, contactId) = await ContactForAsync(db, input.Name, email, now, ct);
 
         var first = exchanges.FirstOrDefault()?.Question ?? "Help-centre question";
         var (ticket, _) = await Tickets.OpenAsync(db, new TicketInput
@@ -335,6 +315,33 @@ public sealed class Assistant(IDbContextFactory<PsmDb> dbs, AssistantIndex index
         await Tickets.SaveNumberedAsync(db, ticket, ct);
         await transaction.CommitAsync(ct);
         return new HandoverResult($"T-{ticket.Number}", email);
+    }
+
+    /// <summary>
+    /// The contact a visitor who gave their address writes as: the one with that address, else a new contact of the
+    /// "Unassigned senders" customer (created once), saved at once so a ticket can name it.
+    /// </summary>
+    internal static async Task<(Guid CustomerId, Guid ContactId)> ContactForAsync(PsmDb db, string name, string email, DateTimeOffset now, CancellationToken ct)
+    {
+        email = email.Trim().ToLowerInvariant();
+        var contact = await db.CustomerContacts.Where(c => c.Email == email).OrderBy(c => c.Id).Select(c => new { c.Id, c.CustomerId }).FirstOrDefaultAsync(ct);
+        if (contact is not null)
+        {
+            return (contact.CustomerId, contact.Id);
+        }
+
+        var unassigned = await db.Customers.Where(c => c.ExternalRef == Mail.MailIngest.UnassignedSendersRef).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+        if (unassigned is null)
+        {
+            var created = new Customer { Name = "Unassigned senders", Email = "", ExternalRef = Mail.MailIngest.UnassignedSendersRef, CreatedAt = now };
+            db.Customers.Add(created);
+            unassigned = created.Id;
+        }
+
+        var visitor = new CustomerContact { CustomerId = unassigned.Value, Name = Clip(name.Trim(), 200), Email = Clip(email, 256) };
+        db.CustomerContacts.Add(visitor);
+        await db.SaveChangesAsync(ct);
+        return (unassigned.Value, visitor.Id);
     }
 
     /// <summary>A conversation as its visitor sees it (the token is the key): each question with the answer given, how it ended, and the request it became.</summary>
@@ -374,5 +381,5 @@ public sealed class Assistant(IDbContextFactory<PsmDb> dbs, AssistantIndex index
             .ToListAsync(ct);
     }
 
-    private static string Clip(string text, int max) => text.Length <= max ? text : text[..max];
+    internal static string Clip(string text, int max) => text.Length <= max ? text : text[..max];
 }

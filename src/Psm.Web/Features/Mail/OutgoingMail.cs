@@ -133,6 +133,25 @@ public static class OutgoingMail
         return message;
     }
 
+    /// <summary>
+    /// A chat visitor left a message while nobody was available: a copy goes to them at once, from the ticket's mailbox and
+    /// with its key in the subject, so their answer threads onto the ticket and the agent's replies are e-mailed.
+    /// Null without a mailbox. Added to <paramref name="db"/>, saved by the caller.
+    /// </summary>
+    public static async Task<MailMessage?> QueueChatAcknowledgementAsync(PsmDb db, Ticket ticket, string message, DateTimeOffset now, CancellationToken ct)
+    {
+        var to = ticket.ContactId is { } contact ? await db.CustomerContacts.Where(c => c.Id == contact).Select(c => c.Email).SingleOrDefaultAsync(ct) : null;
+        if (string.IsNullOrWhiteSpace(to) || await MailboxForAsync(db, ticket, ct) is not { } mailbox)
+        {
+            return null;
+        }
+
+        var quoted = string.Join("\n", message.ReplaceLineEndings("\n").Split('\n').Select(l => "> " + l));
+        return Queue(db, mailbox, to, $"[{ticket.Key}] We got your message: {ticket.Subject}",
+            $"{MailReading.ReplyAbove}\n\nThank you for writing. Nobody could chat at that moment, so your message is request {ticket.Key}; we will answer you by e-mail. To add anything, reply to this message.\n\n{quoted}\n\n{mailbox.Name}",
+            now, ticket);
+    }
+
     /// <summary>Queues a notification as mail to a PSM user (see <see cref="QueueToUserAsync"/>).</summary>
     public static Task<MailMessage?> QueueNotificationAsync(
         PsmDb db, string to, string name, string text, string link, string publicUrl, DateTimeOffset now, CancellationToken ct)

@@ -241,19 +241,8 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         ChangeAsyncAwait(id, async (db, ticket, now) =>
         {
             Text(input.Text);
-            if (ticket.FirstResponseAt is null)
-            {
-                ticket.FirstResponseAt = now;
-                ticket.FirstResponseMinutes = await MinutesAsync(db, ticket, ticket.CreatedAt, now, ct);
-            }
-
-            if (ticket.Status is TicketStatus.New or TicketStatus.Reopened)
-            {
-                ticket.Status = TicketStatus.Open;
-            }
-
             var files = Attachments(input);
-            var reply = Event(ticket, TicketEventKind.Reply, input.Text.Trim(), now, db);
+            var reply = await AnsweredAsync(db, ticket, input.Text.Trim(), now, ct);
             // An e-mail conversation gets the answer by e-mail: queued in the outbox in this same transaction.
             if (await Mail.OutgoingMail.QueueReplyAsync(db, ticket, reply, now, ct, files) is null && files.Count > 0)
             {
@@ -261,6 +250,37 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
             }
             return (IReadOnlyList<TicketEvent>)[reply];
         }, ct);
+
+    /// <summary>
+    /// Someone other than the customer answered (a reply, a chat message): the first answer is the first response,
+    /// and a new or reopened ticket is open. The entry is returned, not added; nothing is saved.
+    /// </summary>
+    internal static async Task<TicketEvent> AnsweredAsync(PsmDb db, Ticket ticket, string text, DateTimeOffset now, CancellationToken ct)
+    {
+        if (ticket.FirstResponseAt is null)
+        {
+            ticket.FirstResponseAt = now;
+            ticket.FirstResponseMinutes = await MinutesAsync(db, ticket, ticket.CreatedAt, now, ct);
+        }
+
+        if (ticket.Status is TicketStatus.New or TicketStatus.Reopened)
+        {
+            ticket.Status = TicketStatus.Open;
+        }
+
+        return Event(ticket, TicketEventKind.Reply, text, now, db);
+    }
+
+    /// <summary>Resolves a ticket inside the caller's transaction (a chat that ended): its times, the CSAT link. Entries added; nothing saved.</summary>
+    internal async Task ResolveInAsync(PsmDb db, Ticket ticket, DateTimeOffset now, CancellationToken ct)
+    {
+        if (ticket.Status is TicketStatus.Resolved or TicketStatus.Closed)
+        {
+            return;
+        }
+
+        db.TicketEvents.AddRange(await MoveAsync(db, ticket, TicketStatus.Resolved, now, ct));
+    }
 
     /// <summary>At most 20 MB together (what most mail servers take); each named, each with content.</summary>
     private static IReadOnlyList<ReplyAttachmentInput> Attachments(TicketMessageInput input)

@@ -45,6 +45,8 @@ public static class Permissions
     public const string HelpCentreRead = "helpcentre.read";
     public const string HelpCentreWrite = "helpcentre.write";
     public const string HelpCentrePublish = "helpcentre.publish";
+    public const string ChatAnswer = "chat.answer";
+    public const string ChatConfigure = "chat.configure";
     public const string MailRead = "mail.read";
     public const string MailManage = "mail.manage";
     public const string AdminUsers = "admin.users";
@@ -97,6 +99,10 @@ public static class Permissions
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead, Auth.Roles.SupportAgent]),
         new(HelpCentrePublish, "Help centre", "Publish", "Publish, archive and withdraw articles; the public help centre's name, colour and welcome.",
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead]),
+        new(ChatAnswer, "Live chat", "Answer chats", "Be available for chat, take waiting chats, write to visitors and end chats (reading chats needs service desk read).",
+            [Auth.Roles.Admin, Auth.Roles.SupportLead, Auth.Roles.SupportAgent]),
+        new(ChatConfigure, "Live chat", "Configure", "Add and change the websites that embed the chat widget, their allowed origins and team.",
+            [Auth.Roles.Admin, Auth.Roles.SupportLead]),
         new(MailRead, "Mail", "Read", "See mailboxes (never their passwords), what they read, the quarantine and the outbox.",
             [Auth.Roles.Admin, Auth.Roles.SupportLead]),
         new(MailManage, "Mail", "Manage", "Add and change mailboxes and their passwords, read them now, retry or drop quarantined mail, retry outgoing mail.",
