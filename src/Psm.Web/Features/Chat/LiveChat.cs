@@ -40,6 +40,11 @@ public sealed class LiveChat(
     /// <summary>A new conversation; with a first question, the assistant answers it at once.</summary>
     public async Task<ChatStarted> StartAsync(ChatSites.Site site, ChatStartInput input, CancellationToken ct = default)
     {
+        if (input.Question is { } question && !string.IsNullOrWhiteSpace(question) && question.Trim().Length < 3)
+        {
+            throw new RequestValidationException("question", "Ask a question of at least 3 characters.");
+        }
+
         var now = time.GetUtcNow();
         await using var db = await dbs.CreateDbContextAsync(ct);
         var chat = new ChatConversation
