@@ -191,6 +191,21 @@ public sealed class DatabaseInitializer(
         db.ChatSites.Add(chatSite);
         db.ChatConversations.AddRange(chats);
         db.ChatMessages.AddRange(chatLines);
+        var chatAgent = DemoData.Users.Single(u => u.Role == Roles.SupportAgent);
+        var chatPeople = demo.PersonChats(time.GetUtcNow(), chatSite, customers, contacts, desk,
+            await db.Users.Where(u => u.Email == chatAgent.Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct), chatAgent.DisplayName);
+        db.ChatConversations.AddRange(chatPeople.Chats);
+        db.ChatMessages.AddRange(chatPeople.Lines);
+        db.Tickets.AddRange(chatPeople.Tickets);
+        db.TicketEvents.AddRange(chatPeople.Events);
+        db.SurveyInvitations.AddRange(chatPeople.Invitations);
+        db.SurveyResponses.AddRange(chatPeople.Responses);
+        db.ChatAgents.AddRange(chatPeople.Agents);
+        // Keys follow the order tickets arrived in, chats' tickets among the others.
+        foreach (var (ticket, index) in desk.Tickets.Concat(chatPeople.Tickets).OrderBy(t => t.CreatedAt).Select((t, n) => (t, n)))
+        {
+            ticket.Number = 1001 + index;
+        }
         db.TicketEvents.AddRange(desk.Events);
         db.Surveys.Add(desk.Survey);
         db.SurveyInvitations.AddRange(desk.Invitations);
