@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -57,6 +57,8 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (MailScenarios.Outbox, p => MailScenarios.RunOutboxAsync(p, 10_000), 0.5),
     // The help-centre assistant's retrieval over 10 000 articles (no database: it runs once, under the first provider).
     (AssistantScenario.Name, p => p == options.Providers[0] ? AssistantScenario.RunAsync(10_000, 5_000) : Task.FromResult<ScenarioResult>(null!), 0.5),
+    // Live chat: 500 widget connections each sending 20 messages into chats with a person, against a bare SignalR relay.
+    (ChatScenario.Name, p => ChatScenario.RunAsync(p, 500, 20), 0.5),
 };
 foreach (var provider in options.Providers)
 {

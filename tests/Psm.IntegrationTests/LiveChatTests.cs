@@ -174,8 +174,9 @@ public sealed class LiveChatTests
         var said = await agent.PostAsJsonAsync($"/api/v1/chats/{first.Id}/messages", new { text = "Hello Ola, Settings › Billing." });
         Assert.Equal(HttpStatusCode.OK, said.StatusCode);
         Assert.Equal("Hello Ola, Settings › Billing.", (await heard.Task.WaitAsync(TimeSpan.FromSeconds(20))).Text);
-        var after = await hub.InvokeAsync<ChatVisitorView>("Send", "Found it, thanks!");
-        Assert.Contains(after.Lines, l => l.Author == ChatAuthor.Agent && l.Name == "Sam Support");
+        var sent = Assert.Single(await hub.InvokeAsync<List<ChatLine>>("Send", "Found it, thanks!"));
+        Assert.Equal((ChatAuthor.Visitor, "Ola Berg"), (sent.Author, sent.Name));
+        Assert.Contains((await hub.InvokeAsync<ChatVisitorView>("History")).Lines, l => l.Author == ChatAuthor.Agent && l.Name == "Sam Support");
         var detail = await agent.GetFromJsonAsync<ChatDetail>($"/api/v1/chats/{first.Id}", Json.Options);
         Assert.Equal("Found it, thanks!", detail!.Lines.Last(l => l.Author == ChatAuthor.Visitor).Text);
 

@@ -94,8 +94,8 @@ public sealed class ChatHub(LiveChat chat, ChatSites sites) : Hub
     /// <summary>The conversation as it stands (after a reconnect).</summary>
     public async Task<ChatVisitorView> History() => await chat.VisitorViewAsync(Conversation()) ?? throw new HubException("This conversation no longer exists.");
 
-    /// <summary>The visitor writes: to the assistant, or to the agent once a person has the chat.</summary>
-    public async Task<ChatVisitorView> Send(string text)
+    /// <summary>The visitor writes: to the assistant, or to the agent once a person has the chat. Returns the new lines (with the assistant's answer).</summary>
+    public async Task<IReadOnlyList<ChatLine>> Send(string text)
     {
         var id = Conversation();
         if (sites.Limits.Message((Guid)Context.Items[SiteItem]!, id) is { } wait)
@@ -105,7 +105,7 @@ public sealed class ChatHub(LiveChat chat, ChatSites sites) : Hub
 
         try
         {
-            return await chat.VisitorSaysAsync(id, text ?? "", Context.ConnectionAborted) ?? throw new HubException("This conversation no longer exists.");
+            return await chat.VisitorWritesAsync(id, text ?? "", Context.ConnectionAborted) ?? throw new HubException("This conversation no longer exists.");
         }
         catch (RequestValidationException e)
         {

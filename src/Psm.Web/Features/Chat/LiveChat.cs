@@ -63,8 +63,15 @@ public sealed class LiveChat(
         return new ChatStarted(chat.Id, sites.Tokens.For(chat.Id), (await VisitorViewAsync(chat.Id, ct))!);
     }
 
-    /// <summary>What the visitor wrote: to the assistant before a person was asked for, else to the agent (and the ticket).</summary>
-    public async Task<ChatVisitorView?> VisitorSaysAsync(Guid id, string text, CancellationToken ct = default)
+    /// <summary>What the visitor wrote, and the conversation after it.</summary>
+    public async Task<ChatVisitorView?> VisitorSaysAsync(Guid id, string text, CancellationToken ct = default) =>
+        await VisitorWritesAsync(id, text, ct) is null ? null : await VisitorViewAsync(id, ct);
+
+    /// <summary>
+    /// What the visitor wrote: to the assistant before a person was asked for (its answer is returned with the question),
+    /// else to the agent and the ticket. Returns the new lines (the widget's hub call: no re-read of the conversation).
+    /// </summary>
+    public async Task<IReadOnlyList<ChatLine>?> VisitorWritesAsync(Guid id, string text, CancellationToken ct = default)
     {
         text = Checked(text);
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -77,8 +84,7 @@ public sealed class LiveChat(
         switch (chat.Status)
         {
             case ChatStatus.Assistant:
-                await AskAssistantAsync(db, chat, Assistant.Clip(text, 500), ct);
-                break;
+                return (await AskAssistantAsync(db, chat, Assistant.Clip(text, 500), ct)).Select(View).ToList();
             case ChatStatus.Waiting or ChatStatus.Active:
                 var now = time.GetUtcNow();
                 var line = Line(chat, ChatAuthor.Visitor, chat.VisitorName, text, now);
@@ -90,16 +96,15 @@ public sealed class LiveChat(
                 db.ChatMessages.Add(line);
                 chat.LastAt = now;
                 await db.SaveChangesAsync(ct);
-                await relay.LineAsync(chat.Id, View(line), toVisitor: false);
-                break;
+                var view = View(line);
+                await relay.LineAsync(chat.Id, view, toVisitor: false);
+                return [view];
             default:
                 throw new RequestValidationException("text", "This chat has ended; start a new one to write again.");
         }
-
-        return await VisitorViewAsync(id, ct);
     }
 
-    private async Task AskAssistantAsync(PsmDb db, ChatConversation chat, string question, CancellationToken ct)
+    private async Task<IReadOnlyList<ChatMessage>> AskAssistantAsync(PsmDb db, ChatConversation chat, string question, CancellationToken ct)
     {
         if (question.Length < 3)
         {
@@ -110,16 +115,19 @@ public sealed class LiveChat(
         var now = time.GetUtcNow();
         chat.AssistantToken ??= answer?.Conversation;
         chat.LastAt = now;
-        db.ChatMessages.Add(Line(chat, ChatAuthor.Visitor, chat.VisitorName, question, now));
+        var asked = Line(chat, ChatAuthor.Visitor, chat.VisitorName, question, now);
+        db.ChatMessages.Add(asked);
         var source = answer is { Answered: true } ? answer.Sources[0] : null;
         var passage = source is null ? null : await db.AssistantExchanges.Where(e => e.ConversationId == db.AssistantConversations.Where(c => c.Token == answer!.Conversation).Select(c => c.Id).First())
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Select(e => e.Passage).FirstAsync(ct);
-        db.ChatMessages.Add(new ChatMessage
+        var answered = new ChatMessage
         {
             ConversationId = chat.Id, At = now.AddMicroseconds(1), Author = ChatAuthor.Assistant, Name = AssistantName,
             Text = passage ?? answer?.Text ?? Assistant.NotKnown, ArticleSlug = source?.Slug, ArticleTitle = source?.Title,
-        });
+        };
+        db.ChatMessages.Add(answered);
         await db.SaveChangesAsync(ct);
+        return [asked, answered];
     }
 
     /// <summary>

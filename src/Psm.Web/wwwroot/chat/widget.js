@@ -390,7 +390,11 @@
     show("");
     input.value = "";
     var sent = !state.conversation ? start(text)
-      : (state.hub ? state.hub.invoke("Send", text) : call("POST", "/conversations/" + state.conversation.id + "/messages", { text: text })).then(render);
+      : (state.hub ? state.hub.invoke("Send", text) : call("POST", "/conversations/" + state.conversation.id + "/messages", { text: text })).then(function (result) {
+        if (!Array.isArray(result)) { render(result); return; }
+        result.forEach(function (line) { if (!state.view.lines.some(function (l) { return l.id === line.id; })) state.view.lines.push(line); });
+        render(state.view);
+      });
     sent.catch(function (err) { input.value = text; show(err.message); });
   });
 
