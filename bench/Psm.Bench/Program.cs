@@ -96,7 +96,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
-            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or "all"))
+            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or "all"))
         {
             return null;
         }

@@ -17,7 +17,7 @@ namespace Psm.Web.Features.Chat;
 /// </summary>
 public sealed class LiveChat(
     IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user, Assistant assistant, Tickets tickets, Feedback.Surveys surveys,
-    ChatRelay relay, ChatSites sites, IConfiguration config)
+    ChatRelay relay, ChatSites sites, ChatLineWriter writer, IConfiguration config)
 {
     // One dispatcher at a time in this process, so two chats ending at once do not both hand an agent their last free place.
     private static readonly SemaphoreSlim Dispatching = new(1, 1);
@@ -75,30 +75,17 @@ public sealed class LiveChat(
     {
         text = Checked(text);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var chat = await db.ChatConversations.SingleOrDefaultAsync(c => c.Id == id, ct);
-        if (chat is null)
+        var status = await db.ChatConversations.Where(c => c.Id == id).Select(c => (ChatStatus?)c.Status).SingleOrDefaultAsync(ct);
+        switch (status)
         {
-            return null;
-        }
-
-        switch (chat.Status)
-        {
+            case null:
+                return null;
             case ChatStatus.Assistant:
+                var chat = await db.ChatConversations.SingleAsync(c => c.Id == id, ct);
                 return (await AskAssistantAsync(db, chat, Assistant.Clip(text, 500), ct)).Select(View).ToList();
             case ChatStatus.Waiting or ChatStatus.Active:
-                var now = time.GetUtcNow();
-                var line = Line(chat, ChatAuthor.Visitor, chat.VisitorName, text, now);
-                if (chat.TicketId is { } ticketId && await db.Tickets.SingleOrDefaultAsync(t => t.Id == ticketId, ct) is { } ticket)
-                {
-                    await tickets.CustomerWroteAsync(db, ticket, chat.VisitorName, text, now, ct);
-                }
-
-                db.ChatMessages.Add(line);
-                chat.LastAt = now;
-                await db.SaveChangesAsync(ct);
-                var view = View(line);
-                await relay.LineAsync(chat.Id, view, toVisitor: false);
-                return [view];
+                // Stored (with the ticket's entry) together with other chats' lines, then relayed to the agent.
+                return [await writer.WriteAsync(id, text)];
             default:
                 throw new RequestValidationException("text", "This chat has ended; start a new one to write again.");
         }
