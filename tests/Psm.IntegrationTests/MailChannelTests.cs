@@ -141,6 +141,49 @@ public sealed class MailChannelTests
     }
 
     [Fact]
+    public async Task AChatMessageLeftWhenNobodyWasAvailableIsAcknowledgedByMailAndAnsweredByMailAndTheVisitorsAnswerComesBack()
+    {
+        await using var desk = await DeskAsync();
+        var site = await (await desk.Admin.PostAsJsonAsync("/api/v1/chat-sites", new { name = "Shop", allowedOrigins = new[] { "https://shop.example.com" } }))
+            .ReadAsync<Psm.Web.Features.Chat.ChatSiteDto>();
+        using var visitor = desk.App.Anonymous();
+        visitor.DefaultRequestHeaders.Add("Origin", "https://shop.example.com");
+        var started = await (await visitor.PostAsJsonAsync($"/api/v1/public/chat/{site.SiteKey}/conversations", new { question = "Do you invoice in EUR?" }))
+            .ReadAsync<Psm.Web.Features.Chat.ChatStarted>();
+        var address = TestMail.NewAddress("ines");
+        using var leave = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/public/chat/{site.SiteKey}/conversations/{started.Id}/offline")
+        {
+            Content = JsonContent.Create(new { name = "Ines Roth", email = address, message = "We need EUR invoices from May. Possible?" }),
+        };
+        leave.Headers.Add(Psm.Web.Features.Chat.ChatApi.TokenHeader, started.Token);
+        var left = await (await visitor.SendAsync(leave)).ReadAsync<Psm.Web.Features.Chat.ChatVisitorView>();
+        Assert.Equal(Psm.Web.Features.Chat.ChatStatus.Missed, left.Status);
+
+        // The acknowledgement goes out from the support mailbox with the ticket's key in the subject.
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var acknowledged = Assert.Single(await Mail.WaitForAsync(address, 1));
+        Assert.Contains($"[{left.TicketKey}]", acknowledged.Subject);
+        Assert.Contains("> We need EUR invoices from May. Possible?", acknowledged.TextBody);
+        Assert.Equal(desk.Support, acknowledged.From.Mailboxes.Single().Address);
+
+        // The agent answers on the ticket: by e-mail, threaded on the acknowledgement.
+        var ticket = (await desk.TicketsAsync()).Single(t => t.Key == left.TicketKey);
+        Assert.Equal(TicketChannel.Chat, ticket.Channel);
+        (await desk.Agent.PostAsJsonAsync($"/api/v1/tickets/{ticket.Id}/replies", new { text = "Yes, from May your invoices will be in EUR." })).EnsureSuccessStatusCode();
+        Assert.Equal(1, (await desk.SendAsync()).Sent);
+        var answered = (await Mail.WaitForAsync(address, 2))[1];
+        Assert.Contains("from May your invoices will be in EUR", answered.TextBody);
+        Assert.Equal(acknowledged.MessageId, answered.InReplyTo);
+
+        // The visitor's reply to the mail comes back onto the same ticket.
+        var reply = TestMail.Message(address, desk.Support, "Re: " + answered.Subject, "Great, thanks!", "Ines Roth");
+        reply.InReplyTo = answered.MessageId;
+        await Mail.SendAsync(reply, desk.Support);
+        Assert.Equal(1, (await desk.FetchAsync()).Replies);
+        Assert.Equal("Great, thanks!", (await desk.TicketAsync(ticket.Id)).Timeline.Last(e => e.Kind == TicketEventKind.CustomerMessage).Text);
+    }
+
+    [Fact]
     public async Task UnknownSendersAreNeverLostAutoRepliesAndBouncesOpenNothingAndABounceMarksTheContact()
     {
         await using var desk = await DeskAsync();
