@@ -133,6 +133,11 @@ public sealed class LiveChatTests
             Assert.False(ok, $"The hub served {origin} with {(token == mine.Token ? "the right" : "another conversation's")} token.");
         }
 
+        // A page on another origin, or an unknown site, is refused at the hub's door (no connection is negotiated).
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsync($"/chat/hub/negotiate?negotiateVersion=1&site={site.SiteKey}&conversation={mine.Id}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await visitor.PostAsync($"/chat/hub/negotiate?negotiateVersion=1&site=no-such-site&conversation={mine.Id}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await visitor.PostAsync($"/chat/hub/negotiate?negotiateVersion=1&site={site.SiteKey}&conversation={mine.Id}", null)).StatusCode);
+
         // Too many requests from one address: 429 with Retry-After, as problem details.
         HttpResponseMessage? limited = null;
         for (var i = 0; i < 20 && limited is null; i++)

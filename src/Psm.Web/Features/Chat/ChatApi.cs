@@ -170,16 +170,29 @@ public static class ChatApi
         }
         else if (request.Path.StartsWithSegments("/chat/hub"))
         {
-            key = request.Query["site"];
+            key = request.Query["site"].ToString();
         }
 
-        if (key is null || request.Headers.Origin.ToString() is not { Length: > 0 } origin)
+        if (key is null)
         {
             await next(context);
             return;
         }
 
         var site = await context.RequestServices.GetRequiredService<ChatSites>().FindAsync(key, context.RequestAborted);
+        // The hub's door (negotiate, connect, polls): an unknown site or a page on another origin gets no connection at all.
+        if (request.Path.StartsWithSegments("/chat/hub") && !HttpMethods.IsOptions(request.Method) && (site is null || !ChatSites.Allows(site, request)))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (request.Headers.Origin.ToString() is not { Length: > 0 } origin)
+        {
+            await next(context);
+            return;
+        }
+
         if (site is not null && ChatSites.NormaliseOrigin(origin) is { } normal && site.Origins.Contains(normal))
         {
             var headers = context.Response.Headers;
