@@ -8,6 +8,53 @@ namespace Psm.Web.Data.Demo;
 
 public sealed partial class DemoData
 {
+    /// <summary>The demo website's widget key (the sample page at /chat-demo uses it).</summary>
+    public const string ChatSiteKey = "northwind-cloud-website";
+
+    /// <summary>
+    /// Northwind's website with the chat widget, and its chats with the assistant: one chat for each assistant conversation of
+    /// the demo history, its question and the answer given (or "I could not find…"), ended when the visitor said it helped.
+    /// </summary>
+    public (Features.Chat.ChatSite Site, IReadOnlyList<Features.Chat.ChatConversation> Chats, IReadOnlyList<Features.Chat.ChatMessage> Lines) Chats(
+        DateTimeOffset now, IReadOnlyList<AssistantConversation> conversations, IReadOnlyList<AssistantExchange> exchanges, IReadOnlyList<Article> articles)
+    {
+        var rng = new Random(seed + 14);
+        var site = new Features.Chat.ChatSite
+        {
+            Id = DeterministicId(rng, now.AddDays(-60)), Name = "Northwind Cloud website", SiteKey = ChatSiteKey, AllowedOrigins = "https://www.northwind.example\nhttps://app.northwind.example",
+            CreatedAt = now.AddDays(-60),
+        };
+        var chats = new List<Features.Chat.ChatConversation>();
+        var lines = new List<Features.Chat.ChatMessage>();
+        var byId = articles.ToDictionary(a => a.Id);
+        // Half the assistant's conversations began in the widget; the rest on the help centre's own page.
+        foreach (var conversation in conversations.Where((_, i) => i % 2 == 0))
+        {
+            var exchange = exchanges.First(e => e.ConversationId == conversation.Id);
+            var article = exchange.Answered && exchange.ArticleId is { } id ? byId[id] : null;
+            var chat = new Features.Chat.ChatConversation
+            {
+                Id = DeterministicId(rng, conversation.StartedAt), SiteId = site.Id, VisitorKey = "w:" + conversation.VisitorKey, AssistantToken = conversation.Token,
+                Status = Features.Chat.ChatStatus.Ended, StartedAt = conversation.StartedAt, LastAt = conversation.LastAt, EndedAt = conversation.LastAt,
+                PageUrl = rng.Next(2) == 0 ? "https://www.northwind.example/pricing" : "https://app.northwind.example/settings",
+            };
+            chats.Add(chat);
+            lines.Add(new Features.Chat.ChatMessage { Id = DeterministicId(rng, exchange.At), ConversationId = chat.Id, At = exchange.At, Author = Features.Chat.ChatAuthor.Visitor, Name = "Visitor", Text = exchange.Question });
+            lines.Add(new Features.Chat.ChatMessage
+            {
+                Id = DeterministicId(rng, exchange.At), ConversationId = chat.Id, At = exchange.At.AddMicroseconds(1), Author = Features.Chat.ChatAuthor.Assistant, Name = Features.Chat.LiveChat.AssistantName,
+                Text = article is null ? Assistant.NotKnown : exchange.Passage, ArticleSlug = article?.Slug, ArticleTitle = article?.Title,
+            });
+            lines.Add(new Features.Chat.ChatMessage
+            {
+                Id = DeterministicId(rng, conversation.LastAt), ConversationId = chat.Id, At = conversation.LastAt, Author = Features.Chat.ChatAuthor.System, Name = "",
+                Text = conversation.Outcome == ConversationOutcome.Resolved ? "Glad that helped. The chat has ended." : "The visitor left.",
+            });
+        }
+
+        return (site, chats, lines);
+    }
+
     public sealed record PersonChatData(
         IReadOnlyList<ChatConversation> Chats, IReadOnlyList<ChatMessage> Lines, IReadOnlyList<Ticket> Tickets, IReadOnlyList<TicketEvent> Events,
         IReadOnlyList<SurveyInvitation> Invitations, IReadOnlyList<SurveyResponse> Responses, IReadOnlyList<ChatAgent> Agents);

@@ -17,7 +17,7 @@ namespace Psm.Web.Features.Chat;
 /// </summary>
 public sealed class LiveChat(
     IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user, Assistant assistant, Tickets tickets, Feedback.Surveys surveys,
-    ChatRelay relay, ChatSites sites, ChatLineWriter writer, IConfiguration config)
+    ChatRelay relay, ChatSites sites, ChatLineWriter writer)
 {
     // One dispatcher at a time in this process, so two chats ending at once do not both hand an agent their last free place.
     private static readonly SemaphoreSlim Dispatching = new(1, 1);
@@ -30,12 +30,10 @@ public sealed class LiveChat(
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var settings = await db.HelpCentreSettings.AsNoTracking().SingleOrDefaultAsync(ct);
-        var company = settings?.CompanyName is { Length: > 0 } name ? name : DemoCompany();
+        var company = settings?.CompanyName is { Length: > 0 } name ? name : "Support";
         return new ChatSiteInfo(company, settings?.AccentColour ?? "#1f6feb",
             $"Hi! Ask a question and our assistant answers from {company}'s help centre; a person is a click away.", await AgentsAvailableAsync(db, site.TeamId, ct));
     }
-
-    private string DemoCompany() => config["Chat:CompanyName"] ?? "Support";
 
     /// <summary>A new conversation; with a first question, the assistant answers it at once.</summary>
     public async Task<ChatStarted> StartAsync(ChatSites.Site site, ChatStartInput input, CancellationToken ct = default)
