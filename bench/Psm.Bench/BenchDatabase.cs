@@ -60,7 +60,7 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public IDbContextFactory<PsmDb> Factory()
     {
-        pool ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        pool ??= new PsmDbPool(Settings, [new Psm.Web.Features.Integrations.EventInterceptor(TimeProvider.System, new Psm.Web.Features.Integrations.WebhookSignal()), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
         return new PsmDbFactory(pool, new CurrentUser());
     }
 

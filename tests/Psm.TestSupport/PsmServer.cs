@@ -96,6 +96,9 @@ public sealed class PsmServer : WebApplicationFactory<Program>
 
     public string Provider => database.Provider;
 
+    /// <summary>Settings that make another server use this one's database (a second instance, or the same app after a restart).</summary>
+    public Dictionary<string, string?> SameDatabase() => new() { ["Database:Provider"] = database.Provider, ["ConnectionStrings:Psm"] = database.ConnectionString };
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");

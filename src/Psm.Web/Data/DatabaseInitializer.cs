@@ -106,6 +106,8 @@ public sealed class DatabaseInitializer(
     {
         var demo = new DemoData(scale);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // The demo's history happened before anyone subscribed: it makes no webhook events.
+        db.SuppressEvents = true;
         // Personas first: customers refer to them.
         db.Personas.AddRange(DemoData.Personas(time.GetUtcNow()));
         await db.SaveChangesAsync(ct);
@@ -222,6 +224,7 @@ public sealed class DatabaseInitializer(
 
         await db.SaveChangesAsync(ct);
         db.SuppressRowAudit = false;
+        db.SuppressEvents = false;
         await transaction.CommitAsync(ct);
         logger.LogInformation(
             "Seeded demo data for {Company}: {Customers} customers, {Products} products, {Objectives} objectives, {Initiatives} initiatives.",

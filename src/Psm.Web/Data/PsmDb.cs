@@ -83,9 +83,18 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Mail.MailTemplate> MailTemplates => Set<Features.Mail.MailTemplate>();
     public DbSet<Infrastructure.Outbox.OutboxMessage> Outbox => Set<Infrastructure.Outbox.OutboxMessage>();
     public DbSet<Infrastructure.Persistence.Lease> Leases => Set<Infrastructure.Persistence.Lease>();
+    public DbSet<Features.Integrations.WebhookEvent> WebhookEvents => Set<Features.Integrations.WebhookEvent>();
+    public DbSet<Features.Integrations.WebhookSubscription> WebhookSubscriptions => Set<Features.Integrations.WebhookSubscription>();
+    public DbSet<Features.Integrations.WebhookCursor> WebhookCursors => Set<Features.Integrations.WebhookCursor>();
+    public DbSet<Features.Integrations.WebhookDelivery> WebhookDeliveries => Set<Features.Integrations.WebhookDelivery>();
+    public DbSet<Features.Integrations.WebhookAttempt> WebhookAttempts => Set<Features.Integrations.WebhookAttempt>();
+    public DbSet<Features.Integrations.ObjectiveRiskState> ObjectiveRiskStates => Set<Features.Integrations.ObjectiveRiskState>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }
+
+    /// <summary>Set while writing history that is not news (the demo company): no webhook events.</summary>
+    public bool SuppressEvents { get; set; }
 
     /// <summary>Who is acting; the audit log records it. Unset means the system itself.</summary>
     public CurrentUser? CurrentUser { get; set; }

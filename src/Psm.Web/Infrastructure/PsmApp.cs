@@ -134,6 +134,12 @@ public static class PsmApp
         services.AddScoped<Infrastructure.Outbox.IOutboxChannel, Features.Mail.MailChannel>();
         services.AddScoped<Infrastructure.Outbox.OutboxSender>();
         services.AddHostedService<Infrastructure.Outbox.OutboxJob>();
+        services.AddSingleton<Features.Integrations.WebhookSecrets>();
+        services.AddSingleton<Features.Integrations.WebhookAddressGuard>();
+        services.AddScoped<Features.Integrations.WebhookDeliverer>();
+        services.AddScoped<Features.Integrations.Webhooks>();
+        services.AddScoped<Features.Integrations.ObjectiveRiskWatch>();
+        services.AddHostedService<Features.Integrations.WebhookJob>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.ChurnRate());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RevenueChurn());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Commerce.CommerceMetric.RepeatPurchaseRate());
@@ -244,6 +250,7 @@ public static class PsmApp
         Features.HelpCentre.HelpCentreApi.MapPublicHelpCentreApi(app);
         Features.Chat.ChatApi.MapChatApi(Area(Permissions.ServiceRead));
         Features.Chat.ChatApi.MapPublicChatApi(app);
+        Features.Integrations.WebhooksApi.MapWebhooksApi(Area(Permissions.IntegrationsManage));
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {

@@ -121,9 +121,9 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
             var comments = keep.Where(r => r.Comment != null).Select(r => FeedbackItem.FromSurveyComment(r, survey, matcher, now)).ToList();
 
-            await WriteAllAsync(db, comments, ct);
-            await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), ct);
-            await WriteAllAsync(db, keep, ct);
+            await WriteAllAsync(db, comments, now, ct);
+            await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), now, ct);
+            await WriteAllAsync(db, keep, now, ct);
             run.Imported += keep.Count;
         }
 
@@ -241,8 +241,8 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             batch.Clear();
             if (run.Writing)
             {
-                await WriteAllAsync(db, keep, ct);
-                await WriteAllAsync(db, keep.SelectMany(k => k.Themes).ToList(), ct);
+                await WriteAllAsync(db, keep, now, ct);
+                await WriteAllAsync(db, keep.SelectMany(k => k.Themes).ToList(), now, ct);
                 run.Imported += keep.Count;
             }
         }
@@ -341,7 +341,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         return run.Result(applied: true, imported: run.Imported);
     }
 
-    private static async Task WriteAllAsync<T>(PsmDb db, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
+    private static async Task WriteAllAsync<T>(PsmDb db, IReadOnlyCollection<T> rows, DateTimeOffset now, CancellationToken ct) where T : class
     {
         if (rows.Count == 0)
         {
@@ -355,6 +355,17 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         }
 
         await writer.CompleteAsync(ct);
+        if (typeof(T) == typeof(FeedbackItem) || typeof(T) == typeof(SurveyResponse))
+        {
+            // Rows written in bulk pass no interceptor: their events (feedback.created, survey.response_received) are written in bulk beside them.
+            await using var events = BulkWriter<Integrations.WebhookEvent>.Open(db);
+            foreach (var row in rows)
+            {
+                await events.WriteAsync(Integrations.EventInterceptor.ForBulkRow(row, now)!, ct);
+            }
+
+            await events.CompleteAsync(ct);
+        }
     }
 
     /// <summary>Customers named in a batch, by external reference or id, looked up once per batch.</summary>

@@ -117,6 +117,15 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
                    '{Capitalised(target.Name)} target missed (due ' || {dueText} || ' UTC): escalated to level ' || (t."EscalationLevel" + 1) || '.'
             {batch}
             """, [nowValue], ct);
+        // One ticket.sla_breached event per breach, in the same transaction (webhooks; the JSON is built by the database).
+        var (json, ticketId, jsonEnd) = db.IsSqlite ? ("json_object(", "lower(t.\"Id\")", ")") : ("json_build_object(", "t.\"Id\"", ")::text");
+        await db.Database.ExecuteSqlRawAsync($"""
+            INSERT INTO "WebhookEvents" ("Id", "Type", "OccurredAt", "Data", "FannedOut")
+            SELECT {id}, '{Integrations.EventTypes.TicketSlaBreached}', {due},
+                   {json}'ticketId', {ticketId}, 'key', 'T-' || t."Number", 'subject', t."Subject", 'priority', t."Priority", 'status', t."Status",
+                   'target', '{target.Name}', 'escalationLevel', t."EscalationLevel" + 1, 'path', '/service/tickets/' || {ticketId}{jsonEnd}, FALSE
+            {batch}
+            """, [nowValue], ct);
         var marked = await db.Database.ExecuteSqlRawAsync($"""
             UPDATE "Tickets" AS t SET "{target.BreachedColumn}" = "{target.DueColumn}", "EscalationLevel" = "EscalationLevel" + 1
             WHERE t."Id" IN (SELECT "Id" FROM "SlaBatch") AND {breaches}
@@ -194,6 +203,8 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         }
 
         var ids = escalate.Select(e => e.Id).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var tickets = await db.Tickets.AsNoTracking().Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null).ToDictionaryAsync(t => t.Id, ct);
         await db.Tickets.Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.NearBreachEscalatedAt, now).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct);
         foreach (var e in escalate)
@@ -203,6 +214,20 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
                 TicketId = e.Id, At = now, Kind = TicketEventKind.Escalation, Actor = "SLA monitor",
                 Text = $"Escalated: about to breach, {e.LeftMinutes:0} business minutes left.",
             });
+            if (tickets.TryGetValue(e.Id, out var ticket))
+            {
+                ticket.EscalationLevel++;
+                db.WebhookEvents.Add(new Integrations.WebhookEvent
+                {
+                    Type = Integrations.EventTypes.TicketEscalated, OccurredAt = now,
+                    Data = Integrations.EventTypes.Serialize(new
+                    {
+                        ticket = Integrations.EventInterceptor.TicketData(ticket), level = ticket.EscalationLevel,
+                        reason = $"about to breach, {e.LeftMinutes:0} business minutes left",
+                    }),
+                });
+            }
+
             if (e.Lead is { } lead)
             {
                 await Notifications.NotifyAsync(db, lead, $"T-{e.Number} is about to breach its SLA ({e.LeftMinutes:0} business minutes left).", $"/service/tickets/{e.Id}", now, publicAddress.Base, ct);
@@ -210,6 +235,7 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         }
 
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return escalate.Count;
     }
 }

@@ -49,6 +49,7 @@ public static class Permissions
     public const string ChatConfigure = "chat.configure";
     public const string MailRead = "mail.read";
     public const string MailManage = "mail.manage";
+    public const string IntegrationsManage = "integrations.manage";
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
     public const string AccountSelf = "account.self";
@@ -106,6 +107,8 @@ public static class Permissions
         new(MailRead, "Mail", "Read", "See mailboxes (never their passwords), what they read, the quarantine and the outbox.",
             [Auth.Roles.Admin, Auth.Roles.SupportLead]),
         new(MailManage, "Mail", "Manage", "Add and change mailboxes and their passwords, read them now, retry or drop quarantined mail, retry outgoing mail.",
+            [Auth.Roles.Admin]),
+        new(IntegrationsManage, "Integrations", "Webhooks", "Add, change, pause and delete webhook, Slack and Teams subscriptions; see their delivery log; send a test; replay a delivery.",
             [Auth.Roles.Admin]),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),
         new(AdminAudit, "Administration", "Audit log", "Read and export the audit log.", [Auth.Roles.Admin]),

@@ -102,6 +102,7 @@ public sealed class PsmDbFactory(PsmDbPool pool, CurrentUser currentUser) : IDbC
         // A pooled context keeps its own properties between leases: set every one of them.
         db.CurrentUser = currentUser;
         db.SuppressRowAudit = false;
+        db.SuppressEvents = false;
         return db;
     }
 }
@@ -112,7 +113,9 @@ public static class DatabaseServiceCollectionExtensions
     {
         services.AddSingleton(settings);
         services.AddSingleton<AuditInterceptor>();
-        services.AddSingleton(sp => new PsmDbPool(settings, [sp.GetRequiredService<AuditInterceptor>()]));
+        services.AddSingleton<Features.Integrations.WebhookSignal>();
+        services.AddSingleton<Features.Integrations.EventInterceptor>();
+        services.AddSingleton(sp => new PsmDbPool(settings, [sp.GetRequiredService<Features.Integrations.EventInterceptor>(), sp.GetRequiredService<AuditInterceptor>()]));
         services.AddScoped<IDbContextFactory<PsmDb>, PsmDbFactory>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContext());
         return services;
