@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every PSM test suite on SQLite and on PostgreSQL and ends with "Tests: N passed, N failed".
 # On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql, postfix,
-# dovecot, nodejs), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
+# dovecot, nodejs; Spectral from npm), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
 # and stops them at the end.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -106,6 +106,42 @@ passed=0
 failed=0
 broken=()
 started=$SECONDS
+
+# --- checks outside the suites: each counts as one test ---------------------------------------------
+check() { # name command...: counts one passed or failed test
+  local name=$1; shift
+  say "$name"
+  if "$@" >"$results/check-${name// /-}.log" 2>&1; then
+    tail -n 2 "$results/check-${name// /-}.log"; passed=$((passed + 1))
+  else
+    tail -n 40 "$results/check-${name// /-}.log"; failed=$((failed + 1)); broken+=("$name")
+  fi
+}
+
+# The API reference as PSM serves it, linted by Spectral's spectral:oas rules: any error or warning fails.
+lint_openapi() {
+  (cd tests/spectral && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || { echo "Could not install tests/spectral"; return 1; }
+  local dir port pid ok=1
+  dir=$(mktemp -d)
+  for candidate in $(seq 55700 55800); do
+    if port_free "$candidate"; then port=$candidate; break; fi
+  done
+  PSM_ADMIN_EMAIL=lint@psm.example PSM_ADMIN_PASSWORD=Lint-only-password-2026 \
+    dotnet src/Psm.Web/bin/$config/net10.0/Psm.Web.dll --urls "http://127.0.0.1:$port" --environment Production --Demo:Seed false \
+    --ConnectionStrings:Psm "Data Source=$dir/psm.db" --Sla:MonitorSeconds 0 --Webhooks:PollSeconds 0 >"$dir/app.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$port/openapi/v1.json" -o "$dir/openapi.json" && { ok=0; break; }
+    sleep 0.5
+  done
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+  [ $ok -eq 0 ] || { cat "$dir/app.log"; return 1; }
+  cp "$dir/openapi.json" "$results/openapi.json"
+  (cd tests/spectral && npx --no-install spectral lint "$dir/openapi.json" -r .spectral.yaml --fail-severity=warn -f text)
+}
+
+check "Dependency licences" scripts/licences.sh
+check "OpenAPI lint" lint_openapi
 run_suite tests/Psm.UnitTests none
 report_suite tests/Psm.UnitTests none
 for provider in sqlite postgres; do

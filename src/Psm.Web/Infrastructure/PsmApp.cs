@@ -39,7 +39,12 @@ public static class PsmApp
         services.ConfigureHttpJsonOptions(o => InputRules.Apply(o.SerializerOptions));
         // Unreadable requests reach ProblemExceptionHandler in every environment, which names the field.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            options.AddOperationTransformer<OpenApiReference>();
+            options.AddDocumentTransformer<OpenApiReference>();
+        });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.IntegrationTests;
+
+/// <summary>The OpenAPI document as a client generator reads it: errors declared, descriptions present, examples that work.</summary>
+public sealed class ApiReferenceTests
+{
+    private static IEnumerable<(string Method, string Path, JsonObject Op)> Operations(JsonObject document) =>
+        ((JsonObject)document["paths"]!).SelectMany(p => ((JsonObject)p.Value!).Select(o => (o.Key.ToUpperInvariant(), p.Key, (JsonObject)o.Value!)));
+
+    [Fact]
+    public async Task EveryOperationDeclaresItsErrorsAsProblemDetailsAndSaysWhoMayCallIt()
+    {
+        await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0" });
+        using var anonymous = app.Anonymous();
+        var document = (await anonymous.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var schemas = (JsonObject)document["components"]!["schemas"]!;
+        Assert.NotNull(schemas["ProblemDetails"]);
+        Assert.NotNull(schemas["ValidationProblemDetails"]!["properties"]!["errors"]);
+
+        var checkedCount = 0;
+        foreach (var (method, path, op) in Operations(document))
+        {
+            var responses = (JsonObject)op["responses"]!;
+            var isPublic = path.StartsWith("/api/v1/public/", StringComparison.Ordinal);
+            var where = $"{method} {path}";
+            Assert.False(string.IsNullOrWhiteSpace((string?)op["description"]), $"{where} has no description.");
+            Assert.Contains(responses, r => r.Key.StartsWith('2'));
+            if (path.StartsWith("/api/", StringComparison.Ordinal) && !isPublic && path != "/api/v1/me")
+            {
+                Assert.True(responses.ContainsKey("401") && responses.ContainsKey("403"), $"{where} declares no 401/403.");
+                Assert.Equal("#/components/schemas/ProblemDetails", (string?)responses["403"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+                Assert.Contains("Needs `", (string)op["description"]!);
+            }
+
+            if (isPublic)
+            {
+                Assert.True(responses.ContainsKey("429"), $"{where} declares no 429.");
+                Assert.NotNull(responses["429"]!["headers"]!["Retry-After"]);
+            }
+
+            if (op["requestBody"] is not null)
+            {
+                Assert.Equal("#/components/schemas/ValidationProblemDetails", (string?)responses["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+            }
+
+            if (path.Contains('{'))
+            {
+                Assert.True(responses.ContainsKey("404"), $"{where} declares no 404.");
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(path, "{([^}]+)}"))
+                {
+                    Assert.Contains((op["parameters"] as JsonArray ?? []).OfType<JsonObject>(), p => (string?)p["in"] == "path" && (string?)p["name"] == m.Groups[1].Value);
+                }
+            }
+
+            checkedCount++;
+        }
+
+        Assert.True(checkedCount > 250, $"Only {checkedCount} operations were read.");
+        // Lists say what a page is.
+        Assert.Contains("nextCursor", (string)schemas["PageOfTicketSummary"]!["description"]!);
+    }
+
+    [Fact]
+    public async Task EveryExampleRequestInTheReferenceSucceedsAgainstAFreshPsm()
+    {
+        await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0" });
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var document = (await admin.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var sent = 0;
+        foreach (var (method, path, op) in Operations(document))
+        {
+            if (op["requestBody"]?["content"]?["application/json"]?["example"] is not { } example)
+            {
+                continue;
+            }
+
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(example.ToJsonString(), Encoding.UTF8, "application/json") };
+            using var response = await admin.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"The example of {op["operationId"]} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            sent++;
+        }
+
+        Assert.True(sent >= 10, $"Only {sent} operations carry an example request.");
+        var created = (await admin.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!["paths"]!["/api/v1/webhooks"]!["post"]!["responses"]!["201"]!["content"]!["application/json"]!;
+        Assert.NotNull(created["example"]!["secret"]);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/webhooks")).StatusCode);
+    }
+}
