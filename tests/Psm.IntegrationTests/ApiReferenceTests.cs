@@ -90,4 +90,44 @@ public sealed class ApiReferenceTests
         Assert.NotNull(created["example"]!["secret"]);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/webhooks")).StatusCode);
     }
+
+    [Fact]
+    public async Task TheSameCreateTwiceWithOneIdempotencyKeyMakesOneRecordAndAnswersTheSame()
+    {
+        await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0" });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        using var other = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var body = """{"name":"Idempotent Inc","email":"hi@idempotent.example","country":"FR"}""";
+
+        async Task<HttpResponseMessage> SendAsync(HttpClient client, string key, string json)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/customers") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        var key = Guid.NewGuid().ToString();
+        var first = await SendAsync(pm, key, body);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var second = await SendAsync(pm, key, body);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+
+        var customers = await pm.GetFromJsonAsync<JsonObject>("/api/v1/customers?search=Idempotent&limit=50");
+        Assert.Single((JsonArray)customers!["items"]!);
+
+        // The same key with another body is refused; another caller's same key is theirs alone; no key creates each time.
+        var changed = await SendAsync(pm, key, body.Replace("FR", "DE"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, changed.StatusCode);
+        Assert.Contains("another request", await changed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(other, key, body.Replace("Idempotent Inc", "Idempotent Two"))).StatusCode);
+        // A validation failure is an answer too: replayed, still nothing created.
+        var badKey = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, badKey, """{"name":"","email":"x","country":"FR"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, badKey, """{"name":"","email":"x","country":"FR"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, new string('k', 201), body)).StatusCode);
+    }
 }

@@ -89,6 +89,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Integrations.WebhookDelivery> WebhookDeliveries => Set<Features.Integrations.WebhookDelivery>();
     public DbSet<Features.Integrations.WebhookAttempt> WebhookAttempts => Set<Features.Integrations.WebhookAttempt>();
     public DbSet<Features.Integrations.ObjectiveRiskState> ObjectiveRiskStates => Set<Features.Integrations.ObjectiveRiskState>();
+    public DbSet<Infrastructure.Http.IdempotencyRecord> IdempotencyRecords => Set<Infrastructure.Http.IdempotencyRecord>();
 
     /// <summary>Set by bulk operations that write their own summary audit entry.</summary>
     public bool SuppressRowAudit { get; set; }

@@ -215,6 +215,7 @@ public static class PsmApp
         app.UseCurrentUser();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseIdempotencyKeys();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

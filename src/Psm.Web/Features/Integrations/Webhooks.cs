@@ -262,7 +262,7 @@ public sealed class Webhooks(
     private static WebhookDeliveryDto Dto(WebhookDelivery d, DateTimeOffset occurred) =>
         new(d.Id, d.SubscriptionId, d.EventId, d.EventType, occurred, d.Status, d.Attempts, d.LastStatusCode, d.LastError, d.DeliveredAt, d.ReplayOf);
 
-    /// <summary>Drops finished deliveries (and their attempts) and fanned-out events older than <c>Webhooks:KeepDays</c>.</summary>
+    /// <summary>Drops finished deliveries (and their attempts) and fanned-out events older than <c>Webhooks:KeepDays</c>, and expired idempotency answers.</summary>
     public async Task PurgeAsync(CancellationToken ct = default)
     {
         var before = time.GetUtcNow().AddDays(-Math.Max(1, config.GetValue("Webhooks:KeepDays", 30)));
@@ -271,6 +271,8 @@ public sealed class Webhooks(
         await db.WebhookAttempts.Where(a => old.Any(d => d.Id == a.DeliveryId)).ExecuteDeleteAsync(ct);
         await old.ExecuteDeleteAsync(ct);
         await db.WebhookEvents.Where(e => e.FannedOut && e.OccurredAt < before && !db.WebhookDeliveries.Any(d => d.EventId == e.Id)).ExecuteDeleteAsync(ct);
+        // The hourly tidy-up also drops Idempotency-Key answers past their 24 hours.
+        await Idempotency.PurgeAsync(db, time.GetUtcNow(), ct);
     }
 }
 

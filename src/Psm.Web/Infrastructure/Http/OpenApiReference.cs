@@ -71,6 +71,17 @@ public sealed partial class OpenApiReference : IOpenApiOperationTransformer, IOp
             Add(operation, "409", "The record changed since it was read (a stale `version`), or a value that must be unique is taken.", Problem, document);
         }
 
+        if (!anonymous && method == "POST" && path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = Idempotency.Header, In = ParameterLocation.Header, Required = false, Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
+                Description = "Makes a retry safe: a second request with the same key and body within 24 hours gets the first answer again "
+                    + "(header Idempotent-Replayed: true) and changes nothing. The same key with another body gets 422; while the first runs, 409.",
+            });
+            Add(operation, "422", "This Idempotency-Key was already used for another request.", Problem, document);
+        }
+
         if (anonymous && path.StartsWith("/api/v1/public/", StringComparison.Ordinal))
         {
             Add(operation, "429", "Too many requests from this address; `Retry-After` says in how many seconds to come back.", Problem, document);
