@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.IntegrationTests;
@@ -129,5 +130,52 @@ public sealed class ApiReferenceTests
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, badKey, """{"name":"","email":"x","country":"FR"}""")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, badKey, """{"name":"","email":"x","country":"FR"}""")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(pm, new string('k', 201), body)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AKeyCanBeLimitedToAreasExpiresAndIsRateLimitedOnItsOwn()
+    {
+        await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0", ["ApiKeys:RequestsPerMinute"] = "5" });
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+
+        async Task<HttpClient> KeyAsync(object input)
+        {
+            var made = await admin.PostAsJsonAsync("/api/v1/me/api-keys", input);
+            Assert.True(made.StatusCode == HttpStatusCode.Created, await made.Content.ReadAsStringAsync());
+            var token = (string)(await made.ReadAsync<JsonObject>())["token"]!;
+            var client = app.Anonymous();
+            client.DefaultRequestHeaders.Add("X-Api-Key", token);
+            return client;
+        }
+
+        Assert.Contains("areas[0]", (await Problems.Errors(await admin.PostAsJsonAsync("/api/v1/me/api-keys", new { name = "Bad", areas = new[] { "Everything" } }))).Keys);
+        Assert.Contains("expiresInDays", (await Problems.Errors(await admin.PostAsJsonAsync("/api/v1/me/api-keys", new { name = "Bad", expiresInDays = 0 }))).Keys);
+
+        // Limited to Customers: customers yes, tickets no (403 naming the limit), its own account yes.
+        using var crm = await KeyAsync(new { name = "CRM sync", scope = "ReadWrite", areas = new[] { "Customers" }, expiresInDays = 30 });
+        Assert.Equal(HttpStatusCode.OK, (await crm.GetAsync("/api/v1/customers")).StatusCode);
+        var refused = await crm.GetAsync("/api/v1/tickets");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("limited to Customers", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await crm.GetAsync("/api/v1/me/api-keys")).StatusCode);
+
+        // Five requests a minute per key (the refused one counts): the sixth gets 429 with Retry-After; another key still works.
+        Assert.Equal(HttpStatusCode.OK, (await crm.GetAsync("/api/v1/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await crm.GetAsync("/api/v1/customers")).StatusCode);
+        var sixth = await crm.GetAsync("/api/v1/customers");
+        Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+        Assert.True(int.Parse(sixth.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 60);
+        Assert.Contains("This API key", await sixth.Content.ReadAsStringAsync());
+        using var fresh = await KeyAsync(new { name = "Reports" });
+        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/api/v1/tickets")).StatusCode);
+
+        // An expired key is refused like an unknown one.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Psm.Web.Data.PsmDb>();
+            await db.ApiKeys.Where(k => k.Name == "Reports").ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fresh.GetAsync("/api/v1/tickets")).StatusCode);
     }
 }

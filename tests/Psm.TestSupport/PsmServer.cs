@@ -41,6 +41,8 @@ public sealed class PsmServer : WebApplicationFactory<Program>
             ["Database:Provider"] = database.Provider,
             ["ConnectionStrings:Psm"] = database.ConnectionString,
             ["Demo:Seed"] = "false",
+            // Generated tests make thousands of calls with one key; the tests of the per-key limit set their own.
+            ["ApiKeys:RequestsPerMinute"] = "1000000",
         };
         foreach (var (key, value) in extraSettings ?? [])
         {

@@ -213,8 +213,9 @@ public static class PsmApp
         app.UseAuthentication();
         app.UseAccountGate();
         app.UseCurrentUser();
-        app.UseAuthorization();
+        // Before authorization: a refused call counts against its key too.
         app.UseRateLimiter();
+        app.UseAuthorization();
         app.UseIdempotencyKeys();
         app.UseAntiforgery();
 
@@ -304,6 +305,7 @@ public static class RateLimits
             throw new InvalidOperationException("Surveys:PublicAnswersPerMinute must be at least 1.");
         }
 
+        var keyPerMinute = Math.Max(1, configuration.GetValue("ApiKeys:RequestsPerMinute", 1200));
         return services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -322,11 +324,20 @@ public static class RateLimits
                         ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
                         {
                             Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.",
-                            Detail = $"This address sent too many requests to public links. Try again in {seconds} seconds.",
+                            Detail = http.Request.Headers.ContainsKey(Features.Account.ApiKey.HeaderName)
+                                ? $"This API key made more than {keyPerMinute} requests in a minute. Try again in {seconds} seconds."
+                                : $"This address sent too many requests to public links. Try again in {seconds} seconds.",
                         },
                     })
                     : new ValueTask(TooManyRequestsPage(http, seconds));
             };
+            // Every API key has its own budget (ApiKeys:RequestsPerMinute), by its public prefix; cookie sessions and public links are not counted here.
+            options.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                context.Request.Headers.TryGetValue(Features.Account.ApiKey.HeaderName, out var token)
+                && Features.Account.ApiKey.PrefixOf(token.ToString().Trim()) is { } prefix
+                    ? System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter("key:" + prefix,
+                        _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = keyPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                    : System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("none"));
             var reads = configuration.GetValue("HelpCentre:ReadsPerMinute", 300);
             options.AddPolicy(HelpCentreReads, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",

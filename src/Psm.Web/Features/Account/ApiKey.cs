@@ -27,6 +27,12 @@ public sealed class ApiKey
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>After this time the key is refused (401); null: it does not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>Areas of the permission matrix the key may be used in (comma-separated); empty: every area its owner's roles allow.</summary>
+    public string Areas { get; set; } = "";
+
     public bool IsRevoked => RevokedAt is not null;
 
     public const string HeaderName = "X-Api-Key";
@@ -74,6 +80,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.Property(k => k.Prefix).HasMaxLength(12);
         key.Property(k => k.Hash).HasMaxLength(64);
         key.Property(k => k.Scope).HasConversion<string>().HasMaxLength(16);
+        key.Property(k => k.Areas).HasMaxLength(1000);
         key.HasIndex(k => k.Prefix).IsUnique();
         key.HasIndex(k => k.UserId);
         key.HasOne(k => k.User).WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);

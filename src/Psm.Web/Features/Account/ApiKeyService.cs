@@ -6,7 +6,7 @@ namespace Psm.Web.Features.Account;
 
 public sealed record ApiKeyDto(
     Guid Id, string Name, string Prefix, ApiKeyScope Scope, DateTimeOffset CreatedAt,
-    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, DateTimeOffset? ExpiresAt = null, IReadOnlyList<string>? Areas = null);
 
 /// <summary>The token appears here once; PSM keeps only its hash.</summary>
 public sealed record IssuedApiKey(ApiKeyDto Key, string Token);
@@ -18,6 +18,13 @@ public sealed class NewApiKey
     public string Name { get; set; } = "";
 
     public ApiKeyScope Scope { get; set; } = ApiKeyScope.Read;
+
+    /// <summary>Days until the key stops working (1 to 730); empty: it does not expire.</summary>
+    [Range(1, 730, ErrorMessage = "A key lasts 1 to 730 days (or leave it empty: no expiry).")]
+    public int? ExpiresInDays { get; set; }
+
+    /// <summary>Areas of the permission matrix the key may be used in (as GET /api/v1/permissions names them); empty: all its owner's.</summary>
+    public List<string>? Areas { get; set; }
 }
 
 public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider time)
@@ -32,7 +39,13 @@ public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider tim
     public async Task<IssuedApiKey> IssueAsync(Guid userId, NewApiKey input, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        var known = Infrastructure.Auth.Permissions.Matrix.Select(p => p.Area).ToHashSet();
+        var areas = (input.Areas ?? []).Select(a => a?.Trim() ?? "").Distinct().ToList();
+        Infrastructure.Http.RequestValidationException.ThrowIfAny(areas.Select((a, i) => (a, i)).Where(x => !known.Contains(x.a))
+            .Select(x => ($"areas[{x.i}]", $"'{(x.a.Length > 40 ? x.a[..40] : x.a)}' is not an area: {string.Join(", ", known.Order())}.")));
         var (token, key) = ApiKey.Issue(userId, input.Name.Trim(), input.Scope, time.GetUtcNow());
+        key.ExpiresAt = input.ExpiresInDays is { } days ? time.GetUtcNow().AddDays(days) : null;
+        key.Areas = string.Join(',', areas);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
         return new IssuedApiKey(ToDto(key), token);
@@ -53,5 +66,6 @@ public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         return ToDto(key);
     }
 
-    private static ApiKeyDto ToDto(ApiKey k) => new(k.Id, k.Name, k.Prefix, k.Scope, k.CreatedAt, k.LastUsedAt, k.RevokedAt);
+    private static ApiKeyDto ToDto(ApiKey k) =>
+        new(k.Id, k.Name, k.Prefix, k.Scope, k.CreatedAt, k.LastUsedAt, k.RevokedAt, k.ExpiresAt, k.Areas.Split(',', StringSplitOptions.RemoveEmptyEntries));
 }

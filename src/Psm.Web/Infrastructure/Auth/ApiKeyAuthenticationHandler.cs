@@ -19,6 +19,7 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "psm:scope";
+    public const string AreasClaim = "psm:areas";
 
     /// <summary>Last-used time is written at most this often, so reads do not turn into writes.</summary>
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -45,6 +46,11 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var now = time.GetUtcNow();
+        if (key.ExpiresAt is { } expires && expires <= now)
+        {
+            return AuthenticateResult.Fail($"The API key expired at {expires:u}; create a new one under My API keys.");
+        }
+
         if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution)
         {
             // A bookkeeping write, not a user's change: it bypasses the audit log on purpose.
@@ -62,6 +68,11 @@ public sealed class ApiKeyAuthenticationHandler(
             new(ClaimTypes.Name, user.UserName ?? user.Email ?? user.Id.ToString()),
             new(ScopeClaim, key.Scope.ToString()),
         };
+        if (key.Areas.Length > 0)
+        {
+            claims.Add(new Claim(AreasClaim, key.Areas));
+        }
+
         claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

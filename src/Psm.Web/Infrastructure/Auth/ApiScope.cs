@@ -3,8 +3,14 @@ using Psm.Web.Features.Account;
 
 namespace Psm.Web.Infrastructure.Auth;
 
-/// <summary>A read-scoped API key may only read; cookie sessions are bound by role alone.</summary>
-public sealed class ApiScopeRequirement : IAuthorizationRequirement;
+/// <summary>
+/// A read-scoped API key may only read, and a key limited to areas only acts in those (the Account area is always open to
+/// its owner); cookie sessions are bound by role alone.
+/// </summary>
+public sealed class ApiScopeRequirement(string area) : IAuthorizationRequirement
+{
+    public string Area { get; } = area;
+}
 
 public sealed class ApiScopeHandler(IHttpContextAccessor http) : AuthorizationHandler<ApiScopeRequirement>
 {
@@ -14,7 +20,12 @@ public sealed class ApiScopeHandler(IHttpContextAccessor http) : AuthorizationHa
         var method = http.HttpContext?.Request.Method ?? HttpMethods.Get;
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
-        if (scope is null || isRead || scope == nameof(ApiKeyScope.ReadWrite))
+        var areas = context.User.FindFirst(ApiKeyAuthenticationHandler.AreasClaim)?.Value;
+        if (areas is not null && requirement.Area != "Account" && !areas.Split(',').Contains(requirement.Area))
+        {
+            context.Fail(new AuthorizationFailureReason(this, $"This API key is limited to {areas.Replace(",", ", ")}; this call needs the {requirement.Area} area."));
+        }
+        else if (scope is null || isRead || scope == nameof(ApiKeyScope.ReadWrite))
         {
             context.Succeed(requirement);
         }

@@ -69,11 +69,11 @@ public static class AuthSetup
         var authorization = services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
-                .AddRequirements(new ApiScopeRequirement())
+                .AddRequirements(new ApiScopeRequirement("Account"))
                 .Build());
         foreach (var permission in Permissions.Matrix)
         {
-            authorization.AddPolicy(permission.Name, p => p.RequireRole(permission.Roles).AddRequirements(new ApiScopeRequirement()));
+            authorization.AddPolicy(permission.Name, p => p.RequireRole(permission.Roles).AddRequirements(new ApiScopeRequirement(permission.Area)));
         }
 
         return services;

@@ -18,7 +18,8 @@ public sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = Features.Account.ApiKey.HeaderName,
-            Description = "A personal API key (read or read-write).",
+            Description = "A personal API key: read or read-write, optionally limited to areas of the permission matrix and to a number of days "
+                + "(an expired key gets 401), and limited to ApiKeys:RequestsPerMinute requests a minute (429 with Retry-After).",
         };
         document.Security ??= [];
         document.Security.Add(new OpenApiSecurityRequirement

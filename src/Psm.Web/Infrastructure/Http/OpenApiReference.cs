@@ -82,9 +82,12 @@ public sealed partial class OpenApiReference : IOpenApiOperationTransformer, IOp
             Add(operation, "422", "This Idempotency-Key was already used for another request.", Problem, document);
         }
 
-        if (anonymous && path.StartsWith("/api/v1/public/", StringComparison.Ordinal))
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
         {
-            Add(operation, "429", "Too many requests from this address; `Retry-After` says in how many seconds to come back.", Problem, document);
+            Add(operation, "429", anonymous
+                ? "Too many requests from this address; `Retry-After` says in how many seconds to come back."
+                : "Too many requests with this API key (ApiKeys:RequestsPerMinute, 1200 by default); `Retry-After` says in how many seconds to come back.",
+                Problem, document);
             ((OpenApiResponse)operation.Responses["429"]).Headers = new Dictionary<string, IOpenApiHeader>
             {
                 ["Retry-After"] = new OpenApiHeader { Description = "Seconds to wait.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
