@@ -64,6 +64,15 @@ public sealed class BenchDatabase : IAsyncDisposable
         return new PsmDbFactory(pool, new CurrentUser());
     }
 
+    /// <summary>Contexts that write no webhook events: the cost of a change without its event, for comparison.</summary>
+    public IDbContextFactory<PsmDb> FactoryWithoutEvents()
+    {
+        bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        return new PsmDbFactory(bare, new CurrentUser());
+    }
+
+    private PsmDbPool? bare;
+
     public async ValueTask DisposeAsync()
     {
         if (postgresName is not null)

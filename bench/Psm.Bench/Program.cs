@@ -59,6 +59,8 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (AssistantScenario.Name, p => p == options.Providers[0] ? AssistantScenario.RunAsync(10_000, 5_000) : Task.FromResult<ScenarioResult>(null!), 0.5),
     // Live chat: 500 widget connections each sending 20 messages into chats with a person, against a bare SignalR relay.
     (ChatScenario.Name, p => ChatScenario.RunAsync(p, 500, 20), 0.5),
+    (WebhookScenarios.Delivery, p => WebhookScenarios.RunDeliveryAsync(p, 10_000), 0.5),
+    (WebhookScenarios.EventWrite, p => WebhookScenarios.RunEventWriteAsync(p, 1_000), 1 / 1.1),
 };
 foreach (var provider in options.Providers)
 {
@@ -96,7 +98,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
-            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or "all"))
+            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or "all"))
         {
             return null;
         }

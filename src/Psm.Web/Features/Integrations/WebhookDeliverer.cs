@@ -443,8 +443,16 @@ public sealed class WebhookDeliverer
     private async Task PauseAsync(PsmDb db, WebhookSubscription subscription, string reason, DateTimeOffset now, CancellationToken ct)
     {
         var clipped = reason.Length > 500 ? reason[..500] : reason;
-        await db.WebhookSubscriptions.Where(s => s.Id == subscription.Id && s.Status == WebhookStatus.Active)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, WebhookStatus.Paused).SetProperty(x => x.PausedAt, now).SetProperty(x => x.PausedReason, clipped), ct);
+        // Tracked, so the pause, its audit entry and the admins' notifications are saved together with the batch's outcomes.
+        var tracked = await db.WebhookSubscriptions.SingleAsync(s => s.Id == subscription.Id, ct);
+        if (tracked.Status != WebhookStatus.Active)
+        {
+            return;
+        }
+
+        tracked.Status = WebhookStatus.Paused;
+        tracked.PausedAt = now;
+        tracked.PausedReason = clipped;
         var admins = await db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Admin)).Select(ur => ur.UserId).Distinct().ToListAsync(ct);
         foreach (var admin in admins)
         {
