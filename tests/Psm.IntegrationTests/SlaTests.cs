@@ -202,6 +202,26 @@ public sealed class SlaTests
         Assert.Equal(2, breached.Timeline.Count(e => e.Kind == TicketEventKind.Escalation));
         Assert.Null((await agent.GetFromJsonAsync<TicketDto>($"/api/v1/tickets/{answered.Summary.Id}", Json.Options))!.Sla!.FirstResponseBreachedAt);
 
+        // Both escalations wrote their webhook events in the same transaction: the breach's (built by the database's JSON
+        // functions), at the due time, and the near-breach's.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Psm.Web.Data.PsmDb>();
+            var events = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+                db.WebhookEvents.Where(e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketSlaBreached || e.Type == Psm.Web.Features.Integrations.EventTypes.TicketEscalated));
+            var breach = System.Text.Json.JsonDocument.Parse(Assert.Single(events, e => e.Type == "ticket.sla_breached").Data).RootElement;
+            Assert.Equal(Monday.AddHours(1), events.Single(e => e.Type == "ticket.sla_breached").OccurredAt);
+            Assert.Equal(silent.Summary.Key, breach.GetProperty("key").GetString());
+            Assert.Equal(silent.Summary.Id, breach.GetProperty("ticketId").GetGuid());
+            Assert.Equal("first-response", breach.GetProperty("target").GetString());
+            Assert.Equal(2, breach.GetProperty("escalationLevel").GetInt32());
+            Assert.Equal($"/service/tickets/{silent.Summary.Id}", breach.GetProperty("path").GetString());
+            var near = System.Text.Json.JsonDocument.Parse(Assert.Single(events, e => e.Type == "ticket.escalated").Data).RootElement;
+            Assert.Equal(silent.Summary.Key, near.GetProperty("ticket").GetProperty("key").GetString());
+            Assert.Equal(1, near.GetProperty("level").GetInt32());
+            Assert.StartsWith("about to breach", near.GetProperty("reason").GetString());
+        }
+
         var notes = (await admin.GetFromJsonAsync<List<NotificationDto>>("/api/v1/notifications", Json.Options))!;
         Assert.Equal([$"{silent.Summary.Key} breached its first-response SLA.", $"{silent.Summary.Key} is about to breach its SLA (10 business minutes left)."],
             notes.Select(n => n.Text));

@@ -255,4 +255,62 @@ public sealed class WebhookTests
         Assert.EndsWith($"/service/tickets/{ticket.Summary.Id}", teams.GetProperty("potentialAction")[0].GetProperty("targets")[0].GetProperty("uri").GetString());
         Assert.All(got, r => Assert.Null(r.Signature));
     }
+
+    [Fact]
+    public async Task EachKindOfChangeArrivesAsItsEvent()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new PsmServer(Fast(new() { ["Webhooks:ObjectiveWatchSeconds"] = "0.3" }));
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var all = EventTypes.All.Select(t => t.Type).ToArray();
+        await SubscribeAsync(admin, receiver.Url, all);
+
+        async Task<System.Text.Json.Nodes.JsonObject> PostAsync(string path, object body)
+        {
+            var response = await admin.PostAsJsonAsync(path, body);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {await response.Content.ReadAsStringAsync()}");
+            return (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!;
+        }
+
+        static string Id(System.Text.Json.Nodes.JsonObject o) => (string)(o["id"] ?? o["summary"]!["id"])!;
+
+        await PostAsync("/api/v1/feedback", new { text = "The new dashboard loads slowly on Mondays.", channel = "InApp" });
+        await PostAsync("/api/v1/decisions", new { title = "Move exports to streaming", outcome = "Stream them.", rationale = "Fixes the cause.", decidedBy = "Product council" });
+        var customer = await PostAsync("/api/v1/customers", new { name = "Birch Foods", email = "hi@birch.example", country = "NL" });
+        await PostAsync($"/api/v1/customers/{Id(customer)}/consent", new { purpose = "Marketing", granted = true, source = "Newsletter form" });
+        var survey = await PostAsync("/api/v1/surveys", new { name = "Support CSAT", kind = "Csat", question = "How satisfied are you with our support?" });
+        await PostAsync($"/api/v1/surveys/{Id(survey)}/responses", new { score = 5, comment = "Quick and kind." });
+        var initiative = await PostAsync("/api/v1/initiatives", new { title = "Offline mode", team = "Mobile" });
+        await PostAsync($"/api/v1/initiatives/{Id(initiative)}/status", new { status = "Backlog" });
+
+        // An objective two-thirds through its period: at risk with no progress (the first look is the baseline), back on
+        // track after a good check-in, at risk again after a bad one: that turn is the event.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var objective = await PostAsync("/api/v1/objectives", new { title = "Halve export complaints", type = "CustomerSatisfaction", periodStart = today.AddDays(-60), periodEnd = today.AddDays(30) });
+        var kr = await PostAsync($"/api/v1/objectives/{Id(objective)}/key-results", new { title = "Exports under 10 s", baseline = 0, target = 100, unit = "%", direction = "Up" });
+        await PostAsync($"/api/v1/objectives/{Id(objective)}/activate", new { confirmSmartFailures = true });
+        await Task.Delay(1000);
+        await PostAsync($"/api/v1/key-results/{Id(kr)}/check-ins", new { value = 90, confidence = "OnTrack" });
+        await Task.Delay(1000);
+        await PostAsync($"/api/v1/key-results/{Id(kr)}/check-ins", new { value = 5, confidence = "OffTrack" });
+
+        var got = await receiver.WaitForAsync(r => r.Any(x => x.EventType == EventTypes.ObjectiveAtRisk), "objective.at_risk", 20);
+        var types = got.Select(r => r.EventType).ToHashSet();
+        foreach (var expected in new[]
+                 {
+                     EventTypes.FeedbackCreated, EventTypes.DecisionRecorded, EventTypes.CustomerConsentChanged, EventTypes.SurveyResponseReceived,
+                     EventTypes.InitiativeStatusChanged, EventTypes.KeyResultCheckedIn, EventTypes.ObjectiveAtRisk,
+                 })
+        {
+            Assert.Contains(expected, types);
+        }
+
+        Assert.Single(got, r => r.EventType == EventTypes.ObjectiveAtRisk);
+        var risk = JsonDocument.Parse(got.Single(r => r.EventType == EventTypes.ObjectiveAtRisk).Body).RootElement.GetProperty("data");
+        Assert.Equal("Halve export complaints", risk.GetProperty("name").GetString());
+        Assert.Equal(5, risk.GetProperty("progressPercent").GetDouble());
+        var move = JsonDocument.Parse(got.Single(r => r.EventType == EventTypes.InitiativeStatusChanged).Body).RootElement.GetProperty("data");
+        Assert.Equal("Backlog", move.GetProperty("to").GetString());
+        Assert.Equal(2, got.Count(r => r.EventType == EventTypes.KeyResultCheckedIn));
+    }
 }
