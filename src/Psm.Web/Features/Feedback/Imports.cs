@@ -348,13 +348,17 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             return;
         }
 
-        await using var writer = BulkWriter<T>.Open(db);
-        foreach (var row in rows)
+        // One COPY at a time on a connection: the rows' writer is closed before the events' opens.
+        await using (var writer = BulkWriter<T>.Open(db))
         {
-            await writer.WriteAsync(row, ct);
+            foreach (var row in rows)
+            {
+                await writer.WriteAsync(row, ct);
+            }
+
+            await writer.CompleteAsync(ct);
         }
 
-        await writer.CompleteAsync(ct);
         if (typeof(T) == typeof(FeedbackItem) || typeof(T) == typeof(SurveyResponse))
         {
             // Rows written in bulk pass no interceptor: their events (feedback.created, survey.response_received) are written in bulk beside them.

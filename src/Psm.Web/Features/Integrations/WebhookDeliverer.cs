@@ -260,6 +260,12 @@ public sealed class WebhookDeliverer
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var now = time.GetUtcNow();
+            // A read first: an idle PSM polls without writing the lease every few seconds.
+            if (!await db.WebhookEvents.AnyAsync(e => !e.FannedOut, ct))
+            {
+                return total;
+            }
+
             if (!await Leases.TryTakeAsync(db, "webhooks.fanout", Leases.ThisInstance, TimeSpan.FromMinutes(1), now, ct))
             {
                 return total;
