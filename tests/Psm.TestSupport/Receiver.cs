@@ -16,7 +16,16 @@ public sealed class Receiver : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    public sealed record Request(string Body, string? EventId, string? EventType, string? Signature, int Answered);
+    public sealed record Request(string Body, string? EventId, string? EventType, string? Signature, int Answered)
+    {
+        /// <summary>One part of the PSM-Signature header: <c>t</c> (Unix seconds) or <c>v1</c> (hex HMAC).</summary>
+        public string SignaturePart(string name) =>
+            Signature!.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1])[name];
+
+        /// <summary>The HMAC-SHA256 a receiver recomputes with its secret over "t.body" (as the README shows), in hex.</summary>
+        public string ExpectedSignature(string secret) => Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{SignaturePart("t")}.{Body}")));
+    }
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 

@@ -240,7 +240,9 @@ public sealed class Webhooks(
         var rows = await query.OrderByDescending(d => d.OrderKey).ThenByDescending(d => d.Id).Take(page.Limit + 1)
             .Select(d => new { D = d, Occurred = db.WebhookEvents.Where(e => e.Id == d.EventId).Select(e => (DateTimeOffset?)e.OccurredAt).FirstOrDefault() })
             .ToListAsync(ct);
-        return page.ToPage(rows.Select(r => Dto(r.D, r.Occurred ?? r.D.OrderKey)).ToList(), d => PageRequest.NewestFirstKey(rows.Single(r => r.D.Id == d.Id).D.OrderKey, d.Id));
+        // The cursor is the queue's order key (a replay's is its own time, not its event's).
+        var orderKeys = rows.ToDictionary(r => r.D.Id, r => r.D.OrderKey);
+        return page.ToPage(rows.Select(r => Dto(r.D, r.Occurred ?? r.D.OrderKey)).ToList(), d => PageRequest.NewestFirstKey(orderKeys[d.Id], d.Id));
     }
 
     public async Task<WebhookDeliveryDetail?> DeliveryAsync(Guid deliveryId, CancellationToken ct = default)
