@@ -19,23 +19,22 @@ public sealed class AuditLog(IDbContextFactory<PsmDb> dbs)
     public async Task<Page<AuditEntryDto>> ListAsync(AuditFilter filter, PageRequest page, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = Filtered(db, filter);
-        if (page.After is { } after)
-        {
-            if (after.Count != 2 || !Guid.TryParse(after[1], out var id)
-                || !DateTimeOffset.TryParse(after[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
-            {
-                throw new RequestValidationException("cursor", "The cursor does not belong to this list.");
-            }
-
-            query = query.Where(e => e.At < at || (e.At == at && e.Id.CompareTo(id) < 0));
-        }
-
-        var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
-            .Take(page.Limit + 1)
+        var rows = await PageOf(db, filter, page)
             .Select(e => new AuditEntryDto(e.Id, e.At, e.UserId, e.UserName, e.Action, e.Entity, e.EntityKey, e.Changes))
             .ToListAsync(ct);
-        return page.ToPage(rows, e => [e.At.ToString("O", CultureInfo.InvariantCulture), e.Id.ToString()]);
+        return page.ToPage(rows, e => PageRequest.NewestFirstKey(e.At, e.Id));
+    }
+
+    /// <summary>The entries of one page, newest first, plus one to tell whether another follows.</summary>
+    public static IQueryable<AuditEntry> PageOf(PsmDb db, AuditFilter filter, PageRequest page)
+    {
+        var query = Filtered(db, filter);
+        if (page.NewestFirstAfter() is ({ } at, { } id))
+        {
+            query = query.Seek(e => e.At, e => e.Id, at, id, descending: true);
+        }
+
+        return query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(page.Limit + 1);
     }
 
     /// <summary>Every matching entry, newest first, streamed for export.</summary>

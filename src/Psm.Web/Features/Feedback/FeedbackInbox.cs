@@ -32,14 +32,20 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
     public async Task<Page<FeedbackDto>> ListAsync(FeedbackFilter filter, PageRequest page, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = await Project(PageOf(db, filter, page)).ToListAsync(ct);
+        return page.ToPage(rows, f => PageRequest.NewestFirstKey(f.ReceivedAt, f.Id));
+    }
+
+    /// <summary>The rows of one page, newest first, plus one to tell whether another follows.</summary>
+    public static IQueryable<FeedbackItem> PageOf(PsmDb db, FeedbackFilter filter, PageRequest page)
+    {
         var query = Filtered(db, filter);
         if (page.NewestFirstAfter() is ({ } afterAt, { } afterId))
         {
-            query = query.Where(f => f.ReceivedAt < afterAt || (f.ReceivedAt == afterAt && f.Id.CompareTo(afterId) < 0));
+            query = query.Seek(f => f.ReceivedAt, f => f.Id, afterAt, afterId, descending: true);
         }
 
-        var rows = await Project(query.OrderByDescending(f => f.ReceivedAt).ThenByDescending(f => f.Id).Take(page.Limit + 1)).ToListAsync(ct);
-        return page.ToPage(rows, f => PageRequest.NewestFirstKey(f.ReceivedAt, f.Id));
+        return query.OrderByDescending(f => f.ReceivedAt).ThenByDescending(f => f.Id).Take(page.Limit + 1);
     }
 
     public async Task<int> CountAsync(FeedbackFilter filter, CancellationToken ct = default)

@@ -239,7 +239,7 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var query = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId);
         if (page.NewestFirstAfter() is ({ } afterAt, { } afterId))
         {
-            query = query.Where(r => r.RespondedAt < afterAt || (r.RespondedAt == afterAt && r.Id.CompareTo(afterId) < 0));
+            query = query.Seek(r => r.RespondedAt, r => r.Id, afterAt, afterId, descending: true);
         }
 
         var rows = await ProjectResponses(query.OrderByDescending(r => r.RespondedAt).ThenByDescending(r => r.Id).Take(page.Limit + 1))

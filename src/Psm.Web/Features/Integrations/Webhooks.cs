@@ -234,7 +234,7 @@ public sealed class Webhooks(
 
         if (page.NewestFirstAfter() is ({ } at, { } after))
         {
-            query = query.Where(d => d.OrderKey < at || (d.OrderKey == at && d.Id.CompareTo(after) < 0));
+            query = query.Seek(d => d.OrderKey, d => d.Id, at, after, descending: true);
         }
 
         var rows = await query.OrderByDescending(d => d.OrderKey).ThenByDescending(d => d.Id).Take(page.Limit + 1)

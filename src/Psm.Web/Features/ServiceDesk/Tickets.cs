@@ -43,20 +43,19 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var query = Filter(db, filter);
-        var ordered = filter.Sort switch
+        var after = QueueCursor.Parse(filter.Sort, page.After);
+        List<TicketSummary> rows;
+        if (filter == new QueueFilter(QueueView.AllOpen))
         {
-            QueueSort.Oldest => query.OrderBy(t => t.Number),
-            QueueSort.Due => query.OrderBy(t => t.FirstResponseAt == null ? t.FirstResponseDueAt : t.ResolutionDueAt).ThenBy(t => t.Number),
-            QueueSort.Priority => query.OrderByDescending(t => t.Priority == TicketPriority.Urgent ? 3 : t.Priority == TicketPriority.High ? 2 : t.Priority == TicketPriority.Normal ? 1 : 0)
-                .ThenBy(t => t.Number),
-            _ => query.OrderByDescending(t => t.Number),
-        };
-        var offset = page.After is [var cursor] && int.TryParse(cursor, out var skip) ? skip : 0;
-        var rows = filter == new QueueFilter(QueueView.AllOpen)
-            ? await OpenNewestFirst.GetOrAdd(db.GetType(), CompileOpenNewestFirst)(db, offset, page.Limit + 1).Select(r => r.ToSummary()).ToListAsync(ct)
-            : await ProjectAsync(ordered.Skip(offset).Take(page.Limit + 1), ct);
-        var more = rows.Count > page.Limit;
-        return new Page<TicketSummary>(rows.Take(page.Limit).ToList(), more ? PageRequest.Encode([(offset + page.Limit).ToString(System.Globalization.CultureInfo.InvariantCulture)]) : null);
+            rows = await OpenNewestFirst.GetOrAdd(db.GetType(), CompileOpenNewestFirst)(db, after?.Number ?? int.MaxValue, page.Limit + 1)
+                .Select(r => r.ToSummary()).ToListAsync(ct);
+        }
+        else
+        {
+            rows = await ProjectAsync(QueueCursor.Seek(query, filter.Sort, after).Take(page.Limit + 1), ct);
+        }
+
+        return page.ToPage(rows, t => QueueCursor.KeyOf(filter.Sort, t));
     }
 
     public async Task<int> CountAsync(QueueFilter filter, CancellationToken ct = default)
@@ -535,15 +534,12 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         public TicketSummary ToSummary() => Summary with { Key = $"T-{Number}", Tags = Tags.Split(',', StringSplitOptions.RemoveEmptyEntries) };
     }
 
-    private static readonly Expression<Func<Ticket, SummaryRow>> Summarise = t => new SummaryRow(
+    private static readonly Expression<Func<Ticket, SummaryRow>> Summarise = QueueCursor.With<DateTimeOffset?, SummaryRow>(QueueCursor.NextDue, (nextDue, t) => new SummaryRow(
         new TicketSummary(t.Id, "", t.Subject, new NamedRef(t.CustomerId, t.Customer!.Name), t.Channel, t.Priority, t.Status,
             t.Team == null ? null : new NamedRef(t.Team.Id, t.Team.Name), t.Assignee == null ? null : new NamedRef(t.Assignee.Id, t.Assignee.DisplayName),
-            t.CreatedAt, t.FirstResponseAt, t.ResolvedAt, Array.Empty<string>(),
-            t.Status == TicketStatus.Resolved || t.Status == TicketStatus.Closed ? null
-            : t.FirstResponseAt == null ? t.FirstResponseDueAt
-            : t.PausedAt == null || t.PausedAt >= t.ResolutionDueAt ? t.ResolutionDueAt : null,
+            t.CreatedAt, t.FirstResponseAt, t.ResolvedAt, Array.Empty<string>(), nextDue,
             t.FirstResponseBreachedAt != null || t.ResolutionBreachedAt != null, t.EscalationLevel, t.Version),
-        t.Number, t.Tags);
+        t.Number, t.Tags));
 
     /// <summary>
     /// The queue everyone opens first (all open tickets, newest first, no filter), compiled once per
@@ -553,9 +549,9 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<PsmDb, int, int, IAsyncEnumerable<SummaryRow>>> OpenNewestFirst = new();
 
     private static Func<PsmDb, int, int, IAsyncEnumerable<SummaryRow>> CompileOpenNewestFirst(Type _) => EF.CompileAsyncQuery(
-        (PsmDb db, int skip, int take) => db.Tickets.AsNoTracking()
-            .Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed)
-            .OrderByDescending(t => t.Number).Skip(skip).Take(take)
+        (PsmDb db, int before, int take) => db.Tickets.AsNoTracking()
+            .Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed && t.Number < before)
+            .OrderByDescending(t => t.Number).Take(take)
             .Select(Summarise));
 
     private static async Task<List<TicketSummary>> ProjectAsync(IQueryable<Ticket> query, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text;
 using System.Text.Json;
 
@@ -85,5 +86,63 @@ public sealed record PageRequest(int Limit, IReadOnlyList<string>? After)
         {
             return null;
         }
+    }
+}
+
+/// <summary>
+/// The one keyset seek every list uses. "After (key, id) in this order" is written
+/// <c>key &lt;= @key AND (key &lt; @key OR id &lt; @id)</c> (mirrored for ascending): the first term is a
+/// plain range both PostgreSQL and SQLite use as an index bound, so a deep page reads only its rows
+/// and the ties at the cursor, never everything above it (docs/decisions/ADR-013).
+/// </summary>
+public static class Keyset
+{
+    public static IQueryable<T> Seek<T, TKey>(
+        this IQueryable<T> query, Expression<Func<T, TKey>> key, Expression<Func<T, Guid>> id, TKey afterKey, Guid afterId, bool descending)
+    {
+        var row = key.Parameters[0];
+        var keyBody = key.Body;
+        var idBody = new Rebind(id.Parameters[0], row).Visit(id.Body);
+        var keyValue = Captured(afterKey);
+        var idValue = Captured(afterId);
+        var (inclusive, strict) = descending
+            ? (ExpressionType.LessThanOrEqual, ExpressionType.LessThan)
+            : (ExpressionType.GreaterThanOrEqual, ExpressionType.GreaterThan);
+        var body = Expression.AndAlso(
+            Compare(keyBody, keyValue, inclusive),
+            Expression.OrElse(Compare(keyBody, keyValue, strict), Compare(idBody, idValue, strict)));
+        return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
+    }
+
+    /// <summary>A value read through a closure, so EF sends it as a parameter (one cached plan for every page).</summary>
+    private static MemberExpression Captured<TValue>(TValue value) =>
+        Expression.Property(Expression.Constant(new Holder<TValue>(value)), nameof(Holder<TValue>.Value));
+
+    private static Expression Compare(Expression left, Expression right, ExpressionType op)
+    {
+        var type = Nullable.GetUnderlyingType(left.Type) ?? left.Type;
+        if (type == typeof(string))
+        {
+            var compare = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
+            return Expression.MakeBinary(op, Expression.Call(compare, left, right), Expression.Constant(0));
+        }
+
+        if (type == typeof(Guid))
+        {
+            var compareTo = typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!;
+            return Expression.MakeBinary(op, Expression.Call(left, compareTo, right), Expression.Constant(0));
+        }
+
+        return Expression.MakeBinary(op, left, right);
+    }
+
+    private sealed class Holder<TValue>(TValue value)
+    {
+        public TValue Value { get; } = value;
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 }

@@ -44,15 +44,10 @@ public static class Listing
                 throw BadCursor();
             }
 
-            return sort == ListSort.Newest
-                ? query.Where(x => x.CreatedAt < at || (x.CreatedAt == at && x.Id.CompareTo(id) < 0))
-                : query.Where(x => x.CreatedAt > at || (x.CreatedAt == at && x.Id.CompareTo(id) > 0));
+            return query.Seek(x => x.CreatedAt, x => x.Id, at, id, descending: sort == ListSort.Newest);
         }
 
-        var name = after[0];
-        return sort == ListSort.NameDescending
-            ? query.Where(x => string.Compare(x.Name, name) < 0 || (x.Name == name && x.Id.CompareTo(id) < 0))
-            : query.Where(x => string.Compare(x.Name, name) > 0 || (x.Name == name && x.Id.CompareTo(id) > 0));
+        return query.Seek(x => x.Name, x => x.Id, after[0], id, descending: sort == ListSort.NameDescending);
     }
 
     public static string[] KeyOf(ListSort sort, string name, DateTimeOffset createdAt, Guid id) =>

@@ -11,6 +11,9 @@ public enum DatabaseProvider { Sqlite, Postgres }
 
 public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString)
 {
+    /// <summary>How long a SQLite writer waits for another's lock before giving up (Database:BusyTimeoutMs).</summary>
+    public int BusyTimeoutMs { get; init; } = 5000;
+
     public static DatabaseSettings From(IConfiguration config, string contentRoot)
     {
         var providerText = config["Database:Provider"] ?? "Sqlite";
@@ -34,7 +37,13 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             connectionString = AnchorSqliteFile(connectionString, contentRoot);
         }
 
-        return new DatabaseSettings(provider, connectionString);
+        var busyTimeout = config.GetValue("Database:BusyTimeoutMs", 5000);
+        if (busyTimeout is < 0 or > 600_000)
+        {
+            throw new InvalidOperationException($"Database:BusyTimeoutMs is {busyTimeout}; use 0 to 600000 milliseconds.");
+        }
+
+        return new DatabaseSettings(provider, connectionString) { BusyTimeoutMs = busyTimeout };
     }
 
     /// <summary>A relative SQLite file is placed under the content root, and its folder is created.</summary>
@@ -59,6 +68,7 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         if (Provider == DatabaseProvider.Sqlite)
         {
             options.UseSqlite(ConnectionString);
+            options.AddInterceptors(new SqliteBusyTimeout(BusyTimeoutMs));
         }
         else
         {
