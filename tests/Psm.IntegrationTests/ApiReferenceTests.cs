@@ -174,6 +174,9 @@ public sealed class ApiReferenceTests
         {
             var db = scope.ServiceProvider.GetRequiredService<Psm.Web.Data.PsmDb>();
             await db.ApiKeys.Where(k => k.Name == "Reports").ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+            // Written behind PSM's back, so its short-lived key cache is told to forget.
+            scope.ServiceProvider.GetRequiredService<Psm.Web.Infrastructure.Auth.ApiKeyCache>().Forget();
         }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await fresh.GetAsync("/api/v1/tickets")).StatusCode);

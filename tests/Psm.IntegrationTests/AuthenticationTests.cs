@@ -43,6 +43,50 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task AKeyReadFromTheCacheStopsWorkingOnEveryInstanceWithinSecondsOfRevocationOrDeactivation()
+    {
+        await using var one = new PsmServer(new() { ["ApiKeys:CacheSeconds"] = "2" });
+        await using var two = new PsmServer(new(one.SameDatabase()) { ["ApiKeys:CacheSeconds"] = "2" });
+        var token = await one.IssueKeyAsync(PsmServer.EmailOf(Roles.ProductManager));
+        using var onOne = Keyed(one, token);
+        using var onTwo = Keyed(two, token);
+        var key = Assert.Single((await onOne.GetFromJsonAsync<List<ApiKeyDto>>("/api/v1/me/api-keys", Json.Options))!);
+        Assert.Equal(HttpStatusCode.OK, (await onTwo.GetAsync("/api/v1/me")).StatusCode);
+
+        // Revoked on one instance: refused there at once, and on the other once its entry expires.
+        Assert.Equal(HttpStatusCode.OK, (await onOne.DeleteAsync($"/api/v1/me/api-keys/{key.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await onOne.GetAsync("/api/v1/me")).StatusCode);
+        await RefusedWithinAsync(onTwo, TimeSpan.FromSeconds(6));
+
+        // Deactivating the owner ends a cached key the same way.
+        var stakeholderToken = await one.IssueKeyAsync(PsmServer.EmailOf(Roles.Stakeholder));
+        using var stakeholder = Keyed(one, stakeholderToken);
+        Assert.Equal(HttpStatusCode.OK, (await stakeholder.GetAsync("/api/v1/me")).StatusCode);
+        using var admin = await one.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var stakeholderId = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!
+            .Single(u => u.Email == PsmServer.EmailOf(Roles.Stakeholder)).Id;
+        (await admin.PostAsync($"/api/v1/users/{stakeholderId}/deactivate", null)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stakeholder.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    private static HttpClient Keyed(PsmServer app, string token)
+    {
+        var client = app.Anonymous();
+        client.DefaultRequestHeaders.Add(ApiKey.HeaderName, token);
+        return client;
+    }
+
+    private static async Task RefusedWithinAsync(HttpClient client, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while ((await client.GetAsync("/api/v1/me")).StatusCode != HttpStatusCode.Unauthorized)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The revoked key still worked {limit.TotalSeconds} s later.");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task Returns401GivenAnUnknownOrMalformedKey()
     {
         await using var app = new PsmServer();

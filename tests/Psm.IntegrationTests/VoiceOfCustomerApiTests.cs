@@ -154,6 +154,9 @@ public sealed class VoiceOfCustomerApiTests
         // Tagging by hand, and a theme applied to what was stored before it existed.
         var dashboard = await (await pm.PostAsJsonAsync("/api/v1/themes", new { name = "Dashboard", keywords = new[] { "dashboard" } })).ReadAsync<ThemeDto>();
         Assert.Equal(1, (await (await pm.PostAsync($"/api/v1/themes/{dashboard.Id}/apply", null)).ReadAsync<ApplyResult>()).Tagged);
+        // The next arrival knows the new theme at once: the kept matcher is rebuilt when a theme is saved.
+        var third = await (await agent.PostAsJsonAsync("/api/v1/feedback", new { text = "The dashboard loads slowly on Mondays", channel = "InApp" })).ReadAsync<FeedbackDto>();
+        Assert.Equal(["Dashboard"], third.Themes.Select(t => t.Name));
         await agent.PostAsJsonAsync("/api/v1/feedback/triage", new { feedbackIds = new[] { second.Id }, action = "Tag", themeId = billing.Id });
         var retagged = await pm.GetFromJsonAsync<FeedbackDto>($"/api/v1/feedback/{second.Id}", Json.Options);
         Assert.Equal(["Billing", "Dashboard"], retagged!.Themes.Select(t => t.Name));

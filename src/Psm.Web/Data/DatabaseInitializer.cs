@@ -226,6 +226,7 @@ public sealed class DatabaseInitializer(
         db.SuppressRowAudit = false;
         db.SuppressEvents = false;
         await transaction.CommitAsync(ct);
+        Features.Feedback.ThemeMatchers.Forget(db);
         logger.LogInformation(
             "Seeded demo data for {Company}: {Customers} customers, {Products} products, {Objectives} objectives, {Initiatives} initiatives.",
             DemoData.CompanyName, count, products.Count, objectives.Count, initiatives.Count);

@@ -27,7 +27,7 @@ public sealed class NewApiKey
     public List<string>? Areas { get; set; }
 }
 
-public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider time)
+public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider time, Infrastructure.Auth.ApiKeyCache cache)
 {
     public async Task<IReadOnlyList<ApiKeyDto>> ListAsync(Guid userId, CancellationToken ct = default)
     {
@@ -63,6 +63,7 @@ public sealed class ApiKeyService(IDbContextFactory<PsmDb> dbs, TimeProvider tim
 
         key.RevokedAt ??= time.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        cache.Forget();
         return ToDto(key);
     }
 

@@ -40,7 +40,7 @@ public sealed class RoleAssignment
 }
 
 /// <summary>Admin work on accounts: create, assign roles, deactivate. Pages and API share it.</summary>
-public sealed class UserAdministration(UserManager<PsmUser> users, PsmDb db, TimeProvider time, CurrentUser currentUser)
+public sealed class UserAdministration(UserManager<PsmUser> users, PsmDb db, TimeProvider time, CurrentUser currentUser, ApiKeyCache apiKeys)
 {
     public async Task<IReadOnlyList<UserDto>> ListAsync(string? search, CancellationToken ct = default)
     {
@@ -106,6 +106,7 @@ public sealed class UserAdministration(UserManager<PsmUser> users, PsmDb db, Tim
         Check(await users.AddToRolesAsync(user, roles.Except(current).Distinct()), nameof(RoleAssignment.Roles));
         await users.UpdateSecurityStampAsync(user);
         await transaction.CommitAsync(ct);
+        apiKeys.Forget();
         return ToDto(user, roles.Distinct().Order().ToList());
     }
 
@@ -128,6 +129,7 @@ public sealed class UserAdministration(UserManager<PsmUser> users, PsmDb db, Tim
             user.DeactivatedAt = active ? null : time.GetUtcNow();
             Check(await users.UpdateAsync(user), "id");
             await users.UpdateSecurityStampAsync(user);
+            apiKeys.Forget();
         }
 
         return ToDto(user, (await users.GetRolesAsync(user)).Order().ToList());

@@ -83,10 +83,17 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         }
 
         RequestValidationException.ThrowIfAny(problems);
-        var item = NewItem(input, await MatcherAsync(db, ct));
+        var matcher = await MatcherAsync(db, ct);
+        var item = NewItem(input, matcher);
         db.Set<FeedbackItem>().Add(item);
         await db.SaveChangesAsync(ct);
-        return (await GetAsync(item.Id, ct))!;
+
+        // Answered from what was just written, not read back: a new item has no evidence and no tags by hand.
+        return new FeedbackDto(
+            item.Id, item.Text, item.Channel, item.CustomerId is { } customer ? new NamedRef(customer, refs.Customers[customer]) : null, item.ProductId, item.ServiceId,
+            item.Rating, item.ReceivedAt, item.SourceRef, item.Status, item.Sentiment, item.SentimentLabel,
+            item.Themes.Select(t => new ThemeTagDto(t.ThemeId, matcher.NameOf(t.ThemeId), t.ByHand)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
+            [], item.Version);
     }
 
     /// <summary>
@@ -287,6 +294,7 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         theme.Description = input.Description.Trim();
         theme.Keywords = string.Join('\n', keywords);
         await db.SaveChangesAsync(ct);
+        ThemeMatchers.Forget(db);
         return ToDto(theme, await db.Set<FeedbackTheme>().CountAsync(t => t.ThemeId == theme.Id, ct));
     }
 
@@ -403,12 +411,11 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         return item;
     }
 
-    internal static async Task<ThemeMatcher> MatcherAsync(PsmDb db, CancellationToken ct) =>
-        new((await db.Set<Theme>().AsNoTracking().Select(t => new { t.Id, t.Keywords }).ToListAsync(ct)).Select(t => (t.Id, t.Keywords)));
+    internal static Task<ThemeMatcher> MatcherAsync(PsmDb db, CancellationToken ct) => ThemeMatchers.ForAsync(db, ct);
 
     private IEnumerable<(string Field, string Message)> Check(FeedbackInput input, References refs)
     {
-        if (input.CustomerId is { } c && !refs.Customers.Contains(c))
+        if (input.CustomerId is { } c && !refs.Customers.ContainsKey(c))
         {
             yield return ("customerId", "There is no such customer.");
         }
@@ -502,7 +509,7 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
         new(t.Id, t.Name, t.Description, ThemeMatcher.ParseKeywords(t.Keywords), items, t.Version);
 
     /// <summary>The customers, products and services a batch names that exist, fetched once per batch.</summary>
-    private sealed record References(HashSet<Guid> Customers, HashSet<Guid> Products, HashSet<Guid> Services)
+    private sealed record References(Dictionary<Guid, string> Customers, HashSet<Guid> Products, HashSet<Guid> Services)
     {
         public static async Task<References> LoadAsync(PsmDb db, IReadOnlyList<FeedbackInput> items, CancellationToken ct)
         {
@@ -510,7 +517,7 @@ public sealed class FeedbackInbox(IDbContextFactory<PsmDb> dbs, TimeProvider tim
             var products = items.Where(i => i.ProductId != null).Select(i => i.ProductId!.Value).Distinct().ToList();
             var services = items.Where(i => i.ServiceId != null).Select(i => i.ServiceId!.Value).Distinct().ToList();
             return new References(
-                customers.Count == 0 ? [] : (await db.Customers.Where(c => customers.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct)).ToHashSet(),
+                customers.Count == 0 ? [] : await db.Customers.Where(c => customers.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, ct),
                 products.Count == 0 ? [] : (await db.Products.Where(p => products.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct)).ToHashSet(),
                 services.Count == 0 ? [] : (await db.Services.Where(s => services.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet());
         }

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace Psm.Web.Features.Feedback;
 
 /// <summary>
@@ -8,8 +10,17 @@ public sealed class ThemeMatcher
 {
     private readonly List<(Guid ThemeId, string[][] Patterns)> themes;
 
+    private readonly Dictionary<Guid, string> names = [];
+
     public ThemeMatcher(IEnumerable<(Guid Id, string Keywords)> themes) =>
         this.themes = themes.Select(t => (t.Id, ParseKeywords(t.Keywords).Select(Pattern).Where(p => p.Length > 0).ToArray())).ToList();
+
+    /// <summary>A matcher that also knows each theme's name, to describe a match without reading the themes again.</summary>
+    public ThemeMatcher(IEnumerable<(Guid Id, string Name, string Keywords)> themes)
+        : this(themes.Select(t => (t.Id, t.Keywords)).ToList()) =>
+        names = themes.ToDictionary(t => t.Id, t => t.Name);
+
+    public string NameOf(Guid themeId) => names.GetValueOrDefault(themeId, "");
 
     public IReadOnlyList<Guid> Match(string text)
     {
@@ -52,4 +63,43 @@ public sealed class ThemeMatcher
 
         return false;
     }
+}
+
+/// <summary>
+/// The theme matcher every arrival path uses, built once and kept: creating one item no longer reads
+/// every theme. It is kept per database (per context options, so two PSMs in one process never
+/// share one), rebuilt at once when this instance saves a theme, and at most
+/// <see cref="Lifetime"/> old when another instance saved it.
+/// </summary>
+public static class ThemeMatchers
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, Slot> Slots = new();
+
+    private sealed class Slot
+    {
+        public (ThemeMatcher Matcher, long LoadedAt, long Generation)? Current;
+        public long Generation;
+    }
+
+    public static async Task<ThemeMatcher> ForAsync(Data.PsmDb db, CancellationToken ct)
+    {
+        var slot = Slots.GetValue(KeyOf(db), _ => new Slot());
+        var now = Environment.TickCount64;
+        if (slot.Current is { } current && current.Generation == Interlocked.Read(ref slot.Generation) && now - current.LoadedAt < Lifetime.TotalMilliseconds)
+        {
+            return current.Matcher;
+        }
+
+        var generation = Interlocked.Read(ref slot.Generation);
+        var matcher = new ThemeMatcher((await db.Set<Theme>().AsNoTracking().Select(t => new { t.Id, t.Name, t.Keywords }).ToListAsync(ct)).Select(t => (t.Id, t.Name, t.Keywords)));
+        slot.Current = (matcher, now, generation);
+        return matcher;
+    }
+
+    /// <summary>Called after a theme is saved: the next arrival reads the themes again.</summary>
+    public static void Forget(Data.PsmDb db) => Interlocked.Increment(ref Slots.GetValue(KeyOf(db), _ => new Slot()).Generation);
+
+    private static object KeyOf(Data.PsmDb db) => Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Infrastructure.IDbContextOptions>(db);
 }

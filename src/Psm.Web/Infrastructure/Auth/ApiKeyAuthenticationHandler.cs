@@ -14,6 +14,7 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     PsmDb db,
+    ApiKeyCache cache,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -38,24 +39,50 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is malformed.");
         }
 
-        var key = await db.ApiKeys.AsNoTracking().Include(k => k.User)
-            .SingleOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
-        if (key is null || !key.Matches(token) || key.IsRevoked || key.User is not { IsActive: true } user)
+        var now = time.GetUtcNow();
+        var entry = cache.Find(prefix);
+        if (entry is null)
+        {
+            var generation = cache.Generation;
+            entry = await LoadAsync(prefix);
+            if (entry is null)
+            {
+                return AuthenticateResult.Fail("The API key is unknown, revoked, or belongs to a deactivated user.");
+            }
+
+            cache.Store(prefix, entry, generation);
+        }
+
+        var key = entry.Key;
+        if (!key.Matches(token))
         {
             return AuthenticateResult.Fail("The API key is unknown, revoked, or belongs to a deactivated user.");
         }
 
-        var now = time.GetUtcNow();
         if (key.ExpiresAt is { } expires && expires <= now)
         {
             return AuthenticateResult.Fail($"The API key expired at {expires:u}; create a new one under My API keys.");
         }
 
-        if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution)
+        if (entry.ClaimLastUsedWrite(now, LastUsedResolution))
         {
             // A bookkeeping write, not a user's change: it bypasses the audit log on purpose.
             await db.ApiKeys.Where(k => k.Id == key.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+        }
+
+        var identity = new ClaimsIdentity(entry.Claims, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>The key, if it is live and its owner active, with the claims its calls carry.</summary>
+    private async Task<ApiKeyCache.Entry?> LoadAsync(string prefix)
+    {
+        var key = await db.ApiKeys.AsNoTracking().Include(k => k.User)
+            .SingleOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
+        if (key is null || key.IsRevoked || key.User is not { IsActive: true } user)
+        {
+            return null;
         }
 
         var roles = await db.UserRoles.Where(ur => ur.UserId == user.Id)
@@ -74,7 +101,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
-        var identity = new ClaimsIdentity(claims, SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        key.User = null;
+        return new ApiKeyCache.Entry(key, claims, time.GetUtcNow());
     }
 }

@@ -19,6 +19,7 @@ public static class AuthSetup
         services.AddScoped<CurrentUser>();
         services.AddScoped<CircuitHandler, CurrentUserCircuitHandler>();
         services.AddCascadingAuthenticationState();
+        services.AddSingleton<ApiKeyCache>();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
 
         var authentication = services.AddAuthentication(options =>
