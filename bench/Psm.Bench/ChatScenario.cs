@@ -32,27 +32,17 @@ public static class ChatScenario
     {
         var (bare, bareHeap) = await BareAsync(connections, messagesEach);
         await using var database = await BenchDatabase.CreateAsync(provider);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Psm.Web", EnvironmentName = "Production", ContentRootPath = WebRoot() });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var (app, address) = await BenchHost.StartAsync(database, new()
         {
-            ["Database:Provider"] = database.Settings.Provider.ToString(), ["ConnectionStrings:Psm"] = database.Settings.ConnectionString, ["Demo:Seed"] = "false",
-            ["Sla:MonitorSeconds"] = "0", ["Chat:VisitorRequestsPerMinute"] = "1000000", ["Chat:MessagesPerMinute"] = "1000000", ["Chat:SiteRequestsPerMinute"] = "100000000",
-            ["PSM_ADMIN_EMAIL"] = "admin@bench.test", ["PSM_ADMIN_PASSWORD"] = "Bench-pass-2026",
+            ["Chat:VisitorRequestsPerMinute"] = "1000000", ["Chat:MessagesPerMinute"] = "1000000", ["Chat:SiteRequestsPerMinute"] = "100000000",
         });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddPsm();
-        await using var app = builder.Build();
-        app.UsePsm();
-        await app.InitializePsmAsync();
-        await app.StartAsync();
-        var address = new Uri(app.Urls.First().Replace("[::]", "127.0.0.1"));
+        await using var _ = app;
 
         // A site, and one agent available for as many chats as there are connections.
         await using (var db = await database.Factory().CreateDbContextAsync())
         {
             db.ChatSites.Add(new ChatSite { Name = "Bench", SiteKey = "bench-site", CreatedAt = DateTimeOffset.UtcNow });
-            var admin = await db.Users.Where(u => u.Email == "admin@bench.test").Select(u => u.Id).SingleAsync();
+            var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
             db.ChatAgents.Add(new ChatAgent { UserId = admin, Available = true, MaxChats = 10, ChangedAt = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
@@ -154,19 +144,6 @@ public static class ChatScenario
         GC.WaitForPendingFinalizers();
         GC.Collect();
         return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static string WebRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Psm.slnx")))
-            {
-                return Path.Combine(folder.FullName, "src", "Psm.Web");
-            }
-        }
-
-        return AppContext.BaseDirectory;
     }
 
     /// <summary>The limit: joins the group its query names, relays each message to it, nothing else.</summary>

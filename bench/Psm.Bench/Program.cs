@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -61,6 +61,11 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (ChatScenario.Name, p => ChatScenario.RunAsync(p, 500, 20), 0.5),
     (WebhookScenarios.Delivery, p => WebhookScenarios.RunDeliveryAsync(p, 10_000), 0.5),
     (WebhookScenarios.EventWrite, p => WebhookScenarios.RunEventWriteAsync(p, 1_000), 1 / 1.1),
+    // One feedback item per request through the API, 16 connections, against a bare ADO.NET insert endpoint in the same process.
+    (HttpCreateScenario.Name, p => HttpCreateScenario.RunAsync(p, 3_000, options.Repeats), 0.8),
+    // Keyset paging at depth: the page after 90 000 rows of 100 000, against the first page of the same list.
+    (DeepPageScenarios.Feedback, p => DeepPageScenarios.RunFeedbackAsync(p, 100_000, options.Repeats * 5), 0.8),
+    (DeepPageScenarios.Queue, p => DeepPageScenarios.RunQueueAsync(p, 100_000, options.Repeats * 5), 0.8),
 };
 foreach (var provider in options.Providers)
 {
@@ -98,7 +103,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
-            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or "all"))
+            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or "all"))
         {
             return null;
         }

@@ -97,7 +97,7 @@ public static class ServiceDeskScenarios
             Limit: "per target one hand-written INSERT ... SELECT of the same timeline entries and one UPDATE of the same breach times and levels, in one pass (no batches, no notifications)");
     }
 
-    private static async Task SeedAsync(BenchDatabase database, int count, DateTimeOffset now, double openShare, bool dueInPast)
+    internal static async Task SeedAsync(BenchDatabase database, int count, DateTimeOffset now, double openShare, bool dueInPast)
     {
         var customers = MetricSeriesScenario.WithoutPersonas(new DemoData().Customers(Math.Max(1_000, count / 100), now)).ToList();
         await MetricSeriesScenario.SeedAsync(database, customers);

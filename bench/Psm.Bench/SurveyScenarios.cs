@@ -47,12 +47,15 @@ public static class ResponsesImportScenario
     private static async Task WriteFileAsync(string path, int rows)
     {
         var rng = new Random(7);
-        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        // Spread over the two years up to an hour ago, whatever the row count: an import refuses answers from the future.
+        var end = DateTimeOffset.UtcNow.AddHours(-1);
+        var start = end.AddYears(-2);
+        var step = (end - start).TotalSeconds / Math.Max(1, rows);
         await using var writer = new StreamWriter(path);
         await writer.WriteLineAsync("score,respondedAt,externalRef");
         for (var i = 0; i < rows; i++)
         {
-            var at = start.AddSeconds(i * 30L);
+            var at = start.AddSeconds(i * step);
             await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{rng.Next(0, 11)},{at:yyyy-MM-ddTHH:mm:ssZ},r-{i}"));
         }
     }
