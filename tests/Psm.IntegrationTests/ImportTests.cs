@@ -89,6 +89,40 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task AnImportTakesAFileLargerThanTheServersThirtyMegabytesAndOtherEndpointsDoNot()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = "Big NPS", kind = "Nps", question = "Recommend us?" })).ReadAsync<SurveyDto>();
+
+        // 10 500 answers, each with a 3 000-character column the import does not map: about 32 MB.
+        const int Rows = 10_500;
+        var notes = new string('n', 3_000);
+        var file = new StringBuilder("score,respondedAt,externalRef,notes\n", Rows * 3_050);
+        for (var i = 0; i < Rows; i++)
+        {
+            file.Append(i % 11).Append(",2026-03-").Append((i % 28 + 1).ToString("00")).Append("T10:00:00Z,big-").Append(i).Append(',').Append(notes).Append('\n');
+        }
+
+        Assert.True(file.Length > 31_000_000);
+        var imported = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import", Csv(file.ToString()))).ReadAsync<CsvImportResult>();
+        Assert.Equal((Rows, Rows), (imported.RowsRead, imported.Imported));
+
+        // The same size elsewhere is refused by the server's own limit, as problem details (the client waits for
+        // "100 Continue", so it reads the refusal instead of writing into a closed connection).
+        using var large = new HttpRequestMessage(HttpMethod.Post, "/api/v1/feedback/bulk")
+        {
+            Content = new StringContent($"{{\"items\":[],\"pad\":\"{new string('x', 31_000_000)}\"}}", Encoding.UTF8, "application/json"),
+        };
+        large.Headers.ExpectContinue = true;
+        var tooLarge = await pm.SendAsync(large);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
+        var refusal = await tooLarge.Content.ReadAsStringAsync();
+        Assert.True(refusal.Contains("Imports:MaxRequestBodyMb"), refusal);
+    }
+
+    [Fact]
     public async Task RefusesEmptyNonUtf8AndUnmappableFiles()
     {
         await using var app = new PsmServer();

@@ -33,7 +33,13 @@ public static class PsmApp
         services.AddHttpContextAccessor();
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+        {
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+            {
+                context.ProblemDetails.Detail ??= UnreadableRequest.TooLarge;
+            }
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddValidation();
         services.ConfigureHttpJsonOptions(o => InputRules.Apply(o.SerializerOptions));

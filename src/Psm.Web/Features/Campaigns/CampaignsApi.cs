@@ -52,7 +52,7 @@ public static class CampaignsApi
             .RequireAuthorization(Permissions.CampaignsManage).DisableValidation();
         group.MapPost("/{id:guid}/results/import", (Guid id, HttpRequest request, Campaigns c, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, (reader, mapping) => c.ImportResultsAsync(id, reader, mapping, allOrNothing ?? true, ct: ct)))
-            .WithName("ImportCampaignResults")
+            .WithName("ImportCampaignResults").AllowsLargeUploads()
             .WithSummary("Imports results from CSV (day, channel, impressions, engagements, conversions, spend, revenue). map=field:Column,...; allOrNothing=false keeps the good rows.")
             .RequireAuthorization(Permissions.CampaignsManage);
         group.MapGet("/{id:guid}/results/summary", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsViewAsync(id, ct)))

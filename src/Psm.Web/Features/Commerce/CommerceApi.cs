@@ -19,7 +19,7 @@ public static class CommerceApi
             .RequireAuthorization(Permissions.CommerceManage);
         orders.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportOrdersAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
-            .WithName("ImportOrders")
+            .WithName("ImportOrders").AllowsLargeUploads()
             .WithSummary("Imports orders from CSV (customerRef, product, amount, currency, orderedOn, externalRef). map=field:Column,...; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
             .RequireAuthorization(Permissions.CommerceManage);
 
@@ -38,7 +38,7 @@ public static class CommerceApi
             .RequireAuthorization(Permissions.CommerceManage);
         subscriptions.MapPost("/import", (HttpRequest request, Orders o, string? map, bool? allOrNothing, CancellationToken ct) =>
                 ApiResults.CsvImportAsync(request, map, async (reader, mapping) => await o.ImportSubscriptionsAsync(reader, mapping, allOrNothing ?? true, ct: ct)))
-            .WithName("ImportSubscriptions")
+            .WithName("ImportSubscriptions").AllowsLargeUploads()
             .WithSummary("Imports subscriptions from CSV (customerRef, product, plan, monthlyAmount, currency, startedOn, cancelledOn, cancelReason, externalRef).")
             .RequireAuthorization(Permissions.CommerceManage);
         return api;

@@ -36,7 +36,7 @@ public static class CustomersApi
         group.MapPost("/import", Import).WithName("ImportCustomers")
             .WithSummary("Imports customers from CSV (name, email, country, industry, employees, externalRef, plan, region, signupDate, lifetimeValue). map=field:Column,... chooses columns; allOrNothing=false keeps the good rows; known externalRefs are skipped.")
             .Accepts<string>("text/csv")
-            .RequireAuthorization(Permissions.CustomersManage);
+            .RequireAuthorization(Permissions.CustomersManage).AllowsLargeUploads();
         return api;
     }
 

@@ -30,7 +30,7 @@ public static class FeedbackApi
             .RequireAuthorization(Permissions.FeedbackTriage).AuditedExport("FeedbackItem");
         feedback.MapPost("/import", ImportFeedback).WithName("ImportFeedback")
             .WithSummary("Imports feedback from CSV (text/csv). map=field:Column,... chooses columns (else by name); allOrNothing=false keeps the good rows and reports the rest.")
-            .Accepts<string>("text/csv").RequireAuthorization(Permissions.FeedbackTriage);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.FeedbackTriage).AllowsLargeUploads();
         feedback.MapPost("/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.FeedbackFields, ct))
             .WithName("PreviewFeedbackImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
             .Accepts<string>("text/csv").RequireAuthorization(Permissions.FeedbackTriage);
@@ -82,7 +82,7 @@ public static class FeedbackApi
             .DisableValidation().RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/responses/import", ImportResponses).WithName("ImportSurveyResponses")
             .WithSummary("Imports answers from CSV (text/csv), streaming. map=field:Column,... chooses columns; allOrNothing=false keeps the good rows.")
-            .Accepts<string>("text/csv").RequireAuthorization(Permissions.SurveysManage);
+            .Accepts<string>("text/csv").RequireAuthorization(Permissions.SurveysManage).AllowsLargeUploads();
         surveys.MapPost("/responses/import/preview", (HttpRequest request, CancellationToken ct) => Preview(request, Imports.ResponseFields, ct))
             .WithName("PreviewResponseImport").WithSummary("Reads a CSV's header and first rows and suggests a column mapping.")
             .Accepts<string>("text/csv").RequireAuthorization(Permissions.SurveysManage);

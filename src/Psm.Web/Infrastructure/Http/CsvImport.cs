@@ -27,6 +27,25 @@ public static class CsvImport
 {
     public const int MaxReportedProblems = 500;
 
+    /// <summary>The largest upload an import endpoint takes, in MB (Imports:MaxRequestBodyMb); every other endpoint keeps the server's 30 MB.</summary>
+    public const long DefaultMaxUploadMb = 2048;
+
+    /// <summary>
+    /// Lets this import endpoint take a body up to Imports:MaxRequestBodyMb (2 GB unless set): the file
+    /// streams through the import row by row, so its size costs time, not memory.
+    /// </summary>
+    public static RouteHandlerBuilder AllowsLargeUploads(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var limitMb = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>().GetValue("Imports:MaxRequestBodyMb", DefaultMaxUploadMb);
+            if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+            {
+                body.MaxRequestBodySize = Math.Max(1, limitMb) * 1024 * 1024;
+            }
+
+            return await next(context);
+        });
+
     public static StreamReader Reader(Stream stream) =>
         new(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 64 * 1024);
 

@@ -12,8 +12,20 @@ namespace Psm.Web.Infrastructure.Http;
 /// </summary>
 public static partial class UnreadableRequest
 {
+    /// <summary>What a 413 says, whichever part of the pipeline refused the body.</summary>
+    public const string TooLarge =
+        "The request body is larger than this endpoint takes: 30 MB, or for a CSV import Imports:MaxRequestBodyMb (2 GB unless the operator set otherwise).";
+
     public static ProblemDetails Describe(BadHttpRequestException bad)
     {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new ProblemDetails
+            {
+                Status = bad.StatusCode, Title = "The request body is too large.", Detail = TooLarge,
+            };
+        }
+
         if (bad.StatusCode != StatusCodes.Status400BadRequest)
         {
             return new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read." };
