@@ -13,10 +13,10 @@ public sealed class VoiceOfCustomerApiTests
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
 
-    private static async Task<CustomerDto> Customer(HttpClient client, string name, string plan = "Pro", decimal value = 0, bool profiling = true)
+    private static async Task<CustomerDto> Customer(HttpClient client, string name, string plan = "Pro", decimal value = 0, bool profiling = true, Guid? personaId = null)
     {
         var response = await client.PostAsJsonAsync("/api/v1/customers",
-            new { name, email = $"{name.Replace(" ", "").ToLowerInvariant()}@example.test", country = "DE", plan });
+            new { name, email = $"{name.Replace(" ", "").ToLowerInvariant()}@example.test", country = "DE", plan, personaId });
         var customer = await response.ReadAsync<CustomerDto>();
         if (value > 0)
         {
@@ -189,6 +189,39 @@ public sealed class VoiceOfCustomerApiTests
         Assert.Equal(0, again.Created);
         Assert.Equal(2, again.Duplicates);
         Assert.Equal(2, (await pm.GetFromJsonAsync<Page<FeedbackDto>>("/api/v1/feedback", Json.Options))!.Items.Count);
+    }
+
+    [Fact]
+    public async Task ResultsBreakDownBySegmentAndPersonaOverTheAnsweringCustomersWhoConsented()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var persona = await (await pm.PostAsJsonAsync("/api/v1/personas", new { name = "Operations lead", description = "Runs the day-to-day." })).ReadAsync<PersonaDto>();
+        var proWithPersona = await Customer(pm, "Alder", "Pro", personaId: persona.Id);
+        var pro = await Customer(pm, "Beech", "Pro");
+        var proSilent = await Customer(pm, "Cedar", "Pro", profiling: false, personaId: persona.Id);
+        var basicWithPersona = await Customer(pm, "Dogwood", "Basic", personaId: persona.Id);
+        var proSegment = await (await pm.PostAsJsonAsync("/api/v1/segments", new { name = "Pro plan", rules = new { plans = new[] { "Pro" } } })).ReadAsync<SegmentDto>();
+        var basicSegment = await (await pm.PostAsJsonAsync("/api/v1/segments", new { name = "Basic plan", rules = new { plans = new[] { "Basic" } } })).ReadAsync<SegmentDto>();
+        var survey = await Survey(pm);
+        foreach (var (customer, score) in new (CustomerDto? Customer, int Score)[] { (proWithPersona, 10), (pro, 3), (proSilent, 10), (basicWithPersona, 9), (null, 0) })
+        {
+            var answer = await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score, customerId = customer?.Id });
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+        }
+
+        var results = (await pm.GetFromJsonAsync<SurveyResultsDto>($"/api/v1/surveys/{survey.Id}/results", Json.Options))!;
+        // Five answers: promoters Alder, Cedar, Dogwood; detractors Beech and the anonymous 0: NPS 20.
+        Assert.Equal(20.0, results.Overall!.Value, 6);
+        Assert.Equal(5L, results.Overall.Responses);
+        Assert.Equal(2, results.Distribution.Single(d => d.Score == 10).Responses);
+        // Pro members who consented: Alder (10) and Beech (3): NPS 0 over two answers; Cedar did not consent.
+        var proRow = results.BySegment.Single(r => r.Id == proSegment.Id);
+        Assert.Equal((0.0, 2L), (proRow.Estimate!.Value, proRow.Estimate.Responses));
+        Assert.Equal((100.0, 1L), (results.BySegment.Single(r => r.Id == basicSegment.Id).Estimate!.Value, results.BySegment.Single(r => r.Id == basicSegment.Id).Estimate!.Responses));
+        // The persona, over customers who consented to profiling: Alder and Dogwood, not Cedar.
+        var personaRow = Assert.Single(results.ByPersona);
+        Assert.Equal((persona.Id, 100.0, 2L), (personaRow.Id, personaRow.Estimate!.Value, personaRow.Estimate.Responses));
     }
 
     [Fact]

@@ -259,35 +259,50 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         await using var db = await dbs.CreateDbContextAsync(ct);
         var responses = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId && r.RespondedOn >= from && r.RespondedOn < to);
         var kind = survey.Kind;
-        var byDay = await TallyByDayAsync(responses, kind, ct);
+
+        // Pass 1 over the answers: a count per (day, score). The daily tallies, the overall score, the trend and the
+        // distribution all follow from it.
+        var dayScores = await responses.GroupBy(r => new { r.RespondedOn, r.Score })
+            .Select(g => new { g.Key.RespondedOn, g.Key.Score, N = g.LongCount() }).ToListAsync(ct);
+        var byDay = dayScores.GroupBy(d => d.RespondedOn)
+            .Select(g => (Day: g.Key, Tally: g.Aggregate(default(Tally), (sum, d) => sum + Times(Tally.Of(kind, d.Score), d.N))))
+            .OrderBy(d => d.Day).ToList();
         var overall = SurveyScores.Estimate(kind, byDay.Aggregate(default(Tally), (sum, d) => sum + d.Tally));
-        var distribution = await responses.GroupBy(r => r.Score).Select(g => new ScoreCount(g.Key, g.LongCount())).ToListAsync(ct);
-        var all = Enumerable.Range(survey.Min, survey.Max - survey.Min + 1)
-            .Select(s => distribution.FirstOrDefault(d => d.Score == s) ?? new ScoreCount(s, 0)).ToList();
+        var counts = dayScores.GroupBy(d => d.Score).ToDictionary(g => g.Key, g => g.Sum(d => d.N));
+        var all = Enumerable.Range(survey.Min, survey.Max - survey.Min + 1).Select(s => new ScoreCount(s, counts.GetValueOrDefault(s))).ToList();
         var trend = Roll(byDay, from, to, Granularity.Month).Select(b => new PeriodScore(b.Bucket, SurveyScores.Estimate(kind, b.Tally))).ToList();
         var withData = trend.Where(t => t.Estimate is not null).ToList();
         var lastChange = withData.Count >= 2 ? SurveyScores.Compare(withData[^2].Estimate, withData[^1].Estimate) : null;
 
-        var bySegment = new List<BreakdownRow>();
-        foreach (var segment in await db.Set<Segment>().AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct))
-        {
-            var members = segment.Rules.Members(db.Customers).Select(c => c.Id);
-            var tally = await TallyAsync(responses.Where(r => r.CustomerId != null && members.Contains(r.CustomerId.Value)), kind, ct);
-            bySegment.Add(new BreakdownRow(segment.Id, segment.Name, SurveyScores.Estimate(kind, tally)));
-        }
-
+        // Pass 2: a tally per answering customer, with what segment rules and personas look at. Every segment and
+        // persona breakdown is then a sum over these rows, whatever the number of segments.
         var (high, low) = (SurveyScores.HighFrom(kind), SurveyScores.LowTo(kind));
-        var byPersona = await responses.Where(r => r.Customer!.PersonaId != null && r.Customer.ProfilingConsent)
-            .GroupBy(r => r.Customer!.PersonaId!.Value)
+        var byCustomer = await responses.Where(r => r.CustomerId != null)
+            .GroupBy(r => new
+            {
+                r.Customer!.Id, r.Customer.Plan, r.Customer.Region, r.Customer.Industry, r.Customer.LifetimeValue, r.Customer.PersonaId, r.Customer.SignupDate,
+                r.Customer.ArchivedAt, r.Customer.ProfilingConsent,
+            })
             .Select(g => new
             {
-                Persona = g.Key, N = g.LongCount(), High = g.LongCount(r => r.Score >= high), Low = g.LongCount(r => r.Score <= low),
+                g.Key, N = g.LongCount(), High = g.LongCount(r => r.Score >= high), Low = g.LongCount(r => r.Score <= low),
                 Sum = g.Sum(r => (long)r.Score), Squares = g.Sum(r => (long)r.Score * r.Score),
             })
             .ToListAsync(ct);
+        var answering = byCustomer.Select(c => new Customer
+        {
+            Id = c.Key.Id, Plan = c.Key.Plan, Region = c.Key.Region, Industry = c.Key.Industry, LifetimeValue = c.Key.LifetimeValue, PersonaId = c.Key.PersonaId,
+            SignupDate = c.Key.SignupDate, ArchivedAt = c.Key.ArchivedAt, ProfilingConsent = c.Key.ProfilingConsent,
+        }).ToList();
+        var tallies = byCustomer.ToDictionary(c => c.Key.Id, c => new Tally(c.N, c.High, c.Low, c.Sum, c.Squares));
+        Tally SumOf(IEnumerable<Customer> members) => members.Aggregate(default(Tally), (sum, c) => sum + tallies[c.Id]);
+
+        var bySegment = (await db.Set<Segment>().AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct))
+            .Select(segment => new BreakdownRow(segment.Id, segment.Name, SurveyScores.Estimate(kind, SumOf(segment.Rules.Members(answering.AsQueryable())))))
+            .ToList();
         var personaNames = await db.Set<Persona>().ToDictionaryAsync(p => p.Id, p => p.Name, ct);
-        var personas = byPersona.Select(p => new BreakdownRow(p.Persona, personaNames.GetValueOrDefault(p.Persona, "?"),
-                SurveyScores.Estimate(kind, new Tally(p.N, p.High, p.Low, p.Sum, p.Squares))))
+        var personas = answering.Where(c => c.PersonaId != null && c.ProfilingConsent).GroupBy(c => c.PersonaId!.Value)
+            .Select(g => new BreakdownRow(g.Key, personaNames.GetValueOrDefault(g.Key, "?"), SurveyScores.Estimate(kind, SumOf(g))))
             .OrderBy(p => p.Name).ToList();
 
         var commentIds = await responses.Where(r => r.FeedbackId != null).OrderByDescending(r => r.RespondedAt)
@@ -321,6 +336,8 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var before = SurveyScores.Estimate(kind, await TallyAsync(await SurveyMetric.ResponsesAsync(db, previousQuery, kind, ct), kind, ct));
         return new ScoreReport(kind, query.From, query.To, now, compareFrom, compareTo, before, SurveyScores.Compare(before, now));
     }
+
+    private static Tally Times(Tally one, long n) => new(one.N * n, one.High * n, one.Low * n, one.Sum * n, one.SumOfSquares * n);
 
     internal static async Task<Tally> TallyAsync(IQueryable<SurveyResponse> responses, SurveyKind kind, CancellationToken ct)
     {
