@@ -34,54 +34,28 @@ public static class HttpCreateScenario
             var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
             (token, var key) = ApiKey.Issue(admin, "bench", ApiKeyScope.ReadWrite, DateTimeOffset.UtcNow);
             db.ApiKeys.Add(key);
-            string[] topics = ["billing", "invoice", "export", "login", "password", "dashboard", "report", "mobile", "sync", "import", "search", "speed", "api", "sso", "email",
-                "calendar", "upload", "pdf", "chart", "filter", "permission", "onboarding", "training", "renewal", "refund", "pricing", "language", "timezone", "backup",
-                "integration", "slack", "webhook", "notification", "print", "archive", "audit", "survey", "widget", "theme", "accessibility"];
-            db.Themes.AddRange(topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow }));
+            SeedThemes(db);
             await db.SaveChangesAsync();
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = address };
-        string[] texts =
-        [
-            "The invoice export drops the last line when the report has more than a hundred rows.",
-            "Love the new dashboard, but the mobile sync takes ages on a slow connection.",
-            "Single sign-on stopped working after the password policy changed last week.",
-            "Please add a calendar view for renewals so account managers see what is coming.",
-        ];
-        var sent = 0;
-        async Task<List<double>> Load(string path, bool keyed)
+        HttpRequestMessage Create(string path, int n, bool keyed)
         {
-            var latencies = new List<double>[Connections];
-            var next = 0;
-            await Task.WhenAll(Enumerable.Range(0, Connections).Select(async worker =>
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { text = $"{Texts[n % Texts.Length]} (#{n})", channel = "Email" }) };
+            if (keyed)
             {
-                latencies[worker] = [];
-                while (Interlocked.Increment(ref next) <= requestsPerRun)
-                {
-                    var n = Interlocked.Increment(ref sent);
-                    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { text = $"{texts[n % texts.Length]} (#{n})", channel = "Email" }) };
-                    if (keyed)
-                    {
-                        request.Headers.Add(ApiKey.HeaderName, token);
-                    }
+                request.Headers.Add(ApiKey.HeaderName, token);
+            }
 
-                    var clock = Stopwatch.StartNew();
-                    using var response = await http.SendAsync(request);
-                    response.EnsureSuccessStatusCode();
-                    latencies[worker].Add(clock.Elapsed.TotalMilliseconds);
-                }
-            }));
-            return latencies.SelectMany(l => l).Order().ToList();
+            return request;
         }
 
         List<double> psmLatencies = [], bareLatencies = [];
         var (psm, bare) = await Measurement.PairAsync(
-            async () => psmLatencies = await Load("/api/v1/feedback", keyed: true),
-            async () => bareLatencies = await Load("/bench/bare-feedback", keyed: false), repeats);
-        static double P95(List<double> sorted) => sorted[(int)(sorted.Count * 0.95)];
+            async () => psmLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => Create("/api/v1/feedback", n, keyed: true)),
+            async () => bareLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => Create("/bench/bare-feedback", n, keyed: false)), repeats);
         return new ScenarioResult(Name, provider, requestsPerRun, "creates/s", psm, bare, requestsPerRun / psm.Elapsed.TotalSeconds, requestsPerRun / bare.Elapsed.TotalSeconds,
-            string.Create(CultureInfo.InvariantCulture, $"bare ADO.NET endpoint in the same process, {Connections} connections; p95 {P95(psmLatencies):N0} ms vs {P95(bareLatencies):N0} ms"));
+            string.Create(CultureInfo.InvariantCulture, $"bare ADO.NET endpoint in the same process, {Connections} connections; p95 {HttpLoad.P95(psmLatencies):N0} ms vs {HttpLoad.P95(bareLatencies):N0} ms"));
     }
 
     /// <summary>The limit: the same JSON in, the same row out, one INSERT; no authentication, checks, themes, audit or event.</summary>
@@ -121,4 +95,50 @@ public static class HttpCreateScenario
     }
 
     private sealed record BareInput(string Text, string Channel);
+
+    /// <summary>40 themes, each with a stem and a phrase, as a company that triages feedback would have.</summary>
+    internal static void SeedThemes(Psm.Web.Data.PsmDb db)
+    {
+        string[] topics = ["billing", "invoice", "export", "login", "password", "dashboard", "report", "mobile", "sync", "import", "search", "speed", "api", "sso", "email",
+            "calendar", "upload", "pdf", "chart", "filter", "permission", "onboarding", "training", "renewal", "refund", "pricing", "language", "timezone", "backup",
+            "integration", "slack", "webhook", "notification", "print", "archive", "audit", "survey", "widget", "theme", "accessibility"];
+        db.Themes.AddRange(topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow }));
+    }
+
+    /// <summary>Distinct, plausible feedback texts the create scenarios send in turn.</summary>
+    internal static readonly string[] Texts =
+    [
+        "The invoice export drops the last line when the report has more than a hundred rows.",
+        "Love the new dashboard, but the mobile sync takes ages on a slow connection.",
+        "Single sign-on stopped working after the password policy changed last week.",
+        "Please add a calendar view for renewals so account managers see what is coming.",
+    ];
+}
+
+/// <summary>A closed-loop HTTP load: a fixed number of workers, each sending its next request when the last one is answered.</summary>
+public static class HttpLoad
+{
+    private static int sent;
+
+    /// <summary>Sends <paramref name="requests"/> requests over <paramref name="connections"/> workers; returns the latencies in ms, sorted.</summary>
+    public static async Task<List<double>> RunAsync(HttpClient http, int connections, int requests, Func<int, HttpRequestMessage> make)
+    {
+        var latencies = new List<double>[connections];
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
+        {
+            latencies[worker] = [];
+            while (Interlocked.Increment(ref next) <= requests)
+            {
+                using var request = make(Interlocked.Increment(ref sent));
+                var clock = Stopwatch.StartNew();
+                using var response = await http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                latencies[worker].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }));
+        return latencies.SelectMany(l => l).Order().ToList();
+    }
+
+    public static double P95(List<double> sorted) => sorted.Count == 0 ? 0 : sorted[(int)(sorted.Count * 0.95)];
 }

@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -66,6 +66,8 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     // Keyset paging at depth: the page after 90 000 rows of 100 000, against the first page of the same list.
     (DeepPageScenarios.Feedback, p => DeepPageScenarios.RunFeedbackAsync(p, 100_000, options.Repeats * 5), 0.8),
     (DeepPageScenarios.Queue, p => DeepPageScenarios.RunQueueAsync(p, 100_000, options.Repeats * 5), 0.8),
+    // Single creates against LogChimp on the same PostgreSQL (only when LogChimp runs: LC_BASE, LC_TOKEN, LC_BOARD).
+    (PeerScenario.Name, async p => (await PeerScenario.RunAsync(p, 3_000, options.Repeats))!, 3.0),
 };
 foreach (var provider in options.Providers)
 {
@@ -75,7 +77,7 @@ foreach (var provider in options.Providers)
         var result = await run(provider);
         if (result is null)
         {
-            Console.WriteLine("  (runs once, under the first provider)");
+            Console.WriteLine("  (not run here: it runs once, under the first provider, or needs its peer)");
             continue;
         }
 
@@ -103,7 +105,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
-            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or "all"))
+            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or PeerScenario.Name or "all"))
         {
             return null;
         }

@@ -60,7 +60,7 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 versioned.Version = Guid.NewGuid();
             }
 
-            if (db.SuppressRowAudit || entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is not null)
+            if (db.SuppressRowAudit || NotAuditedTypes.GetOrAdd(entry.Metadata.ClrType, type => type.GetCustomAttribute<NotAuditedAttribute>() is not null))
             {
                 continue;
             }
@@ -141,7 +141,11 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
     }
 
     private static bool IsHidden(PropertyInfo? info, string name) =>
-        AlwaysHidden.Contains(name) || info?.GetCustomAttribute<NotAuditedAttribute>() is not null;
+        AlwaysHidden.Contains(name) || (info is not null && NotAuditedProperties.GetOrAdd(info, p => p.GetCustomAttribute<NotAuditedAttribute>() is not null));
+
+    // Reading an attribute allocates on every call; the answer never changes for a type or property.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> NotAuditedTypes = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PropertyInfo, bool> NotAuditedProperties = new();
 }
 
 public sealed record AuditChange(object? Old, object? New);
