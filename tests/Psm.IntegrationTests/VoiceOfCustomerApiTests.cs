@@ -162,6 +162,16 @@ public sealed class VoiceOfCustomerApiTests
         Assert.Equal(["Billing", "Dashboard"], retagged!.Themes.Select(t => t.Name));
         Assert.True(retagged.Themes.Single(t => t.Name == "Billing").ByHand);
 
+        // A theme matched at arrival is recorded in the item's own audit entry; tags added later, by hand or by
+        // applying a theme to stored feedback, each have an entry of their own.
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        var arrival = Assert.Single((await admin.GetFromJsonAsync<Page<Psm.Web.Features.Admin.AuditEntryDto>>(
+            $"/api/v1/audit?entity=FeedbackItem&entityKey={first.Id}&action=Created", Json.Options))!.Items);
+        Assert.Contains(billing.Id.ToString(), arrival.Changes, StringComparison.OrdinalIgnoreCase);
+        var tagEntries = (await admin.GetFromJsonAsync<Page<Psm.Web.Features.Admin.AuditEntryDto>>("/api/v1/audit?entity=FeedbackTheme&action=Created", Json.Options))!.Items;
+        Assert.Equal(2, tagEntries.Count);
+        Assert.All(tagEntries, e => Assert.StartsWith(second.Id.ToString(), e.EntityKey, StringComparison.OrdinalIgnoreCase));
+
         using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
         Assert.Equal(HttpStatusCode.Forbidden,
             (await stakeholder.PostAsJsonAsync("/api/v1/feedback/triage", new { feedbackIds = new[] { first.Id }, action = "Close" })).StatusCode);

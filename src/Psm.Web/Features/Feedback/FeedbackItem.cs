@@ -87,6 +87,7 @@ public sealed class Theme : IVersioned
 }
 
 /// <summary>A theme on a feedback item, put there by the matcher or by a person.</summary>
+[AuditedWithParent(nameof(ThemeId))]
 public sealed class FeedbackTheme
 {
     public Guid FeedbackId { get; set; }

@@ -48,9 +48,26 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
         var actor = db.CurrentUser?.Actor ?? Actor.System;
         var entries = new List<AuditEntry>();
 
-        foreach (var entry in db.ChangeTracker.Entries().ToList())
+        var tracked = db.ChangeTracker.Entries().ToList();
+        // First the children created with their parent, whichever order the tracker lists them in.
+        var folded = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var foldedInto = new Dictionary<object, Dictionary<string, AuditChange>>(ReferenceEqualityComparer.Instance);
+        foreach (var entry in tracked)
+        {
+            if (entry.State == EntityState.Added && !db.SuppressRowAudit && !IsNotAudited(entry.Metadata.ClrType) && FoldChildren(entry, folded) is { } children)
+            {
+                foldedInto[entry.Entity] = children;
+            }
+        }
+
+        foreach (var entry in tracked)
         {
             if (entry.Entity is AuditEntry || entry.State is EntityState.Unchanged or EntityState.Detached)
+            {
+                continue;
+            }
+
+            if (folded.Contains(entry.Entity))
             {
                 continue;
             }
@@ -60,12 +77,20 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 versioned.Version = Guid.NewGuid();
             }
 
-            if (db.SuppressRowAudit || NotAuditedTypes.GetOrAdd(entry.Metadata.ClrType, type => type.GetCustomAttribute<NotAuditedAttribute>() is not null))
+            if (db.SuppressRowAudit || IsNotAudited(entry.Metadata.ClrType))
             {
                 continue;
             }
 
             var changes = DescribeChanges(entry);
+            if (foldedInto.GetValueOrDefault(entry.Entity) is { } children)
+            {
+                foreach (var (name, change) in children)
+                {
+                    changes[name] = change;
+                }
+            }
+
             if (entry.State == EntityState.Modified && changes.Count == 0)
             {
                 continue;
@@ -85,6 +110,44 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
 
         db.AuditEntries.AddRange(entries);
     }
+
+    /// <summary>
+    /// Children marked [AuditedWithParent] that are created with this new record go into its entry, as the list of
+    /// their identifying field, and get no entry of their own.
+    /// </summary>
+    private static Dictionary<string, AuditChange>? FoldChildren(EntityEntry entry, HashSet<object> folded)
+    {
+        Dictionary<string, AuditChange>? changes = null;
+        foreach (var navigation in FoldedNavigations.GetOrAdd(entry.Metadata.ClrType, _ => entry.Metadata.GetNavigations()
+                     .Where(n => n.IsCollection && n.TargetEntityType.ClrType.GetCustomAttribute<AuditedWithParentAttribute>() is not null)
+                     .Select(n => (n.Name, n.TargetEntityType.ClrType.GetCustomAttribute<AuditedWithParentAttribute>()!.Field))
+                     .ToArray()))
+        {
+            if (entry.Collection(navigation.Name).CurrentValue is not System.Collections.IEnumerable children)
+            {
+                continue;
+            }
+
+            var values = new List<object?>();
+            foreach (var child in children)
+            {
+                var childEntry = entry.Context.Entry(child);
+                if (childEntry.State == EntityState.Added && folded.Add(child))
+                {
+                    values.Add(childEntry.Property(navigation.Field).CurrentValue);
+                }
+            }
+
+            if (values.Count > 0)
+            {
+                (changes ??= [])[navigation.Name] = new AuditChange(null, values);
+            }
+        }
+
+        return changes;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (string Name, string Field)[]> FoldedNavigations = new();
 
     private static string ActionOf(EntityEntry entry)
     {
@@ -142,6 +205,8 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
 
     private static bool IsHidden(PropertyInfo? info, string name) =>
         AlwaysHidden.Contains(name) || (info is not null && NotAuditedProperties.GetOrAdd(info, p => p.GetCustomAttribute<NotAuditedAttribute>() is not null));
+
+    private static bool IsNotAudited(Type type) => NotAuditedTypes.GetOrAdd(type, t => t.GetCustomAttribute<NotAuditedAttribute>() is not null);
 
     // Reading an attribute allocates on every call; the answer never changes for a type or property.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> NotAuditedTypes = new();

@@ -19,6 +19,17 @@ public interface IArchivable
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Class)]
 public sealed class NotAuditedAttribute : Attribute;
 
+/// <summary>
+/// A row that, when created together with its parent, is recorded in the parent's audit entry (as a list
+/// of its <see cref="Field"/>) instead of an entry of its own; created later on its own, it is audited as
+/// usual. For rows a machine derives at arrival, such as the themes matched in a new feedback item.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class AuditedWithParentAttribute(string field) : Attribute
+{
+    public string Field { get; } = field;
+}
+
 public static class NewId
 {
     /// <summary>Time-ordered ids (UUID version 7) keep inserts local in the primary key index.</summary>
