@@ -28,15 +28,7 @@ public static class HttpCreateScenario
         var (app, address) = await BenchHost.StartAsync(database, new() { ["ApiKeys:RequestsPerMinute"] = "100000000" }, MapBare);
         await using var _ = app;
 
-        string token;
-        await using (var db = await database.Factory().CreateDbContextAsync())
-        {
-            var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
-            (token, var key) = ApiKey.Issue(admin, "bench", ApiKeyScope.ReadWrite, DateTimeOffset.UtcNow);
-            db.ApiKeys.Add(key);
-            SeedThemes(db);
-            await db.SaveChangesAsync();
-        }
+        var token = await KeyAndThemesAsync(database);
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = address };
         HttpRequestMessage Create(string path, int n, bool keyed)
@@ -96,13 +88,19 @@ public static class HttpCreateScenario
 
     private sealed record BareInput(string Text, string Channel);
 
-    /// <summary>40 themes, each with a stem and a phrase, as a company that triages feedback would have.</summary>
-    internal static void SeedThemes(Psm.Web.Data.PsmDb db)
+    /// <summary>An API key for the bench's admin, and 40 themes, each with a stem and a phrase, as a company that triages feedback would have.</summary>
+    internal static async Task<string> KeyAndThemesAsync(BenchDatabase database)
     {
+        await using var db = await database.Factory().CreateDbContextAsync();
+        var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
+        var (token, key) = ApiKey.Issue(admin, "bench", ApiKeyScope.ReadWrite, DateTimeOffset.UtcNow);
+        db.ApiKeys.Add(key);
         string[] topics = ["billing", "invoice", "export", "login", "password", "dashboard", "report", "mobile", "sync", "import", "search", "speed", "api", "sso", "email",
             "calendar", "upload", "pdf", "chart", "filter", "permission", "onboarding", "training", "renewal", "refund", "pricing", "language", "timezone", "backup",
             "integration", "slack", "webhook", "notification", "print", "archive", "audit", "survey", "widget", "theme", "accessibility"];
         db.Themes.AddRange(topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow }));
+        await db.SaveChangesAsync();
+        return token;
     }
 
     /// <summary>Distinct, plausible feedback texts the create scenarios send in turn.</summary>

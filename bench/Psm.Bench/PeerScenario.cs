@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Psm.Web.Features.Account;
 
 namespace Psm.Bench;
@@ -36,15 +35,7 @@ public static class PeerScenario
         await using var database = await BenchDatabase.CreateAsync(provider);
         var (app, address) = await BenchHost.StartAsync(database, new() { ["ApiKeys:RequestsPerMinute"] = "100000000" });
         await using var _ = app;
-        string token;
-        await using (var db = await database.Factory().CreateDbContextAsync())
-        {
-            var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
-            (token, var key) = ApiKey.Issue(admin, "bench", ApiKeyScope.ReadWrite, DateTimeOffset.UtcNow);
-            db.ApiKeys.Add(key);
-            HttpCreateScenario.SeedThemes(db);
-            await db.SaveChangesAsync();
-        }
+        var token = await HttpCreateScenario.KeyAndThemesAsync(database);
 
         using var psmHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = address };
         using var peerHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = new Uri(peer) };
