@@ -385,6 +385,7 @@ public sealed class WebhookDeliverer
                 }
 
                 var stop = false;
+                var succeeded = new List<Guid>(pending.Count);
                 foreach (var p in pending)
                 {
                     var body = Body(subscription.Kind, p.EventId, p.Type, p.OccurredAt, p.Data);
@@ -392,23 +393,22 @@ public sealed class WebhookDeliverer
                     var now = time.GetUtcNow();
                     attempt.At = now;
                     db.WebhookAttempts.Add(attempt);
-                    var ok = attempt.StatusCode is >= 200 and < 300;
-                    var delivery = new WebhookDelivery { Id = p.Id };
-                    db.WebhookDeliveries.Attach(delivery);
-                    delivery.Attempts = p.Attempts + 1;
-                    delivery.LastStatusCode = attempt.StatusCode;
-                    delivery.LastError = ok ? null : attempt.Error ?? $"The receiver answered {attempt.StatusCode}.";
-                    db.Entry(delivery).Property(x => x.LastError).IsModified = true;
-                    if (ok)
+                    if (attempt.StatusCode is >= 200 and < 300)
                     {
-                        delivery.Status = DeliveryStatus.Delivered;
-                        delivery.DeliveredAt = now;
+                        // Written for the whole batch at once below, from its attempt rows.
+                        succeeded.Add(p.Id);
                         cursor.Failures = 0;
                         cursor.RetryAt = null;
                         delivered++;
                         continue;
                     }
 
+                    var delivery = new WebhookDelivery { Id = p.Id };
+                    db.WebhookDeliveries.Attach(delivery);
+                    delivery.Attempts = p.Attempts + 1;
+                    delivery.LastStatusCode = attempt.StatusCode;
+                    delivery.LastError = attempt.Error ?? $"The receiver answered {attempt.StatusCode}.";
+                    db.Entry(delivery).Property(x => x.LastStatusCode).IsModified = true; // no answer at all clears an earlier code
                     cursor.Failures++;
                     stop = true;
                     if (now - p.CreatedAt >= RetryFor)
@@ -428,7 +428,25 @@ public sealed class WebhookDeliverer
                 }
 
                 cursor.LockedUntil = time.GetUtcNow() + ClaimFor;
-                await db.SaveChangesAsync(CancellationToken.None);
+                await using (var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None))
+                {
+                    // The attempts, the cursor and a failure's outcome through EF; the batch's deliveries in one UPDATE
+                    // that takes each one's status code and time from its latest attempt.
+                    await db.SaveChangesAsync(CancellationToken.None);
+                    if (succeeded.Count > 0)
+                    {
+                        await db.WebhookDeliveries.Where(d => succeeded.Contains(d.Id)).ExecuteUpdateAsync(s => s
+                            .SetProperty(d => d.Status, DeliveryStatus.Delivered)
+                            .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                            .SetProperty(d => d.LastError, (string?)null)
+                            .SetProperty(d => d.LastStatusCode, d => db.WebhookAttempts.Where(a => a.DeliveryId == d.Id).OrderByDescending(a => a.At).Select(a => a.StatusCode).FirstOrDefault())
+                            .SetProperty(d => d.DeliveredAt, d => db.WebhookAttempts.Where(a => a.DeliveryId == d.Id).OrderByDescending(a => a.At).Select(a => (DateTimeOffset?)a.At).FirstOrDefault()),
+                            CancellationToken.None);
+                    }
+
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
+
                 db.ChangeTracker.Clear();
                 cursor = await db.WebhookCursors.SingleAsync(c => c.SubscriptionId == subscriptionId, ct);
                 if (stop || cursor.LockedBy != token)
