@@ -43,7 +43,7 @@ public static class DeepPageScenarios
     {
         await using var database = await BenchDatabase.CreateAsync(provider);
         await ServiceDeskScenarios.SeedAsync(database, tickets, DateTimeOffset.UtcNow, openShare: 1, dueInPast: false);
-        var settings = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        var settings = ServiceDeskScenarios.NoSettings;
         var service = new Tickets(database.Factory(), TimeProvider.System, new CurrentUser(), settings, new PublicAddress(settings));
         var deep = await CursorAtDepthAsync(async page => await service.QueueAsync(new QueueFilter(QueueView.AllOpen), page));
         var (p, r) = await Measurement.PairAsync(

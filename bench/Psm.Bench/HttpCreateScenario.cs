@@ -31,21 +31,10 @@ public static class HttpCreateScenario
         var token = await KeyAndThemesAsync(database);
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = address };
-        HttpRequestMessage Create(string path, int n, bool keyed)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { text = $"{Texts[n % Texts.Length]} (#{n})", channel = "Email" }) };
-            if (keyed)
-            {
-                request.Headers.Add(ApiKey.HeaderName, token);
-            }
-
-            return request;
-        }
-
         List<double> psmLatencies = [], bareLatencies = [];
         var (psm, bare) = await Measurement.PairAsync(
-            async () => psmLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => Create("/api/v1/feedback", n, keyed: true)),
-            async () => bareLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => Create("/bench/bare-feedback", n, keyed: false)), repeats);
+            async () => psmLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => FeedbackRequest("/api/v1/feedback", n, token)),
+            async () => bareLatencies = await HttpLoad.RunAsync(http, Connections, requestsPerRun, n => FeedbackRequest("/bench/bare-feedback", n, null)), repeats);
         return new ScenarioResult(Name, provider, requestsPerRun, "creates/s", psm, bare, requestsPerRun / psm.Elapsed.TotalSeconds, requestsPerRun / bare.Elapsed.TotalSeconds,
             string.Create(CultureInfo.InvariantCulture, $"bare ADO.NET endpoint in the same process, {Connections} connections; p95 {HttpLoad.P95(psmLatencies):N0} ms vs {HttpLoad.P95(bareLatencies):N0} ms"));
     }
@@ -101,6 +90,18 @@ public static class HttpCreateScenario
         db.Themes.AddRange(topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow }));
         await db.SaveChangesAsync();
         return token;
+    }
+
+    /// <summary>The n-th feedback item the create scenarios send, with the API key when one is given.</summary>
+    internal static HttpRequestMessage FeedbackRequest(string path, int n, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { text = $"{Texts[n % Texts.Length]} (#{n})", channel = "Email" }) };
+        if (token is not null)
+        {
+            request.Headers.Add(ApiKey.HeaderName, token);
+        }
+
+        return request;
     }
 
     /// <summary>Distinct, plausible feedback texts the create scenarios send in turn.</summary>

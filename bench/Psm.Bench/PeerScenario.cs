@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using Psm.Web.Features.Account;
 
 namespace Psm.Bench;
 
@@ -40,13 +39,6 @@ public static class PeerScenario
         using var psmHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = address };
         using var peerHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections }) { BaseAddress = new Uri(peer) };
         var texts = HttpCreateScenario.Texts;
-        HttpRequestMessage Psm(int n)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/feedback") { Content = JsonContent.Create(new { text = $"{texts[n % texts.Length]} (#{n})", channel = "Email" }) };
-            request.Headers.Add(ApiKey.HeaderName, token);
-            return request;
-        }
-
         HttpRequestMessage Peer(int n)
         {
             var text = texts[n % texts.Length];
@@ -60,7 +52,7 @@ public static class PeerScenario
 
         List<double> psmLatencies = [], peerLatencies = [];
         var (psm, limit) = await Measurement.PairAsync(
-            async () => psmLatencies = await HttpLoad.RunAsync(psmHttp, Connections, requestsPerRun, Psm),
+            async () => psmLatencies = await HttpLoad.RunAsync(psmHttp, Connections, requestsPerRun, n => HttpCreateScenario.FeedbackRequest("/api/v1/feedback", n, token)),
             async () => peerLatencies = await HttpLoad.RunAsync(peerHttp, Connections, requestsPerRun, Peer), repeats);
         return new ScenarioResult(Name, provider, requestsPerRun, "creates/s", psm, limit, requestsPerRun / psm.Elapsed.TotalSeconds, requestsPerRun / limit.Elapsed.TotalSeconds,
             string.Create(CultureInfo.InvariantCulture,

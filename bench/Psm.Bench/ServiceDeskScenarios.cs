@@ -20,7 +20,7 @@ public static class ServiceDeskScenarios
     public const string Dashboard = "service-dashboard";
     public const string SlaJob = "sla-job";
 
-    private static readonly IConfiguration NoSettings = new ConfigurationBuilder().Build();
+    internal static readonly IConfiguration NoSettings = new ConfigurationBuilder().Build();
 
     public static async Task<ScenarioResult> RunQueueAsync(string provider, int tickets, int repeats)
     {

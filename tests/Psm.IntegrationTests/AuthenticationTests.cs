@@ -48,8 +48,8 @@ public sealed class AuthenticationTests
         await using var one = new PsmServer(new() { ["ApiKeys:CacheSeconds"] = "2" });
         await using var two = new PsmServer(new(one.SameDatabase()) { ["ApiKeys:CacheSeconds"] = "2" });
         var token = await one.IssueKeyAsync(PsmServer.EmailOf(Roles.ProductManager));
-        using var onOne = Keyed(one, token);
-        using var onTwo = Keyed(two, token);
+        using var onOne = one.ClientWithKey(token);
+        using var onTwo = two.ClientWithKey(token);
         var key = Assert.Single((await onOne.GetFromJsonAsync<List<ApiKeyDto>>("/api/v1/me/api-keys", Json.Options))!);
         Assert.Equal(HttpStatusCode.OK, (await onTwo.GetAsync("/api/v1/me")).StatusCode);
 
@@ -60,20 +60,13 @@ public sealed class AuthenticationTests
 
         // Deactivating the owner ends a cached key the same way.
         var stakeholderToken = await one.IssueKeyAsync(PsmServer.EmailOf(Roles.Stakeholder));
-        using var stakeholder = Keyed(one, stakeholderToken);
+        using var stakeholder = one.ClientWithKey(stakeholderToken);
         Assert.Equal(HttpStatusCode.OK, (await stakeholder.GetAsync("/api/v1/me")).StatusCode);
         using var admin = await one.ClientFor(PsmServer.EmailOf(Roles.Admin));
         var stakeholderId = (await admin.GetFromJsonAsync<List<Psm.Web.Features.Admin.UserDto>>("/api/v1/users", Json.Options))!
             .Single(u => u.Email == PsmServer.EmailOf(Roles.Stakeholder)).Id;
         (await admin.PostAsync($"/api/v1/users/{stakeholderId}/deactivate", null)).EnsureSuccessStatusCode();
         Assert.Equal(HttpStatusCode.Unauthorized, (await stakeholder.GetAsync("/api/v1/me")).StatusCode);
-    }
-
-    private static HttpClient Keyed(PsmServer app, string token)
-    {
-        var client = app.Anonymous();
-        client.DefaultRequestHeaders.Add(ApiKey.HeaderName, token);
-        return client;
     }
 
     private static async Task RefusedWithinAsync(HttpClient client, TimeSpan limit)

@@ -119,9 +119,11 @@ public sealed class PsmServer : WebApplicationFactory<Program>
     public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
 
     /// <summary>A real HTTP client that authenticates as a demo user with a fresh API key of the given scope.</summary>
-    public async Task<HttpClient> ClientFor(string email, ApiKeyScope scope = ApiKeyScope.ReadWrite)
+    public async Task<HttpClient> ClientFor(string email, ApiKeyScope scope = ApiKeyScope.ReadWrite) => ClientWithKey(await IssueKeyAsync(email, scope));
+
+    /// <summary>A real HTTP client that sends the given API key.</summary>
+    public HttpClient ClientWithKey(string token)
     {
-        var token = await IssueKeyAsync(email, scope);
         var client = Anonymous();
         client.DefaultRequestHeaders.Add(ApiKey.HeaderName, token);
         return client;

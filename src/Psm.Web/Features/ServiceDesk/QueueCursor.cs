@@ -104,14 +104,9 @@ public sealed record QueueCursor(int Number, int PriorityRank = 0, DateTimeOffse
     public static Expression<Func<Ticket, TResult>> With<TPart, TResult>(Expression<Func<Ticket, TPart>> part, Expression<Func<TPart, Ticket, TResult>> body)
     {
         var ticket = body.Parameters[1];
-        var partBody = new Replace(part.Parameters[0], ticket).Visit(part.Body);
-        return Expression.Lambda<Func<Ticket, TResult>>(new Replace(body.Parameters[0], partBody).Visit(body.Body), ticket);
+        var partBody = ParameterSwap.Replace(part.Body, part.Parameters[0], ticket);
+        return Expression.Lambda<Func<Ticket, TResult>>(ParameterSwap.Replace(body.Body, body.Parameters[0], partBody), ticket);
     }
 
     private static RequestValidationException BadCursor() => new("cursor", "The cursor does not belong to this queue and order.");
-
-    private sealed class Replace(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
-    }
 }

@@ -102,7 +102,7 @@ public static class Keyset
     {
         var row = key.Parameters[0];
         var keyBody = key.Body;
-        var idBody = new Rebind(id.Parameters[0], row).Visit(id.Body);
+        var idBody = ParameterSwap.Replace(id.Body, id.Parameters[0], row);
         var keyValue = Captured(afterKey);
         var idValue = Captured(afterId);
         var (inclusive, strict) = descending
@@ -140,9 +140,12 @@ public static class Keyset
     {
         public TValue Value { get; } = value;
     }
+}
 
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
-    }
+/// <summary>Puts an expression where a lambda's parameter stood, to compose query expressions from parts.</summary>
+public sealed class ParameterSwap(ParameterExpression from, Expression to) : ExpressionVisitor
+{
+    public static Expression Replace(Expression body, ParameterExpression from, Expression to) => new ParameterSwap(from, to).Visit(body);
+
+    protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
 }
