@@ -102,6 +102,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GetByRole(AriaRole.Option, new() { Name = "Offline mode for the mobile app" }).ClickAsync();
             await page.GetByTestId("bulk-bar").GetByLabel("Importance").ClickAsync();
             await page.GetByRole(AriaRole.Option, new() { Name = "Critical" }).ClickAsync();
+            await Expect(page.GetByTestId("bulk-bar")).ToContainTextAsync("Critical"); // the server has the choice before the key is pressed
             await page.GetByTestId("feedback-list").FocusAsync();
             await page.Keyboard.PressAsync("l"); // link the current (first) item
             await Expect(page.GetByText("Linked 1 item(s) to the initiative.")).ToBeVisibleAsync();

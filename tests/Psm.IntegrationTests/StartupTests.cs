@@ -7,7 +7,10 @@ namespace Psm.IntegrationTests;
 /// <summary>Runs the built app as its own process, the way an operator starts it.</summary>
 public sealed class StartupTests
 {
-    private static ProcessStartInfo PsmProcess(TestDatabase database, params (string Name, string Value)[] environment)
+    private static ProcessStartInfo PsmProcess(TestDatabase database, params (string Name, string Value)[] environment) =>
+        PsmProcess(database.Provider, database.ConnectionString, environment);
+
+    internal static ProcessStartInfo PsmProcess(string provider, string connectionString, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo("dotnet", $"\"{typeof(Program).Assembly.Location}\"")
         {
@@ -17,8 +20,8 @@ public sealed class StartupTests
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Database__Provider"] = database.Provider;
-        start.Environment["ConnectionStrings__Psm"] = database.ConnectionString;
+        start.Environment["Database__Provider"] = provider;
+        start.Environment["ConnectionStrings__Psm"] = connectionString;
         start.Environment.Remove(DatabaseInitializer.AdminEmailVariable);
         start.Environment.Remove(DatabaseInitializer.AdminPasswordVariable);
         foreach (var (name, value) in environment)
@@ -78,7 +81,7 @@ public sealed class StartupTests
         Assert.Equal(["ops@example.com"], users);
     }
 
-    private static async Task<string> ListeningAddressAsync(Process process)
+    internal static async Task<string> ListeningAddressAsync(Process process)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)

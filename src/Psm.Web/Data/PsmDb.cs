@@ -83,6 +83,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Mail.MailTemplate> MailTemplates => Set<Features.Mail.MailTemplate>();
     public DbSet<Infrastructure.Outbox.OutboxMessage> Outbox => Set<Infrastructure.Outbox.OutboxMessage>();
     public DbSet<Infrastructure.Persistence.Lease> Leases => Set<Infrastructure.Persistence.Lease>();
+    public DbSet<Infrastructure.Imports.ImportJob> ImportJobs => Set<Infrastructure.Imports.ImportJob>();
     public DbSet<Features.Integrations.WebhookEvent> WebhookEvents => Set<Features.Integrations.WebhookEvent>();
     public DbSet<Features.Integrations.WebhookSubscription> WebhookSubscriptions => Set<Features.Integrations.WebhookSubscription>();
     public DbSet<Features.Integrations.WebhookCursor> WebhookCursors => Set<Features.Integrations.WebhookCursor>();

@@ -96,6 +96,9 @@ public static class PsmApp
         services.AddScoped<Features.Feedback.FeedbackAnalysis>();
         services.AddScoped<Features.Feedback.Surveys>();
         services.AddScoped<Features.Feedback.Imports>();
+        services.AddSingleton<Imports.ImportJobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Imports.ImportJobRunner>());
+        services.AddScoped<Imports.ImportJobs>();
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Nps());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Csat());
         services.AddScoped<Features.Strategy.IMetric>(_ => Features.Feedback.SurveyMetric.Ces());
@@ -253,6 +256,7 @@ public static class PsmApp
         Features.Alignment.AlignmentApi.MapAlignmentApi(Area(Permissions.AlignmentRead));
         Area(Permissions.AccountSelf).MapAdminApi();
         Area(Permissions.AccountSelf).MapAccountApi();
+        Imports.ImportJobsApi.MapImportJobsApi(Area(Permissions.AccountSelf));
         Area(Permissions.FeedbackRead).MapFeedbackApi();
         Area(Permissions.CustomersRead).MapJourneysApi();
         Features.Campaigns.CampaignsApi.MapCampaignsApi(Area(Permissions.CampaignsRead));
