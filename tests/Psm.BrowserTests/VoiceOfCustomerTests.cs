@@ -173,6 +173,46 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task ALargeImportRunsOnTheServerShowsItsProgressAfterTheDialogIsReopenedAndCancelsToNothing()
+    {
+        await using var session = await Session.StartAsync(browser);
+        var file = Path.Combine(Path.GetTempPath(), $"answers-{Guid.NewGuid():N}.csv");
+        await File.WriteAllLinesAsync(file,
+            ["score,respondedAt,externalRef", .. Enumerable.Range(0, 700_000).Select(i => $"{i % 11},2026-05-{i % 28 + 1:00}T09:30:00Z,r-{i}")]);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var survey = await (await api.PostAsJsonAsync("/api/v1/surveys", new { name = "Spring NPS", kind = "Nps", question = "Would you recommend us?" }))
+                .ReadAsync<SurveyDto>();
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await page.GotoAsync($"/surveys/{survey.Id}");
+            await session.WaitUntilInteractiveAsync();
+
+            await page.GetByTestId("import-responses").ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.Locator("input[type=file]").SetInputFilesAsync(file);
+            await page.GetByTestId("run-import").ClickAsync();
+            await Expect(page.GetByTestId("import-progress")).ToContainTextAsync("rows read", new() { Timeout = 60_000 });
+            await session.ScreenshotAsync("import-running");
+
+            // Closed while it runs: the job goes on, and the dialog finds it again.
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+            await Expect(dialog).ToHaveCountAsync(0);
+            await page.GetByTestId("import-responses").ClickAsync();
+            await Expect(page.GetByTestId("import-progress")).ToContainTextAsync("rows read");
+
+            await page.GetByTestId("import-cancel").ClickAsync();
+            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Cancelled, so nothing was imported.", new() { Timeout = 30_000 });
+            var jobs = await api.GetFromJsonAsync<List<Psm.Web.Infrastructure.Imports.ImportJobDto>>("/api/v1/imports", Json.Options);
+            Assert.Equal(Psm.Web.Infrastructure.Imports.ImportJobStatus.Cancelled, Assert.Single(jobs!).Status);
+            var results = await api.GetFromJsonAsync<SurveyResultsDto>($"/api/v1/surveys/{survey.Id}/results", Json.Options);
+            Assert.Equal(0L, results!.Overall?.Responses ?? 0);
+        });
+        File.Delete(file);
+    }
+
+    [Fact]
     public async Task TheDemoShowsAYearOfAnswersWithATrendAndRisingThemes()
     {
         await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
