@@ -225,6 +225,7 @@ public static class PsmApp
         // Before authorization: a refused call counts against its key too.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseLargeUploadLimits();
         app.UseIdempotencyKeys();
         app.UseAntiforgery();
 

@@ -32,19 +32,31 @@ public static class CsvImport
 
     /// <summary>
     /// Lets this import endpoint take a body up to Imports:MaxRequestBodyMb (2 GB unless set): the file
-    /// streams through the import row by row, so its size costs time, not memory.
+    /// streams through the import row by row, so its size costs time, not memory. The limit is raised by
+    /// <see cref="UseLargeUploadLimits"/> as soon as the endpoint is known, before anything (an idempotency
+    /// key's hash) reads the body.
     /// </summary>
-    public static RouteHandlerBuilder AllowsLargeUploads(this RouteHandlerBuilder endpoint) =>
-        endpoint.AddEndpointFilter(async (context, next) =>
+    public static RouteHandlerBuilder AllowsLargeUploads(this RouteHandlerBuilder endpoint) => endpoint.WithMetadata(LargeUpload.Instance);
+
+    /// <summary>Raises the request body limit for the endpoints marked <see cref="AllowsLargeUploads"/>; runs after routing.</summary>
+    public static IApplicationBuilder UseLargeUploadLimits(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
         {
-            var limitMb = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>().GetValue("Imports:MaxRequestBodyMb", DefaultMaxUploadMb);
-            if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+            if (context.GetEndpoint()?.Metadata.GetMetadata<LargeUpload>() is not null
+                && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
             {
+                var limitMb = context.RequestServices.GetRequiredService<IConfiguration>().GetValue("Imports:MaxRequestBodyMb", DefaultMaxUploadMb);
                 body.MaxRequestBodySize = Math.Max(1, limitMb) * 1024 * 1024;
             }
 
-            return await next(context);
+            await next(context);
         });
+
+    /// <summary>Endpoint metadata: this endpoint takes uploads up to Imports:MaxRequestBodyMb.</summary>
+    public sealed class LargeUpload
+    {
+        public static readonly LargeUpload Instance = new();
+    }
 
     public static StreamReader Reader(Stream stream) =>
         new(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 64 * 1024);
