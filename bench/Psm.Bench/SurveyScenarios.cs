@@ -44,7 +44,7 @@ public static class ResponsesImportScenario
             Limit: provider == "postgres" ? "bare CSV split + binary COPY" : "bare CSV split + prepared INSERT, one transaction");
     }
 
-    private static async Task WriteFileAsync(string path, int rows)
+    internal static async Task WriteFileAsync(string path, int rows)
     {
         var rng = new Random(7);
         // Spread over the two years up to an hour ago, whatever the row count: an import refuses answers from the future.
@@ -100,7 +100,7 @@ public static class ResponsesImportScenario
         return lines.ToString();
     }
 
-    private static async Task<int> RawAsync(BenchDatabase database, Guid surveyId, TextReader reader)
+    internal static async Task<int> RawAsync(BenchDatabase database, Guid surveyId, TextReader reader)
     {
         await reader.ReadLineAsync(); // header
         var count = 0;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -144,6 +145,44 @@ public sealed partial class PagingTests
             Assert.Equal(4321L, await command.ExecuteScalarAsync());
             Assert.Equal("wal", await lease.Database.SqlQueryRaw<string>("SELECT journal_mode AS \"Value\" FROM pragma_journal_mode").SingleAsync());
         }
+    }
+
+    [Fact]
+    public async Task WhileAnotherWriterHoldsSqlitesLockAWriteIsRefusedWith503AndAKeysFirstUseStillAuthenticates()
+    {
+        await using var first = new PsmServer();
+        var feedback = new { text = "Exports time out on large accounts", channel = "Email" };
+        if (first.Provider != "Sqlite")
+        {
+            // PostgreSQL locks rows, not the database: there is no one writer to wait for.
+            using var client = await first.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/feedback", feedback)).StatusCode);
+            return;
+        }
+
+        // The provider retries a busy write until the command timeout (30 s unless the connection string says otherwise).
+        var database = first.SameDatabase();
+        await using var app = new PsmServer(new(database)
+        {
+            ["ConnectionStrings:Psm"] = database["ConnectionStrings:Psm"] + ";Default Timeout=1", ["Database:BusyTimeoutMs"] = "300",
+        });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        await using (var holder = new Microsoft.Data.Sqlite.SqliteConnection(database["ConnectionStrings:Psm"]))
+        {
+            await holder.OpenAsync();
+            await using var begin = holder.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync();
+
+            // The key's first use cannot be recorded, and the call goes through anyway.
+            Assert.Equal(HttpStatusCode.OK, (await pm.GetAsync("/api/v1/me")).StatusCode);
+            var refused = await pm.PostAsJsonAsync("/api/v1/feedback", feedback);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+            Assert.Contains("Try again in a few seconds", (await refused.ReadAsync<ProblemBody>()).Detail);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await pm.PostAsJsonAsync("/api/v1/feedback", feedback)).StatusCode);
     }
 
     /// <summary>

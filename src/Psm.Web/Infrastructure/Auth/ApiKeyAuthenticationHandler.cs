@@ -66,9 +66,18 @@ public sealed class ApiKeyAuthenticationHandler(
 
         if (entry.ClaimLastUsedWrite(now, LastUsedResolution))
         {
-            // A bookkeeping write, not a user's change: it bypasses the audit log on purpose.
-            await db.ApiKeys.Where(k => k.Id == key.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            // A bookkeeping write, not a user's change: it bypasses the audit log on purpose. It gives way when the
+            // database is busy (SQLite while a long import holds its one write lock): the call still goes through,
+            // and the next call a minute later records the use.
+            try
+            {
+                await db.ApiKeys.Where(k => k.Id == key.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            }
+            catch (System.Data.Common.DbException busy) when (db.IsSqlite)
+            {
+                Logger.LogDebug(busy, "The API key's last use was not recorded: the database is busy.");
+            }
         }
 
         var identity = new ClaimsIdentity(entry.Claims, SchemeName);

@@ -62,6 +62,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             },
             BadHttpRequestException bad => UnreadableRequest.Describe(bad),
             DbUpdateException { InnerException: { } inner } when ConstraintProblem.Describe(inner) is { } constraint => constraint,
+            _ when IsSqliteBusy(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The database is busy.",
+                Detail = "Another write (such as a large import) holds the embedded database; nothing was changed. Try again in a few seconds.",
+            },
             _ => new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
@@ -75,6 +81,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
         }
 
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
@@ -82,5 +93,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    /// <summary>SQLite's busy or locked error (its one writer is taken for longer than the busy timeout), however it was wrapped.</summary>
+    private static bool IsSqliteBusy(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
