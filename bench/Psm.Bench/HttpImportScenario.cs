@@ -51,7 +51,7 @@ public static class HttpImportScenario
             var r = Measurement.Median(raw);
             return new ScenarioResult(Name, provider, rows, "rows/s", p, r, rows / p.Elapsed.TotalSeconds, rows / r.Elapsed.TotalSeconds,
                 (provider == "postgres" ? "bare CSV split + binary COPY" : "bare CSV split + prepared INSERT, one transaction")
-                + string.Create(CultureInfo.InvariantCulture, $"; {new FileInfo(file).Length / 1048576.0:N0} MB file; PSM's peak RSS is the whole server process's, from its start"));
+                + string.Create(CultureInfo.InvariantCulture, $"; {new FileInfo(file).Length / 1048576.0:N0} MB file; PSM's peak RSS is the whole server process's, from its start; its allocations are not measured"));
         }
         finally
         {

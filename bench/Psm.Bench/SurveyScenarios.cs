@@ -106,7 +106,8 @@ public static class ResponsesImportScenario
         var count = 0;
         if (database.Settings.Provider == DatabaseProvider.Postgres)
         {
-            await using var connection = new NpgsqlConnection(database.Settings.ConnectionString);
+            // One COPY of the whole file: its end may take longer than the default 30 s command timeout.
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.Settings.ConnectionString) { CommandTimeout = 0 }.ConnectionString);
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await using (var copy = await connection.BeginBinaryImportAsync(
