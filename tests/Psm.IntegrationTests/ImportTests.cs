@@ -89,6 +89,38 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task DuplicatesAreFoundAcrossBatchesWithoutHoldingTheFileInMemory()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = "Batches", kind = "Nps", question = "Recommend us?" })).ReadAsync<SurveyDto>();
+
+        // 12 000 answers (three batches of 5 000); the last repeats the reference of row 11, two batches earlier.
+        var answers = new StringBuilder("score,respondedAt,externalRef\n");
+        for (var i = 0; i < 12_000; i++)
+        {
+            answers.Append(i % 11).Append(",2026-04-02T08:00:00Z,b-").Append(i == 11_999 ? 9 : i).Append('\n');
+        }
+
+        var first = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import", Csv(answers.ToString()))).ReadAsync<CsvImportResult>();
+        Assert.Equal((12_000, 11_999, 1), (first.RowsRead, first.Imported, first.Duplicates));
+        var again = await (await pm.PostAsync($"/api/v1/surveys/{survey.Id}/responses/import", Csv(answers.ToString()))).ReadAsync<CsvImportResult>();
+        Assert.Equal((0, 12_000), (again.Imported, again.Duplicates));
+
+        // Feedback without references, 11 000 rows: the last has the same content as the first (a row two batches back).
+        var feedback = new StringBuilder("text,channel\n");
+        for (var i = 0; i < 11_000; i++)
+        {
+            feedback.Append("Report ").Append(i == 10_999 ? 0 : i).Append(" loads slowly on Mondays,Email\n");
+        }
+
+        var items = await (await pm.PostAsync("/api/v1/feedback/import", Csv(feedback.ToString()))).ReadAsync<CsvImportResult>();
+        Assert.Equal((10_999, 1), (items.Imported, items.Duplicates));
+        var itemsAgain = await (await pm.PostAsync("/api/v1/feedback/import", Csv(feedback.ToString()))).ReadAsync<CsvImportResult>();
+        Assert.Equal((0, 11_000), (itemsAgain.Imported, itemsAgain.Duplicates));
+    }
+
+    [Fact]
     public async Task AnImportTakesAFileLargerThanTheServersThirtyMegabytesAndOtherEndpointsDoNot()
     {
         await using var app = new PsmServer();

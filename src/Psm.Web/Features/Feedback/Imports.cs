@@ -13,6 +13,8 @@ namespace Psm.Web.Features.Feedback;
 /// with <c>allOrNothing</c> one bad row means nothing is kept (every problem is still reported);
 /// otherwise the good rows are kept and each bad one is reported by row number. Rows already
 /// imported (same source or external reference) are skipped, so importing a file twice is harmless.
+/// Memory is bounded by the batch, not the file: duplicates are looked up per batch in the database,
+/// which already holds the earlier batches of the same transaction.
 /// </summary>
 public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 {
@@ -58,14 +60,12 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var (min, max) = survey.Scale;
         var now = time.GetUtcNow();
         var run = new Run(allOrNothing);
-        var seenRefs = new HashSet<string>(StringComparer.Ordinal);
-        var answeredThisWave = new HashSet<Guid>();
         var batch = new List<(int Row, SurveyResponse Response, string? Customer)>(BatchSize);
 
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // A survey's first import has nothing to be a duplicate of but itself (the in-file set below
-        // covers that); the per-batch lookup is only paid when earlier answers carry references.
+        // A survey's first import pays no lookup until a batch with references has been written: before
+        // that, nothing stored can match (a batch's own repeats are caught in memory).
         var surveyHasRefs = await db.SurveyResponses.AnyAsync(r => r.SurveyId == surveyId && r.ExternalRef != null, ct);
 
         async Task FlushAsync()
@@ -85,9 +85,11 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
                 .Select(r => r.CustomerId!.Value).ToListAsync(ct)).ToHashSet();
 
             var keep = new List<SurveyResponse>(batch.Count);
+            var batchRefs = new HashSet<string>(StringComparer.Ordinal);
+            var answeredThisWave = new HashSet<Guid>();
             foreach (var (row, response, customer) in batch)
             {
-                if (response.ExternalRef is { } reference && known.Contains(reference))
+                if (response.ExternalRef is { } reference && (known.Contains(reference) || !batchRefs.Add(reference)))
                 {
                     run.Duplicates++;
                     continue;
@@ -125,6 +127,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), now, ct);
             await WriteAllAsync(db, keep, now, ct);
             run.Imported += keep.Count;
+            surveyHasRefs |= batchRefs.Count > 0;
         }
 
         await foreach (var (row, field) in CsvImport.RowsAsync(reader, ResponseFields, mapping, ct))
@@ -159,10 +162,6 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             {
                 problems.ForEach(p => run.Reject(row, p.Field, p.Message));
             }
-            else if (reference.Length > 0 && !seenRefs.Add(reference))
-            {
-                run.Duplicates++;
-            }
             else
             {
                 batch.Add((row, new SurveyResponse
@@ -192,11 +191,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var matcher = await FeedbackInbox.MatcherAsync(db, ct);
         var now = time.GetUtcNow();
         var run = new Run(allOrNothing);
-        var seen = new HashSet<(FeedbackChannel, string)>();
         var batch = new List<(int Row, FeedbackItem Item, string? Customer, string? Hash)>(BatchSize);
-        // Rows without a source reference are recognised by their content (RowFingerprints).
-        var fingerprints = await RowFingerprints.KnownAsync(db, nameof(FeedbackItem), ct);
-        var fresh = new List<string>();
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
 
@@ -211,10 +206,21 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             var sources = batch.Where(b => b.Item.SourceRef != null).Select(b => b.Item.SourceRef!).Distinct().ToList();
             var known = sources.Count == 0 ? [] : (await db.Feedback.Where(f => f.SourceRef != null && sources.Contains(f.SourceRef))
                 .Select(f => new { f.Channel, f.SourceRef }).ToListAsync(ct)).Select(f => (f.Channel, f.SourceRef!)).ToHashSet();
+            // Rows without a source reference are recognised by their content (RowFingerprints).
+            var knownHashes = await RowFingerprints.KnownAmongAsync(db, nameof(FeedbackItem), batch.Where(b => b.Hash != null).Select(b => b.Hash!), ct);
+            var batchSources = new HashSet<(FeedbackChannel, string)>();
+            var batchHashes = new HashSet<string>(StringComparer.Ordinal);
             var keep = new List<FeedbackItem>(batch.Count);
+            var fresh = new List<string>();
             foreach (var (row, item, customer, hash) in batch)
             {
-                if (item.SourceRef is { } source && known.Contains((item.Channel, source)))
+                if (item.SourceRef is { } source && (known.Contains((item.Channel, source)) || !batchSources.Add((item.Channel, source))))
+                {
+                    run.Duplicates++;
+                    continue;
+                }
+
+                if (hash is not null && (knownHashes.Contains(hash) || !batchHashes.Add(hash)))
                 {
                     run.Duplicates++;
                     continue;
@@ -243,6 +249,7 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             {
                 await WriteAllAsync(db, keep, now, ct);
                 await WriteAllAsync(db, keep.SelectMany(k => k.Themes).ToList(), now, ct);
+                await RowFingerprints.WriteAsync(db, nameof(FeedbackItem), fresh, now, ct);
                 run.Imported += keep.Count;
             }
         }
@@ -287,14 +294,6 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             {
                 problems.ForEach(p => run.Reject(row, p.Field, p.Message));
             }
-            else if (source.Length > 0 && !seen.Add((channel, source)))
-            {
-                run.Duplicates++;
-            }
-            else if (hash is not null && !fingerprints.Add(hash))
-            {
-                run.Duplicates++;
-            }
             else
             {
                 var item = FeedbackItem.Arrived(text, channel, at, matcher, now);
@@ -311,11 +310,6 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         }
 
         await FlushAsync();
-        if (run.Writing)
-        {
-            RowFingerprints.Remember(db, nameof(FeedbackItem), fresh, now);
-        }
-
         return await FinishAsync(db, transaction, run, nameof(FeedbackItem), progress, ct);
     }
 

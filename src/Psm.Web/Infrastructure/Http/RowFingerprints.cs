@@ -34,6 +34,33 @@ public static class RowFingerprints
     public static async Task<HashSet<string>> KnownAsync(PsmDb db, string target, CancellationToken ct) =>
         (await db.Set<ImportedRow>().AsNoTracking().Where(r => r.Target == target).Select(r => r.Hash).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Which of these hashes the target already holds (rows written earlier in the same transaction included): one batch's lookup.</summary>
+    public static async Task<HashSet<string>> KnownAmongAsync(PsmDb db, string target, IEnumerable<string> hashes, CancellationToken ct)
+    {
+        var wanted = hashes.Distinct().ToList();
+        return wanted.Count == 0
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : (await db.Set<ImportedRow>().AsNoTracking().Where(r => r.Target == target && wanted.Contains(r.Hash)).Select(r => r.Hash).ToListAsync(ct))
+                .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Writes one batch's new hashes at once, inside the import's transaction (nothing is held in memory for the rest of the file).</summary>
+    public static async Task WriteAsync(PsmDb db, string target, IReadOnlyCollection<string> hashes, DateTimeOffset at, CancellationToken ct)
+    {
+        if (hashes.Count == 0)
+        {
+            return;
+        }
+
+        await using var writer = Persistence.BulkWriter<ImportedRow>.Open(db);
+        foreach (var hash in hashes)
+        {
+            await writer.WriteAsync(new ImportedRow { Target = target, Hash = hash, ImportedAt = at }, ct);
+        }
+
+        await writer.CompleteAsync(ct);
+    }
+
     public static void Remember(PsmDb db, string target, IEnumerable<string> hashes, DateTimeOffset at) =>
         db.Set<ImportedRow>().AddRange(hashes.Distinct().Select(h => new ImportedRow { Target = target, Hash = h, ImportedAt = at }));
 }
