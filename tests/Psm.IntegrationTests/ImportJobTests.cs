@@ -18,38 +18,31 @@ public sealed class ImportJobTests
 {
     private static HttpContent Csv(string text) => new StringContent(text, Encoding.UTF8, "text/csv");
 
-    private static async Task<ImportJobDto> FinishedAsync(HttpClient client, Guid id, TimeSpan? limit = null)
+    /// <summary>Reads the job until <paramref name="until"/> holds; <paramref name="check"/> fails the test early.</summary>
+    private static async Task<ImportJobDto> PollAsync(HttpClient client, Guid id, Func<ImportJobDto, bool> until, TimeSpan limit, Action<ImportJobDto>? check = null)
     {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             var job = (await client.GetFromJsonAsync<ImportJobDto>($"/api/v1/imports/{id}", Json.Options))!;
-            if (job.IsFinished)
+            check?.Invoke(job);
+            if (until(job))
             {
                 return job;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"The import was still {job.Status} after {(limit ?? TimeSpan.FromSeconds(60)).TotalSeconds} s.");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task<ImportJobDto> RunningAsync(HttpClient client, Guid id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var job = (await client.GetFromJsonAsync<ImportJobDto>($"/api/v1/imports/{id}", Json.Options))!;
-            Assert.False(job.IsFinished, $"The import ended ({job.Status}) before it could be interrupted; make the file larger.");
-            if (job is { Status: ImportJobStatus.Running, RowsRead: > 0 })
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The import never started.");
+            Assert.True(DateTime.UtcNow < deadline, $"The import was still {job.Status} ({job.RowsRead} rows read) after {limit.TotalSeconds} s.");
             await Task.Delay(50);
         }
     }
+
+    private static Task<ImportJobDto> FinishedAsync(HttpClient client, Guid id, TimeSpan? limit = null) =>
+        PollAsync(client, id, job => job.IsFinished, limit ?? TimeSpan.FromSeconds(90));
+
+    /// <summary>Until the job has written rows and is still running (it must not end first: the file is made large enough).</summary>
+    private static Task<ImportJobDto> RunningAsync(HttpClient client, Guid id) =>
+        PollAsync(client, id, job => job is { Status: ImportJobStatus.Running, RowsRead: > 0 }, TimeSpan.FromSeconds(90),
+            job => Assert.False(job.IsFinished, $"The import ended ({job.Status}) before it could be interrupted; make the file larger."));
 
     /// <summary>About 30 bytes an answer: a score, a time, a unique reference.</summary>
     private static string Answers(int rows)

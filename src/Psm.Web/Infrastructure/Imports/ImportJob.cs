@@ -72,7 +72,18 @@ public sealed class ImportJob
 
     public string? Error { get; set; }
 
-    public bool IsFinished => Status is ImportJobStatus.Succeeded or ImportJobStatus.Refused or ImportJobStatus.Failed or ImportJobStatus.Cancelled;
+    public bool IsFinished => Status.IsFinal();
+
+    /// <summary>Queued or running: what a heartbeat, a cancel or a sweep may still change.</summary>
+    public static readonly System.Linq.Expressions.Expression<Func<ImportJob, bool>> Unfinished =
+        j => j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running;
+}
+
+public static class ImportJobStatuses
+{
+    /// <summary>Succeeded, refused, failed or cancelled: the job will not change again.</summary>
+    public static bool IsFinal(this ImportJobStatus status) =>
+        status is ImportJobStatus.Succeeded or ImportJobStatus.Refused or ImportJobStatus.Failed or ImportJobStatus.Cancelled;
 }
 
 /// <summary>An import job as the API and the dialog show it. Fraction is the share of the file read so far.</summary>
@@ -81,7 +92,7 @@ public sealed record ImportJobDto(
     string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     long BytesRead, int RowsRead, double Fraction, bool CancelRequested, CsvImportResult? Report, string? Error)
 {
-    public bool IsFinished => Status is ImportJobStatus.Succeeded or ImportJobStatus.Refused or ImportJobStatus.Failed or ImportJobStatus.Cancelled;
+    public bool IsFinished => Status.IsFinal();
 }
 
 internal sealed class ImportJobConfiguration : IEntityTypeConfiguration<ImportJob>

@@ -199,7 +199,7 @@ public sealed class ImportJobRunner(
             var now = time.GetUtcNow();
             var json = report is null ? null : JsonSerializer.Serialize(report, JsonSerializerOptions.Web);
             var (bytes, rows) = (Interlocked.Read(ref entry.Bytes), Volatile.Read(ref entry.Rows));
-            await db.ImportJobs.Where(j => j.Id == id && (j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running)).ExecuteUpdateAsync(s => s
+            await db.ImportJobs.Where(j => j.Id == id).Where(ImportJob.Unfinished).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, status).SetProperty(j => j.Report, json).SetProperty(j => j.Error, error)
                 .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.HeartbeatAt, now)
                 .SetProperty(j => j.RowsRead, report == null ? rows : report.RowsRead).SetProperty(j => j.BytesRead, bytes));
@@ -253,7 +253,7 @@ public sealed class ImportJobRunner(
         foreach (var (id, job) in live)
         {
             var (bytes, rows) = (Interlocked.Read(ref job.Bytes), Volatile.Read(ref job.Rows));
-            await db.ImportJobs.Where(j => j.Id == id && (j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running))
+            await db.ImportJobs.Where(j => j.Id == id).Where(ImportJob.Unfinished)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now).SetProperty(j => j.RowsRead, rows).SetProperty(j => j.BytesRead, bytes), ct);
         }
 
@@ -269,7 +269,7 @@ public sealed class ImportJobRunner(
         var stale = now - StaleAfter;
         var instance = Leases.ThisInstance;
         var swept = await db.ImportJobs
-            .Where(j => (j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running) && j.Instance != instance && j.HeartbeatAt < stale)
+            .Where(ImportJob.Unfinished).Where(j => j.Instance != instance && j.HeartbeatAt < stale)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ImportJobStatus.Failed).SetProperty(j => j.Error, InstanceStopped)
                 .SetProperty(j => j.FinishedAt, now), ct);
         if (swept > 0)
@@ -300,7 +300,7 @@ public sealed class ImportJobRunner(
             await using var scope = scopes.CreateAsyncScope();
             await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(ct);
             var ids = files.Select(f => f.Id).ToList();
-            var waiting = (await db.ImportJobs.Where(j => ids.Contains(j.Id) && (j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running))
+            var waiting = (await db.ImportJobs.Where(j => ids.Contains(j.Id)).Where(ImportJob.Unfinished)
                 .Select(j => j.Id).ToListAsync(ct)).ToHashSet();
             foreach (var file in files.Where(f => !waiting.Contains(f.Id)))
             {

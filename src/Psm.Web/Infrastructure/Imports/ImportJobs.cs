@@ -123,7 +123,7 @@ public sealed class ImportJobs(IDbContextFactory<PsmDb> dbs, ImportJobRunner run
 
         if (unfinishedOnly)
         {
-            query = query.Where(j => j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running);
+            query = query.Where(ImportJob.Unfinished);
         }
 
         var jobs = await query.OrderByDescending(j => j.Id).Take(50).ToListAsync(ct);
@@ -144,7 +144,7 @@ public sealed class ImportJobs(IDbContextFactory<PsmDb> dbs, ImportJobRunner run
 
         if (!job.IsFinished && !runner.TryCancel(id))
         {
-            await db.ImportJobs.Where(j => j.Id == id && (j.Status == ImportJobStatus.Queued || j.Status == ImportJobStatus.Running))
+            await db.ImportJobs.Where(j => j.Id == id).Where(ImportJob.Unfinished)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
             job.CancelRequested = true;
         }
