@@ -64,9 +64,10 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // A survey's first import pays no lookup until a batch with references has been written: before
-        // that, nothing stored can match (a batch's own repeats are caught in memory).
-        var surveyHasRefs = await db.SurveyResponses.AnyAsync(r => r.SurveyId == surveyId && r.ExternalRef != null, ct);
+        // References stored before this import must all be looked up; those this import wrote are looked up only
+        // when the fixed-size filter of written references says "maybe" (a batch's own repeats are caught in memory).
+        var surveyHadRefs = await db.SurveyResponses.AnyAsync(r => r.SurveyId == surveyId && r.ExternalRef != null, ct);
+        SeenFilter? written = null;
 
         async Task FlushAsync()
         {
@@ -76,8 +77,9 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             }
 
             var customers = await CustomerIdsAsync(db, batch.Select(b => b.Customer), ct);
-            var refs = batch.Where(b => b.Response.ExternalRef != null).Select(b => b.Response.ExternalRef!).ToList();
-            var known = refs.Count == 0 || !surveyHasRefs ? [] : (await db.SurveyResponses
+            var refs = batch.Where(b => b.Response.ExternalRef != null).Select(b => b.Response.ExternalRef!)
+                .Where(r => surveyHadRefs || written?.MightContain(r) == true).ToList();
+            var known = refs.Count == 0 ? [] : (await db.SurveyResponses
                 .Where(r => r.SurveyId == surveyId && r.ExternalRef != null && refs.Contains(r.ExternalRef)).Select(r => r.ExternalRef!).ToListAsync(ct)).ToHashSet();
             var customerIds = customers.Values.Distinct().ToList();
             var alreadyAnswered = customerIds.Count == 0 ? [] : (await db.SurveyResponses
@@ -127,7 +129,10 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             await WriteAllAsync(db, comments.SelectMany(c => c.Themes).ToList(), now, ct);
             await WriteAllAsync(db, keep, now, ct);
             run.Imported += keep.Count;
-            surveyHasRefs |= batchRefs.Count > 0;
+            foreach (var reference in batchRefs)
+            {
+                (written ??= new SeenFilter()).Add(reference);
+            }
         }
 
         await foreach (var (row, field) in CsvImport.RowsAsync(reader, ResponseFields, mapping, ct))
