@@ -60,18 +60,35 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public IDbContextFactory<PsmDb> Factory()
     {
-        pool ??= new PsmDbPool(Settings, [new Psm.Web.Features.Integrations.EventInterceptor(TimeProvider.System, new Psm.Web.Features.Integrations.WebhookSignal()), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        // The app's interceptors, in the app's order.
+        pool ??= new PsmDbPool(Settings,
+            [Events(), new Psm.Web.Infrastructure.Rollups.RollupInterceptor(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
         return new PsmDbFactory(pool, new CurrentUser());
     }
 
     /// <summary>Contexts that write no webhook events: the cost of a change without its event, for comparison.</summary>
     public IDbContextFactory<PsmDb> FactoryWithoutEvents()
     {
-        bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Rollups.RollupInterceptor(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
         return new PsmDbFactory(bare, new CurrentUser());
     }
 
+    /// <summary>Contexts that mark no rollup days: the cost of a change without keeping the rollups, for comparison.</summary>
+    public IDbContextFactory<PsmDb> FactoryWithoutRollups()
+    {
+        unrolled ??= new PsmDbPool(Settings, [Events(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        return new PsmDbFactory(unrolled, new CurrentUser());
+    }
+
+    private static Psm.Web.Features.Integrations.EventInterceptor Events() => new(TimeProvider.System, new Psm.Web.Features.Integrations.WebhookSignal());
+
+    /// <summary>Brings the daily rollups up to date, as the app's rollup job does.</summary>
+    public Task<int> CatchUpRollupsAsync() =>
+        new Psm.Web.Infrastructure.Rollups.RollupKeeper(Factory(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Psm.Web.Infrastructure.Rollups.RollupKeeper>.Instance)
+            .CatchUpAsync();
+
     private PsmDbPool? bare;
+    private PsmDbPool? unrolled;
 
     public async ValueTask DisposeAsync()
     {

@@ -43,6 +43,10 @@ public static class ServiceDeskScenarios
         await using var database = await BenchDatabase.CreateAsync(provider);
         var now = DateTimeOffset.UtcNow;
         await SeedAsync(database, tickets, now, openShare: 0.05, dueInPast: false);
+        // The rows were written in bulk, as an upgrade finds them: the rollup job's first run computes every day.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var days = await database.CatchUpRollupsAsync();
+        Console.WriteLine($"  rollups of {tickets:N0} tickets ({days} days) built in {started.Elapsed.TotalSeconds:N1} s");
         var registry = new MetricRegistry(ServiceMetric.All().Where(m => m.Definition.Key != "service.csat"), database.Factory());
         var to = DateOnly.FromDateTime(now.UtcDateTime).AddDays(1);
         var query = new MetricQuery(to.AddDays(-90), to);
@@ -61,11 +65,14 @@ public static class ServiceDeskScenarios
         var (p, r) = await Measurement.PairAsync(Psm, Raw, repeats);
         foreach (var key in keys)
         {
-            Check(raw.TryGetValue(key, out var expected) && Same(psm[key], expected), $"{key} disagrees: PSM {psm[key]}, raw SQL {raw.GetValueOrDefault(key)}.");
+            // Percentiles come from the rollups' bins: at most one bin below the exact figure (ADR-015).
+            var bin = key.EndsWith("_median", StringComparison.Ordinal) || key.EndsWith("_p90", StringComparison.Ordinal);
+            Check(raw.TryGetValue(key, out var expected) && (Same(psm[key], expected) || (bin && psm[key] <= expected && psm[key] >= expected - MinuteBins.Width(expected!.Value))),
+                $"{key} disagrees: PSM {psm[key]}, raw SQL {raw.GetValueOrDefault(key)}.");
         }
 
         return new ScenarioResult(Dashboard, provider, tickets, "dashboards/s", p, r, 1 / p.Elapsed.TotalSeconds, 1 / r.Elapsed.TotalSeconds,
-            Limit: "the nine ticket figures by hand (counts, ratios, percentiles by ORDER BY/OFFSET), ADO.NET");
+            Limit: "the ten ticket figures by hand over the tickets (counts, ratios, percentiles by ORDER BY/OFFSET), ADO.NET");
     }
 
     public static async Task<ScenarioResult> RunSlaJobAsync(string provider, int tickets, int repeats)
@@ -232,6 +239,7 @@ public static class ServiceDeskScenarios
             ["service.escalation_rate"] = await Ratio(opened, """ "EscalationLevel" > 0 """),
             ["service.reopen_rate"] = await Ratio(""" "ResolvedAt" >= @from AND "ResolvedAt" < @to """, """ "Reopened" > 0 """),
             ["service.tickets_per_customer"] = perCustomer is { } x ? Math.Round(x, 2) : null,
+            ["service.tickets_opened"] = await Scalar($"""SELECT COUNT(*) FROM "Tickets" WHERE {opened}"""),
         };
     }
 

@@ -79,6 +79,7 @@ public sealed class PsmServer : WebApplicationFactory<Program>
         var quiet = new Dictionary<string, string?>
         {
             ["Demo:Seed"] = demo ? "true" : "false", ["Sla:MonitorSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "0",
+            ["Rollups:Seconds"] = "0",
         };
         var builder = new PsmServer(quiet, clock: null, template: null);
         var template = builder.database;

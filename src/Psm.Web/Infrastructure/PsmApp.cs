@@ -118,6 +118,8 @@ public static class PsmApp
         services.AddHostedService<Features.ServiceDesk.SlaMonitorJob>();
         services.AddSingleton<Features.Commerce.CustomerFigureKeeper>();
         services.AddHostedService<Features.Commerce.CustomerFiguresJob>();
+        services.AddScoped<Rollups.RollupKeeper>();
+        services.AddHostedService<Rollups.RollupJob>();
         services.AddScoped<Features.Account.Notifications>();
         services.AddSingleton<Features.Mail.MailSecrets>();
         services.AddSingleton<PublicAddress>();

@@ -262,13 +262,15 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
         // Pass 1 over the answers: a count per (day, score). The daily tallies, the overall score, the trend and the
         // distribution all follow from it.
-        var dayScores = await responses.GroupBy(r => new { r.RespondedOn, r.Score })
-            .Select(g => new { g.Key.RespondedOn, g.Key.Score, N = g.LongCount() }).ToListAsync(ct);
-        var byDay = dayScores.GroupBy(d => d.RespondedOn)
-            .Select(g => (Day: g.Key, Tally: g.Aggregate(default(Tally), (sum, d) => sum + Times(Tally.Of(kind, d.Score), d.N))))
+        // From the daily rollups when they can answer (ADR-015).
+        var dayScores = await AnswerRollups.DayScoresAsync(db, db.Surveys.Where(s => s.Id == surveyId).Select(s => s.Id), from, to, ct)
+            ?? await responses.GroupBy(r => new { r.RespondedOn, r.Score })
+                .Select(g => new DayScore(g.Key.RespondedOn, g.Key.Score, g.LongCount())).ToListAsync(ct);
+        var byDay = dayScores.GroupBy(d => d.Day)
+            .Select(g => (Day: g.Key, Tally: g.Aggregate(default(Tally), (sum, d) => sum + Times(Tally.Of(kind, d.Score), d.Answers))))
             .OrderBy(d => d.Day).ToList();
         var overall = SurveyScores.Estimate(kind, byDay.Aggregate(default(Tally), (sum, d) => sum + d.Tally));
-        var counts = dayScores.GroupBy(d => d.Score).ToDictionary(g => g.Key, g => g.Sum(d => d.N));
+        var counts = dayScores.GroupBy(d => d.Score).ToDictionary(g => g.Key, g => g.Sum(d => d.Answers));
         var all = Enumerable.Range(survey.Min, survey.Max - survey.Min + 1).Select(s => new ScoreCount(s, counts.GetValueOrDefault(s))).ToList();
         var trend = Roll(byDay, from, to, Granularity.Month).Select(b => new PeriodScore(b.Bucket, SurveyScores.Estimate(kind, b.Tally))).ToList();
         var withData = trend.Where(t => t.Estimate is not null).ToList();
@@ -337,7 +339,7 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         return new ScoreReport(kind, query.From, query.To, now, compareFrom, compareTo, before, SurveyScores.Compare(before, now));
     }
 
-    private static Tally Times(Tally one, long n) => new(one.N * n, one.High * n, one.Low * n, one.Sum * n, one.SumOfSquares * n);
+    internal static Tally Times(Tally one, long n) => new(one.N * n, one.High * n, one.Low * n, one.Sum * n, one.SumOfSquares * n);
 
     internal static async Task<Tally> TallyAsync(IQueryable<SurveyResponse> responses, SurveyKind kind, CancellationToken ct)
     {

@@ -314,6 +314,9 @@ internal sealed class ServiceDeskConfiguration :
         ticket.HasIndex(t => new { t.TeamId, t.Status });
         ticket.HasIndex(t => new { t.CustomerId, t.CreatedAt });
         ticket.HasIndex(t => t.CreatedAt);
+        // The rollups recompute a day from the tickets opened, first answered and resolved on it (ADR-015).
+        ticket.HasIndex(t => t.ResolvedAt);
+        ticket.HasIndex(t => t.FirstResponseAt);
         ticket.HasOne<SlaPolicy>().WithMany().HasForeignKey(t => t.SlaPolicyId).OnDelete(DeleteBehavior.SetNull);
         ticket.HasIndex(t => t.FirstResponseDueAt);
         ticket.HasIndex(t => t.ResolutionDueAt);

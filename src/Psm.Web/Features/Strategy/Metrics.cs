@@ -53,6 +53,17 @@ public interface IMetric
 }
 
 /// <summary>
+/// A metric that reads the daily rollups where they can answer (ADR-015), and can still be computed from the
+/// rows alone: the rollup test compares the two on random data.
+/// </summary>
+public interface IRolledUpMetric : IMetric
+{
+    bool ReadsRollups { get; }
+
+    Task<double?> EvaluateRawAsync(PsmDb db, MetricQuery query, CancellationToken ct);
+}
+
+/// <summary>
 /// The one place metrics are found and evaluated. Key results, dashboards and the API read every
 /// figure through it, so one definition serves every screen.
 /// </summary>
@@ -69,6 +80,17 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
     public IReadOnlyList<MetricDefinition> Definitions => byKey.Values.Select(m => m.Definition).OrderBy(d => d.Key).ToList();
 
     public MetricDefinition? Find(string key) => byKey.GetValueOrDefault(key)?.Definition;
+
+    /// <summary>The metrics that read rollups.</summary>
+    public IReadOnlyList<IRolledUpMetric> RolledUp => byKey.Values.OfType<IRolledUpMetric>().Where(m => m.ReadsRollups).OrderBy(m => m.Definition.Key).ToList();
+
+    /// <summary>A metric computed from the rows alone, skipping the rollups (for checking them).</summary>
+    public async Task<double?> EvaluateRawAsync(string key, MetricQuery query, CancellationToken ct = default)
+    {
+        var metric = Resolve(key, query);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return metric is IRolledUpMetric rolled ? await rolled.EvaluateRawAsync(db, query, ct) : await metric.EvaluateAsync(db, query, ct);
+    }
 
     public async Task<double?> EvaluateAsync(string key, MetricQuery query, CancellationToken ct = default)
     {

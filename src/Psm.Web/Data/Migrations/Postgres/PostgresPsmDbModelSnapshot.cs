@@ -1617,6 +1617,27 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("TouchpointInitiatives", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.AnswerDayRollup", b =>
+                {
+                    b.Property<Guid>("SurveyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<int>("Score")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Answers")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("SurveyId", "Day", "Score");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("AnswerDayRollups", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
                 {
                     b.Property<Guid>("FeedbackId")
@@ -3546,6 +3567,8 @@ namespace Psm.Web.Data.Migrations.Postgres
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("FirstResponseAt");
+
                     b.HasIndex("FirstResponseDueAt");
 
                     b.HasIndex("Number")
@@ -3554,6 +3577,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("ProductId");
 
                     b.HasIndex("ResolutionDueAt");
+
+                    b.HasIndex("ResolvedAt");
 
                     b.HasIndex("ServiceId");
 
@@ -3566,6 +3591,50 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
+                {
+                    b.Property<string>("Cut")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("Escalated")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("FirstResponse")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Opened")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Reopened")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Resolution")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Resolved")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("SlaMet")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UnderSla")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Cut", "Value", "Day");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TicketDayRollups", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketEvent", b =>
@@ -4045,6 +4114,41 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasKey("Name");
 
                     b.ToTable("Leases", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "Day");
+
+                    b.ToTable("RollupMarks", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupState", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Kind");
+
+                    b.ToTable("RollupStates", (string)null);
                 });
 
             modelBuilder.Entity("CampaignKeyResults", b =>
@@ -4555,6 +4659,15 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Initiative");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Feedback.AnswerDayRollup", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Feedback.Survey", null)
+                        .WithMany()
+                        .HasForeignKey("SurveyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>

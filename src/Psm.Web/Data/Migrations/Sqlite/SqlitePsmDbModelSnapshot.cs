@@ -1633,6 +1633,27 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("TouchpointInitiatives", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Feedback.AnswerDayRollup", b =>
+                {
+                    b.Property<Guid>("SurveyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Score")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Answers")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SurveyId", "Day", "Score");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("AnswerDayRollups", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
                 {
                     b.Property<Guid>("FeedbackId")
@@ -3596,6 +3617,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("FirstResponseAt");
+
                     b.HasIndex("FirstResponseDueAt");
 
                     b.HasIndex("Number")
@@ -3604,6 +3627,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("ProductId");
 
                     b.HasIndex("ResolutionDueAt");
+
+                    b.HasIndex("ResolvedAt");
 
                     b.HasIndex("ServiceId");
 
@@ -3616,6 +3641,50 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
+                {
+                    b.Property<string>("Cut")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Escalated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("FirstResponse")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Opened")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Reopened")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Resolution")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Resolved")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SlaMet")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UnderSla")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Cut", "Value", "Day");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TicketDayRollups", (string)null);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketEvent", b =>
@@ -4107,6 +4176,42 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasKey("Name");
 
                     b.ToTable("Leases", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "Day");
+
+                    b.ToTable("RollupMarks", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupState", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Kind");
+
+                    b.ToTable("RollupStates", (string)null);
                 });
 
             modelBuilder.Entity("CampaignKeyResults", b =>
@@ -4617,6 +4722,15 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Initiative");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Feedback.AnswerDayRollup", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Feedback.Survey", null)
+                        .WithMany()
+                        .HasForeignKey("SurveyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Evidence", b =>
