@@ -34,24 +34,36 @@ public static class AnswerRollups
     /// <summary>Beyond this many marked days in a period, a reader counts the answers themselves.</summary>
     private const int MostMarkedDays = 62;
 
-    /// <summary>Replaces the rollups of the days given with the answers' counts now (inside the caller's transaction).</summary>
-    public static async Task RebuildAsync(PsmDb db, IEnumerable<DateOnly> days, CancellationToken ct)
+    /// <summary>The rollup rows of the days given, from the answers as they are now.</summary>
+    public static async Task<List<AnswerDayRollup>> RowsAsync(PsmDb db, IEnumerable<DateOnly> days, CancellationToken ct)
     {
+        var rows = new List<AnswerDayRollup>();
         foreach (var (from, to) in Rollup.Ranges(days, 31))
         {
-            var counts = await db.SurveyResponses.Where(r => r.RespondedOn >= from && r.RespondedOn < to)
+            rows.AddRange(await db.SurveyResponses.Where(r => r.RespondedOn >= from && r.RespondedOn < to)
                 .GroupBy(r => new { r.SurveyId, r.RespondedOn, r.Score })
                 .Select(g => new AnswerDayRollup { SurveyId = g.Key.SurveyId, Day = g.Key.RespondedOn, Score = g.Key.Score, Answers = g.LongCount() })
-                .ToListAsync(ct);
-            await db.AnswerDayRollups.Where(r => r.Day >= from && r.Day < to).ExecuteDeleteAsync(ct);
-            await using var writer = BulkWriter<AnswerDayRollup>.Open(db);
-            foreach (var row in counts)
-            {
-                await writer.WriteAsync(row, ct);
-            }
-
-            await writer.CompleteAsync(ct);
+                .ToListAsync(ct));
         }
+
+        return rows;
+    }
+
+    /// <summary>Replaces the rollups of the days given with the rows given (inside the caller's transaction).</summary>
+    public static async Task ReplaceAsync(PsmDb db, IReadOnlyCollection<DateOnly> days, IEnumerable<AnswerDayRollup> rows, CancellationToken ct)
+    {
+        foreach (var chunk in days.Chunk(500))
+        {
+            await db.AnswerDayRollups.Where(r => chunk.Contains(r.Day)).ExecuteDeleteAsync(ct);
+        }
+
+        await using var writer = BulkWriter<AnswerDayRollup>.Open(db);
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, ct);
+        }
+
+        await writer.CompleteAsync(ct);
     }
 
     /// <summary>

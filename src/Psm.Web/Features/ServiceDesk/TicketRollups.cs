@@ -312,21 +312,33 @@ public static class TicketRollups
         return days;
     }
 
-    /// <summary>Replaces the rollups of the days given with what the tickets say now (inside the caller's transaction).</summary>
-    public static async Task RebuildAsync(PsmDb db, IEnumerable<DateOnly> days, CancellationToken ct)
+    /// <summary>The rollup rows of the days given, from the tickets as they are now.</summary>
+    public static async Task<List<TicketDayRollup>> RowsAsync(PsmDb db, IEnumerable<DateOnly> days, CancellationToken ct)
     {
+        var rows = new List<TicketDayRollup>();
         foreach (var (from, to) in Rollup.Ranges(days, 31))
         {
-            var computed = await ComputeAsync(db, from, to, ct);
-            await db.TicketDayRollups.Where(r => r.Day >= from && r.Day < to).ExecuteDeleteAsync(ct);
-            await using var writer = BulkWriter<TicketDayRollup>.Open(db);
-            foreach (var ((day, cut, value), sums) in computed)
-            {
-                await writer.WriteAsync(sums.ToRow(day, cut, value), ct);
-            }
-
-            await writer.CompleteAsync(ct);
+            rows.AddRange((await ComputeAsync(db, from, to, ct)).Select(d => d.Value.ToRow(d.Key.Day, d.Key.Cut, d.Key.Value)));
         }
+
+        return rows;
+    }
+
+    /// <summary>Replaces the rollups of the days given with the rows given (inside the caller's transaction).</summary>
+    public static async Task ReplaceAsync(PsmDb db, IReadOnlyCollection<DateOnly> days, IEnumerable<TicketDayRollup> rows, CancellationToken ct)
+    {
+        foreach (var chunk in days.Chunk(500))
+        {
+            await db.TicketDayRollups.Where(r => chunk.Contains(r.Day)).ExecuteDeleteAsync(ct);
+        }
+
+        await using var writer = BulkWriter<TicketDayRollup>.Open(db);
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, ct);
+        }
+
+        await writer.CompleteAsync(ct);
     }
 
     /// <summary>

@@ -105,39 +105,66 @@ public sealed class RollupKeeper(IDbContextFactory<PsmDb> dbs, TimeProvider time
         logger.LogInformation("Rollups of {Kind} started: {Days} days to compute.", kind, first is null ? 0 : last!.Value.DayNumber - first.Value.DayNumber + 1);
     }
 
-    /// <summary>The earliest marked days of a kind not yet done in this run (up to a month's worth), recomputed in one transaction.</summary>
+    /// <summary>
+    /// The earliest marked days of a kind not yet done in this run (up to a month's worth): the marks are read first,
+    /// then the rows, then the rollups are replaced and exactly the marks read are deleted, so a mark written after
+    /// the marks were read survives to the next run. PostgreSQL does it all in one transaction under an advisory lock
+    /// (one keeper at a time; readers and writers are not blocked). SQLite computes outside the write transaction, so
+    /// writers wait only for the replacement, and one keeper per process runs at a time (SQLite is one instance).
+    /// </summary>
     private async Task<int> RunAsync(string kind, List<DateOnly> done, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await LockAsync(db, ct);
-        var days = await db.RollupMarks.Where(m => m.Kind == kind && !done.Contains(m.Day)).Select(m => m.Day).Distinct().OrderBy(d => d).Take(DaysPerRun).ToListAsync(ct);
-        if (days.Count == 0)
+        var sqlite = db.IsSqlite;
+        if (sqlite)
         {
-            return 0;
+            await SqliteGate.WaitAsync(ct);
         }
 
-        done.AddRange(days);
-
-        // The marks are read before the rows: a mark written after this point survives for the next run.
-        var marks = await db.RollupMarks.Where(m => m.Kind == kind && days.Contains(m.Day)).Select(m => m.Id).ToListAsync(ct);
-        if (kind == RollupKinds.Tickets)
+        try
         {
-            await TicketRollups.RebuildAsync(db, days, ct);
-        }
-        else
-        {
-            await AnswerRollups.RebuildAsync(db, days, ct);
-        }
+            await using var transaction = sqlite ? null : await db.Database.BeginTransactionAsync(ct);
+            await LockAsync(db, ct);
+            var days = await db.RollupMarks.Where(m => m.Kind == kind && !done.Contains(m.Day)).Select(m => m.Day).Distinct().OrderBy(d => d).Take(DaysPerRun).ToListAsync(ct);
+            if (days.Count == 0)
+            {
+                return 0;
+            }
 
-        foreach (var chunk in marks.Chunk(10_000))
-        {
-            await db.RollupMarks.Where(m => chunk.Contains(m.Id)).ExecuteDeleteAsync(ct);
-        }
+            done.AddRange(days);
+            var marks = await db.RollupMarks.Where(m => m.Kind == kind && days.Contains(m.Day)).Select(m => m.Id).ToListAsync(ct);
+            var tickets = kind == RollupKinds.Tickets ? await TicketRollups.RowsAsync(db, days, ct) : null;
+            var answers = kind == RollupKinds.Answers ? await AnswerRollups.RowsAsync(db, days, ct) : null;
 
-        await transaction.CommitAsync(ct);
-        return days.Count;
+            await using var write = sqlite ? await db.Database.BeginTransactionAsync(ct) : null;
+            if (tickets is not null)
+            {
+                await TicketRollups.ReplaceAsync(db, days, tickets, ct);
+            }
+
+            if (answers is not null)
+            {
+                await AnswerRollups.ReplaceAsync(db, days, answers, ct);
+            }
+
+            foreach (var chunk in marks.Chunk(10_000))
+            {
+                await db.RollupMarks.Where(m => chunk.Contains(m.Id)).ExecuteDeleteAsync(ct);
+            }
+
+            await (write ?? transaction)!.CommitAsync(ct);
+            return days.Count;
+        }
+        finally
+        {
+            if (sqlite)
+            {
+                SqliteGate.Release();
+            }
+        }
     }
+
+    private static readonly SemaphoreSlim SqliteGate = new(1, 1);
 
     private static async Task LockAsync(PsmDb db, CancellationToken ct)
     {
