@@ -60,24 +60,29 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public IDbContextFactory<PsmDb> Factory()
     {
-        // The app's interceptors, in the app's order.
-        pool ??= new PsmDbPool(Settings,
-            [Events(), new Psm.Web.Infrastructure.Rollups.RollupInterceptor(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        pool ??= new PsmDbPool(Settings, [Events(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
         return new PsmDbFactory(pool, new CurrentUser());
     }
 
     /// <summary>Contexts that write no webhook events: the cost of a change without its event, for comparison.</summary>
     public IDbContextFactory<PsmDb> FactoryWithoutEvents()
     {
-        bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Rollups.RollupInterceptor(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
+        bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
         return new PsmDbFactory(bare, new CurrentUser());
     }
 
-    /// <summary>Contexts that mark no rollup days: the cost of a change without keeping the rollups, for comparison.</summary>
-    public IDbContextFactory<PsmDb> FactoryWithoutRollups()
+    /// <summary>Drops the triggers that mark rollup days: the cost of a change without keeping the rollups, for comparison.</summary>
+    public async Task DropRollupTriggersAsync()
     {
-        unrolled ??= new PsmDbPool(Settings, [Events(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
-        return new PsmDbFactory(unrolled, new CurrentUser());
+        await using var connection = await OpenRawAsync();
+        foreach (var trigger in Psm.Web.Infrastructure.Rollups.RollupMarks.Triggers)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Settings.Provider == DatabaseProvider.Sqlite
+                ? $"DROP TRIGGER \"{trigger}\""
+                : $"DROP TRIGGER \"{trigger}\" ON \"{(trigger.Contains("Tickets", StringComparison.Ordinal) ? "Tickets" : "SurveyResponses")}\"";
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private static Psm.Web.Features.Integrations.EventInterceptor Events() => new(TimeProvider.System, new Psm.Web.Features.Integrations.WebhookSignal());
@@ -88,7 +93,6 @@ public sealed class BenchDatabase : IAsyncDisposable
             .CatchUpAsync();
 
     private PsmDbPool? bare;
-    private PsmDbPool? unrolled;
 
     public async ValueTask DisposeAsync()
     {

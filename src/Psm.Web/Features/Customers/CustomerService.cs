@@ -1,4 +1,3 @@
-using Psm.Web.Infrastructure.Rollups;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
 using Psm.Web.Infrastructure.Http;
@@ -114,11 +113,6 @@ public sealed class CustomerService(IDbContextFactory<PsmDb> dbs, TimeProvider t
             throw new RequestValidationException("id", "Archive the customer before purging it.");
         }
 
-        // The database deletes the customer's tickets with it, past the change tracker: their days' rollups are marked here.
-        var ticketTimes = await db.Tickets.Where(t => t.CustomerId == id).Select(t => new { t.CreatedAt, t.FirstResponseAt, t.ResolvedAt }).ToListAsync(ct);
-        db.RollupMarks.AddRange(ticketTimes.SelectMany(t => new[] { t.CreatedAt, t.FirstResponseAt, t.ResolvedAt })
-            .Where(at => at is not null).Select(at => RollupMarks.DayOf(at!.Value)).Distinct()
-            .Select(day => new RollupMark { Kind = RollupKinds.Tickets, Day = day }));
         db.Customers.Remove(customer);
         await db.SaveChangesAsync(ct);
         return true;

@@ -358,12 +358,6 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
             await writer.CompleteAsync(ct);
         }
 
-        if (rows is IReadOnlyCollection<SurveyResponse> answers)
-        {
-            // Rows written in bulk pass no interceptor: the days they fall on are marked for the rollups here.
-            await Infrastructure.Rollups.RollupMarks.MarkAsync(db, Infrastructure.Rollups.RollupKinds.Answers, answers.Select(a => a.RespondedOn), ct);
-        }
-
         if (typeof(T) == typeof(FeedbackItem) || typeof(T) == typeof(SurveyResponse))
         {
             // Rows written in bulk pass no interceptor: their events (feedback.created, survey.response_received) are written in bulk beside them.

@@ -172,7 +172,8 @@ internal sealed class SurveyConfiguration : IEntityTypeConfiguration<Survey>, IE
 
     public void Configure(EntityTypeBuilder<SurveyResponse> response)
     {
-        response.ToTable("SurveyResponses");
+        // Triggers mark the rollups' days (ADR-015); SQLite cannot combine RETURNING with AFTER triggers.
+        response.ToTable("SurveyResponses", t => t.UseSqlReturningClause(false));
         response.Property(r => r.Channel).HasConversion<string>().HasMaxLength(10);
         response.Property(r => r.Comment).HasMaxLength(4000);
         response.Property(r => r.ExternalRef).HasMaxLength(200);

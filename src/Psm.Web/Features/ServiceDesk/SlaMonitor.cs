@@ -126,12 +126,6 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
                    'target', '{target.Name}', 'escalationLevel', t."EscalationLevel" + 1, 'path', '/service/tickets/' || {ticketId}{jsonEnd}, FALSE
             {batch}
             """, [nowValue], ct);
-        // The breach and the escalation change the figures of the day each ticket was opened: its rollup is marked (ADR-015).
-        var openedOn = db.IsSqlite ? "substr(t.\"CreatedAt\", 1, 10)" : "CAST(t.\"CreatedAt\" AT TIME ZONE 'UTC' AS date)";
-        await db.Database.ExecuteSqlRawAsync($"""
-            INSERT INTO "RollupMarks" ("Id", "Kind", "Day")
-            SELECT {id}, '{Infrastructure.Rollups.RollupKinds.Tickets}', d."Day" FROM (SELECT DISTINCT {openedOn} AS "Day" {batch}) d
-            """, [nowValue], ct);
         var marked = await db.Database.ExecuteSqlRawAsync($"""
             UPDATE "Tickets" AS t SET "{target.BreachedColumn}" = "{target.DueColumn}", "EscalationLevel" = "EscalationLevel" + 1
             WHERE t."Id" IN (SELECT "Id" FROM "SlaBatch") AND {breaches}
@@ -213,8 +207,6 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         var tickets = await db.Tickets.AsNoTracking().Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null).ToDictionaryAsync(t => t.Id, ct);
         await db.Tickets.Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.NearBreachEscalatedAt, now).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct);
-        db.RollupMarks.AddRange(tickets.Values.Select(t => Infrastructure.Rollups.RollupMarks.DayOf(t.CreatedAt)).Distinct()
-            .Select(day => new Infrastructure.Rollups.RollupMark { Kind = Infrastructure.Rollups.RollupKinds.Tickets, Day = day }));
         foreach (var e in escalate)
         {
             db.TicketEvents.Add(new TicketEvent

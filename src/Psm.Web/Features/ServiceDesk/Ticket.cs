@@ -294,7 +294,8 @@ internal sealed class ServiceDeskConfiguration :
 
     public void Configure(EntityTypeBuilder<Ticket> ticket)
     {
-        ticket.ToTable("Tickets");
+        // Triggers mark the rollups' days (ADR-015); SQLite cannot combine RETURNING with AFTER triggers.
+        ticket.ToTable("Tickets", t => t.UseSqlReturningClause(false));
         ticket.Ignore(t => t.Key);
         ticket.Ignore(t => t.IsOpen);
         ticket.HasIndex(t => t.Number).IsUnique();

@@ -125,8 +125,7 @@ public static class DatabaseServiceCollectionExtensions
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<Features.Integrations.WebhookSignal>();
         services.AddSingleton<Features.Integrations.EventInterceptor>();
-        services.AddSingleton(sp => new PsmDbPool(settings,
-            [sp.GetRequiredService<Features.Integrations.EventInterceptor>(), new Rollups.RollupInterceptor(), sp.GetRequiredService<AuditInterceptor>()]));
+        services.AddSingleton(sp => new PsmDbPool(settings, [sp.GetRequiredService<Features.Integrations.EventInterceptor>(), sp.GetRequiredService<AuditInterceptor>()]));
         services.AddScoped<IDbContextFactory<PsmDb>, PsmDbFactory>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContext());
         return services;

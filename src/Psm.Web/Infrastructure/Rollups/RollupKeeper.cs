@@ -44,7 +44,7 @@ public static class Rollup
 /// <summary>
 /// Keeps the daily rollups (ADR-015): the first run marks every day that holds rows; every run recomputes the
 /// marked days, a month at a time, each in its own transaction, and deletes the marks it read. One instance at a
-/// time on PostgreSQL (an advisory lock); SQLite serialises writers by itself.
+/// time on PostgreSQL (an advisory lock); on SQLite the transaction holds the write lock.
 /// </summary>
 public sealed class RollupKeeper(IDbContextFactory<PsmDb> dbs, TimeProvider time, ILogger<RollupKeeper> logger)
 {
@@ -106,65 +106,42 @@ public sealed class RollupKeeper(IDbContextFactory<PsmDb> dbs, TimeProvider time
     }
 
     /// <summary>
-    /// The earliest marked days of a kind not yet done in this run (up to a month's worth): the marks are read first,
-    /// then the rows, then the rollups are replaced and exactly the marks read are deleted, so a mark written after
-    /// the marks were read survives to the next run. PostgreSQL does it all in one transaction under an advisory lock
-    /// (one keeper at a time; readers and writers are not blocked). SQLite computes outside the write transaction, so
-    /// writers wait only for the replacement, and one keeper per process runs at a time (SQLite is one instance).
+    /// The earliest marked days of a kind not yet done in this run (up to a month's worth), in one transaction: the
+    /// marks are read first, then the rows, then the rollups are replaced and exactly the marks read are deleted.
+    /// PostgreSQL: under an advisory lock (one keeper at a time); a change committed after the marks were read wrote a
+    /// mark of its own, which survives. SQLite: the transaction holds the one write lock from its start, so no change
+    /// falls between the reads and the replacement (the triggers there skip a day already marked).
     /// </summary>
     private async Task<int> RunAsync(string kind, List<DateOnly> done, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var sqlite = db.IsSqlite;
-        if (sqlite)
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await LockAsync(db, ct);
+        var days = await db.RollupMarks.Where(m => m.Kind == kind && !done.Contains(m.Day)).Select(m => m.Day).Distinct().OrderBy(d => d).Take(DaysPerRun).ToListAsync(ct);
+        if (days.Count == 0)
         {
-            await SqliteGate.WaitAsync(ct);
+            return 0;
         }
 
-        try
+        done.AddRange(days);
+        var marks = await db.RollupMarks.Where(m => m.Kind == kind && days.Contains(m.Day)).Select(m => m.Id).ToListAsync(ct);
+        if (kind == RollupKinds.Tickets)
         {
-            await using var transaction = sqlite ? null : await db.Database.BeginTransactionAsync(ct);
-            await LockAsync(db, ct);
-            var days = await db.RollupMarks.Where(m => m.Kind == kind && !done.Contains(m.Day)).Select(m => m.Day).Distinct().OrderBy(d => d).Take(DaysPerRun).ToListAsync(ct);
-            if (days.Count == 0)
-            {
-                return 0;
-            }
-
-            done.AddRange(days);
-            var marks = await db.RollupMarks.Where(m => m.Kind == kind && days.Contains(m.Day)).Select(m => m.Id).ToListAsync(ct);
-            var tickets = kind == RollupKinds.Tickets ? await TicketRollups.RowsAsync(db, days, ct) : null;
-            var answers = kind == RollupKinds.Answers ? await AnswerRollups.RowsAsync(db, days, ct) : null;
-
-            await using var write = sqlite ? await db.Database.BeginTransactionAsync(ct) : null;
-            if (tickets is not null)
-            {
-                await TicketRollups.ReplaceAsync(db, days, tickets, ct);
-            }
-
-            if (answers is not null)
-            {
-                await AnswerRollups.ReplaceAsync(db, days, answers, ct);
-            }
-
-            foreach (var chunk in marks.Chunk(10_000))
-            {
-                await db.RollupMarks.Where(m => chunk.Contains(m.Id)).ExecuteDeleteAsync(ct);
-            }
-
-            await (write ?? transaction)!.CommitAsync(ct);
-            return days.Count;
+            await TicketRollups.ReplaceAsync(db, days, await TicketRollups.RowsAsync(db, days, ct), ct);
         }
-        finally
+        else
         {
-            if (sqlite)
-            {
-                SqliteGate.Release();
-            }
+            await AnswerRollups.ReplaceAsync(db, days, await AnswerRollups.RowsAsync(db, days, ct), ct);
         }
+
+        foreach (var chunk in marks.Chunk(10_000))
+        {
+            await db.RollupMarks.Where(m => chunk.Contains(m.Id)).ExecuteDeleteAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return days.Count;
     }
-
-    private static readonly SemaphoreSlim SqliteGate = new(1, 1);
 
     private static async Task LockAsync(PsmDb db, CancellationToken ct)
     {

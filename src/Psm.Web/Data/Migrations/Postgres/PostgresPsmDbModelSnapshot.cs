@@ -1948,6 +1948,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Theme", b =>
@@ -3591,6 +3593,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
@@ -4118,9 +4122,11 @@ namespace Psm.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("date");

@@ -1970,6 +1970,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Theme", b =>
@@ -3641,6 +3643,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
@@ -4180,9 +4184,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("TEXT");

@@ -12,7 +12,7 @@ using Psm.Web.Data;
 namespace Psm.Web.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPsmDb))]
-    [Migration("20261201161714_Rollups")]
+    [Migration("20261201170538_Rollups")]
     partial class Rollups
     {
         /// <inheritdoc />
@@ -1951,6 +1951,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Theme", b =>
@@ -3594,6 +3596,8 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
@@ -4121,9 +4125,11 @@ namespace Psm.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("date");

@@ -11,7 +11,7 @@ using Psm.Web.Data;
 namespace Psm.Web.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePsmDb))]
-    [Migration("20261201161709_Rollups")]
+    [Migration("20261201170533_Rollups")]
     partial class Rollups
     {
         /// <inheritdoc />
@@ -1973,6 +1973,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasFilter("\"TicketId\" IS NULL");
 
                     b.ToTable("SurveyResponses", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Feedback.Theme", b =>
@@ -3644,6 +3646,8 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.HasIndex("TeamId", "Status");
 
                     b.ToTable("Tickets", (string)null);
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("Psm.Web.Features.ServiceDesk.TicketDayRollup", b =>
@@ -4183,9 +4187,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Psm.Web.Infrastructure.Rollups.RollupMark", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateOnly>("Day")
                         .HasColumnType("TEXT");
