@@ -82,6 +82,12 @@ public sealed class PsmServer : WebApplicationFactory<Program>
             ["Rollups:Seconds"] = "0",
         };
         var builder = new PsmServer(quiet, clock: null, template: null);
+        // The daily rollups start from the template, as on a database PSM has run on: each copy's job has only its test's changes to keep.
+        using (var scope = builder.Services.CreateScope())
+        {
+            scope.ServiceProvider.GetRequiredService<Psm.Web.Infrastructure.Rollups.RollupKeeper>().CatchUpAsync().GetAwaiter().GetResult();
+        }
+
         var template = builder.database;
         builder.StopWithoutDropping();
         template.Seal();
