@@ -8,7 +8,7 @@ namespace Psm.Web.Features.Feedback;
 
 /// <summary>How many answers a survey got on a day with a given score (ADR-015). Every score figure follows exactly from these counts.</summary>
 [NotAudited]
-public sealed class AnswerDayRollup
+public sealed class AnswerDayRollup : IDayRollup
 {
     public Guid SurveyId { get; set; }
     public DateOnly Day { get; set; }
@@ -47,23 +47,6 @@ public static class AnswerRollups
         }
 
         return rows;
-    }
-
-    /// <summary>Replaces the rollups of the days given with the rows given (inside the caller's transaction).</summary>
-    public static async Task ReplaceAsync(PsmDb db, IReadOnlyCollection<DateOnly> days, IEnumerable<AnswerDayRollup> rows, CancellationToken ct)
-    {
-        foreach (var chunk in days.Chunk(500))
-        {
-            await db.AnswerDayRollups.Where(r => chunk.Contains(r.Day)).ExecuteDeleteAsync(ct);
-        }
-
-        await using var writer = BulkWriter<AnswerDayRollup>.Open(db);
-        foreach (var row in rows)
-        {
-            await writer.WriteAsync(row, ct);
-        }
-
-        await writer.CompleteAsync(ct);
     }
 
     /// <summary>

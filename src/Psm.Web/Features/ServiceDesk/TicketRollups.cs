@@ -14,7 +14,7 @@ namespace Psm.Web.Features.ServiceDesk;
 /// times of that day as <see cref="MinuteBins"/> (ADR-015).
 /// </summary>
 [NotAudited]
-public sealed class TicketDayRollup
+public sealed class TicketDayRollup : IDayRollup
 {
     public DateOnly Day { get; set; }
     public string Cut { get; set; } = "";
@@ -322,23 +322,6 @@ public static class TicketRollups
         }
 
         return rows;
-    }
-
-    /// <summary>Replaces the rollups of the days given with the rows given (inside the caller's transaction).</summary>
-    public static async Task ReplaceAsync(PsmDb db, IReadOnlyCollection<DateOnly> days, IEnumerable<TicketDayRollup> rows, CancellationToken ct)
-    {
-        foreach (var chunk in days.Chunk(500))
-        {
-            await db.TicketDayRollups.Where(r => chunk.Contains(r.Day)).ExecuteDeleteAsync(ct);
-        }
-
-        await using var writer = BulkWriter<TicketDayRollup>.Open(db);
-        foreach (var row in rows)
-        {
-            await writer.WriteAsync(row, ct);
-        }
-
-        await writer.CompleteAsync(ct);
     }
 
     /// <summary>

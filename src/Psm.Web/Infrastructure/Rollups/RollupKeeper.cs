@@ -5,9 +5,32 @@ using Psm.Web.Features.ServiceDesk;
 
 namespace Psm.Web.Infrastructure.Rollups;
 
-/// <summary>What readers of rollups share: whether a kind's rollups have started, which days are marked, runs of days.</summary>
+/// <summary>A rollup row: one day's sums of something.</summary>
+public interface IDayRollup
+{
+    DateOnly Day { get; }
+}
+
+/// <summary>What readers and the keeper of rollups share: whether a kind's rollups have started, which days are marked, runs of days.</summary>
 public static class Rollup
 {
+    /// <summary>Replaces the rollups of the days given with the rows given (inside the caller's transaction).</summary>
+    public static async Task ReplaceAsync<T>(PsmDb db, IReadOnlyCollection<DateOnly> days, IEnumerable<T> rows, CancellationToken ct) where T : class, IDayRollup
+    {
+        foreach (var chunk in days.Chunk(500))
+        {
+            await db.Set<T>().Where(r => chunk.Contains(r.Day)).ExecuteDeleteAsync(ct);
+        }
+
+        await using var writer = Persistence.BulkWriter<T>.Open(db);
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, ct);
+        }
+
+        await writer.CompleteAsync(ct);
+    }
+
     public static Task<bool> ReadyAsync(PsmDb db, string kind, CancellationToken ct) => db.RollupStates.AnyAsync(s => s.Kind == kind, ct);
 
     public static async Task<HashSet<DateOnly>> MarkedDaysAsync(PsmDb db, string kind, DateOnly from, DateOnly to, CancellationToken ct) =>
@@ -127,11 +150,11 @@ public sealed class RollupKeeper(IDbContextFactory<PsmDb> dbs, TimeProvider time
         var marks = await db.RollupMarks.Where(m => m.Kind == kind && days.Contains(m.Day)).Select(m => m.Id).ToListAsync(ct);
         if (kind == RollupKinds.Tickets)
         {
-            await TicketRollups.ReplaceAsync(db, days, await TicketRollups.RowsAsync(db, days, ct), ct);
+            await Rollup.ReplaceAsync(db, days, await TicketRollups.RowsAsync(db, days, ct), ct);
         }
         else
         {
-            await AnswerRollups.ReplaceAsync(db, days, await AnswerRollups.RowsAsync(db, days, ct), ct);
+            await Rollup.ReplaceAsync(db, days, await AnswerRollups.RowsAsync(db, days, ct), ct);
         }
 
         foreach (var chunk in marks.Chunk(10_000))
