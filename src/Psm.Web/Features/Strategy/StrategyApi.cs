@@ -162,7 +162,23 @@ public static class StrategyApi
 }
 
 /// <summary>The cuts a metric query may name, as query-string parameters.</summary>
-public sealed record MetricCuts(
-    Guid? ProductId, Guid? ServiceId, string? Segment, Guid? PersonaId, string? Stage, string? Channel, string? Goal, Guid? TeamId, Guid? AgentId, string? Priority, string? Plan);
+/// <summary>
+/// The cut a metric is asked for, bound from the query string. Properties rather than a positional record: the
+/// compile-time endpoint generator cannot yet bind a constructor with nullable reference parameters (dotnet/aspnetcore#58953).
+/// </summary>
+public sealed record MetricCuts
+{
+    public Guid? ProductId { get; init; }
+    public Guid? ServiceId { get; init; }
+    public string? Segment { get; init; }
+    public Guid? PersonaId { get; init; }
+    public string? Stage { get; init; }
+    public string? Channel { get; init; }
+    public string? Goal { get; init; }
+    public Guid? TeamId { get; init; }
+    public Guid? AgentId { get; init; }
+    public string? Priority { get; init; }
+    public string? Plan { get; init; }
+}
 
 public sealed record MetricValue(string Key, DateOnly From, DateOnly To, double? Value);
