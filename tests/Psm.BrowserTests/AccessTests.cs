@@ -7,7 +7,7 @@ using Psm.Web.Infrastructure.Auth;
 namespace Psm.BrowserTests;
 
 /// <summary>The permission matrix as people meet it: controls a role may not use are not there, and what they may do works.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class AccessTests(BrowserFixture browser)
 {
     [Fact]

@@ -7,7 +7,7 @@ using Psm.Web.Infrastructure.Auth;
 namespace Psm.BrowserTests;
 
 /// <summary>Accounts as people meet them: a one-time password replaced at first sign-in, an admin's reset link, two-step sign-in.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class AccountTests(BrowserFixture browser)
 {
     [Fact]

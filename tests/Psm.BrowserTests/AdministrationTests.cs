@@ -2,7 +2,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class AdministrationTests(BrowserFixture browser)
 {
     [Fact]

@@ -6,7 +6,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class CampaignsTests(BrowserFixture browser)
 {
     [Fact]

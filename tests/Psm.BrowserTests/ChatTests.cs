@@ -4,7 +4,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class ChatTests(BrowserFixture browser)
 {
     [Fact]

@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Http;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class HelpCentreTests(BrowserFixture browser)
 {
     [Fact]

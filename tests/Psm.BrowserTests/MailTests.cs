@@ -6,7 +6,7 @@ using Psm.Web.Infrastructure.Auth;
 namespace Psm.BrowserTests;
 
 /// <summary>The e-mail channel as people use it, against the real mail server test.sh starts.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class MailTests(BrowserFixture browser)
 {
     private static readonly TestMail Mail = TestMail.Server;

@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class RoadmapHistoryTests(BrowserFixture browser)
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);

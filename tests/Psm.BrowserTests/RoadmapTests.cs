@@ -4,7 +4,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class RoadmapTests(BrowserFixture browser)
 {
     [Fact]
@@ -57,10 +57,13 @@ public sealed class RoadmapTests(BrowserFixture browser)
             await page.GetByRole(AriaRole.Option, new() { Name = "2", Exact = true }).ClickAsync();
             await page.GetByLabel("Confidence %").FillAsync("80");
             await page.GetByLabel("Effort (person-months)").FillAsync("0");
+            // The field takes its value when it loses focus: leave it first, as a person does before reaching for the button.
+            await page.GetByLabel("Effort (person-months)").BlurAsync();
             await page.GetByTestId("save-scores").ClickAsync();
             await Expect(page.GetByTestId("score-error")).ToContainTextAsync("Effort is in person-months and must be more than 0.");
 
             await page.GetByLabel("Effort (person-months)").FillAsync("4");
+            await page.GetByLabel("Effort (person-months)").BlurAsync();
             await page.GetByTestId("save-scores").ClickAsync();
             await Expect(page.GetByTestId("rice-score")).ToHaveTextAsync("400");
             await Expect(page.GetByTestId("score-history")).ToContainTextAsync("400");

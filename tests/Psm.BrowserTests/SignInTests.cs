@@ -3,7 +3,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class SignInTests(BrowserFixture browser)
 {
     [Fact]

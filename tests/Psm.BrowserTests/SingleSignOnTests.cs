@@ -7,7 +7,7 @@ using Psm.Web.Infrastructure.Auth;
 namespace Psm.BrowserTests;
 
 /// <summary>Single sign-on against a real OpenID Provider (the npm oidc-provider package) on loopback.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class SingleSignOnTests(BrowserFixture browser)
 {
     [Fact]

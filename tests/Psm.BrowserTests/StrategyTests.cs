@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.Two)]
 public sealed class StrategyTests(BrowserFixture browser)
 {
     [Fact]

@@ -6,7 +6,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class VoiceOfCustomerTests(BrowserFixture browser)
 {
     [Fact]

@@ -5,7 +5,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserLanes.One)]
 public sealed class WebhookTests(BrowserFixture browser)
 {
     [Fact]
