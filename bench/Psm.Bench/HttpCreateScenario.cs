@@ -77,17 +77,23 @@ public static class HttpCreateScenario
 
     private sealed record BareInput(string Text, string Channel);
 
-    /// <summary>An API key for the bench's admin, and 40 themes, each with a stem and a phrase, as a company that triages feedback would have.</summary>
+    private static readonly string[] Topics =
+    ["billing", "invoice", "export", "login", "password", "dashboard", "report", "mobile", "sync", "import", "search", "speed", "api", "sso", "email",
+        "calendar", "upload", "pdf", "chart", "filter", "permission", "onboarding", "training", "renewal", "refund", "pricing", "language", "timezone", "backup",
+        "integration", "slack", "webhook", "notification", "print", "archive", "audit", "survey", "widget", "theme", "accessibility"];
+
+    /// <summary>The 40 themes the create and import scenarios match against (a keyword and a phrase each).</summary>
+    internal static IEnumerable<Theme> Themes() =>
+        Topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow });
+
+    /// <summary>An API key for the bench's admin, and the 40 themes, as a company that triages feedback would have.</summary>
     internal static async Task<string> KeyAndThemesAsync(BenchDatabase database)
     {
         await using var db = await database.Factory().CreateDbContextAsync();
         var admin = await db.Users.Where(u => u.Email == BenchHost.AdminEmail).Select(u => u.Id).SingleAsync();
         var (token, key) = ApiKey.Issue(admin, "bench", ApiKeyScope.ReadWrite, DateTimeOffset.UtcNow);
         db.ApiKeys.Add(key);
-        string[] topics = ["billing", "invoice", "export", "login", "password", "dashboard", "report", "mobile", "sync", "import", "search", "speed", "api", "sso", "email",
-            "calendar", "upload", "pdf", "chart", "filter", "permission", "onboarding", "training", "renewal", "refund", "pricing", "language", "timezone", "backup",
-            "integration", "slack", "webhook", "notification", "print", "archive", "audit", "survey", "widget", "theme", "accessibility"];
-        db.Themes.AddRange(topics.Select(t => new Theme { Name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t), Keywords = $"{t}*\n{t} problem", CreatedAt = DateTimeOffset.UtcNow }));
+        db.Themes.AddRange(Themes());
         await db.SaveChangesAsync();
         return token;
     }

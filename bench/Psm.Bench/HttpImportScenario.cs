@@ -104,13 +104,13 @@ public static class HttpImportScenario
         return written == rows ? measurement : throw new InvalidOperationException($"The limit wrote {written} of {rows} rows.");
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web)
+    internal static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
     /// <summary>The release build of PSM as its own process over the bench database, as an operator starts it.</summary>
-    private static Process Start(BenchDatabase database)
+    internal static Process Start(BenchDatabase database)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Psm.slnx")))
@@ -135,7 +135,7 @@ public static class HttpImportScenario
         return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {dll}.");
     }
 
-    private static async Task<string> ListeningAsync(Process server)
+    internal static async Task<string> ListeningAsync(Process server)
     {
         _ = Task.Run(async () =>
         {
@@ -158,7 +158,7 @@ public static class HttpImportScenario
     }
 
     /// <summary>The process's peak resident set since it started (Linux VmHWM), in bytes.</summary>
-    private static long PeakRss(Process process)
+    internal static long PeakRss(Process process)
     {
         foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
         {

@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|responses-import-http|survey-scores|rollup-upkeep|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|responses-import-http|feedback-import-http|survey-scores|rollup-upkeep|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -72,6 +72,8 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     // Survey answers uploaded to PSM running as its own process, as a background import job: fifty per generated customer
     // (5 000 000 at the default scale), against the bare bulk write in the bench's process.
     (HttpImportScenario.Name, p => HttpImportScenario.RunAsync(p, rows * 50, Math.Min(options.Repeats, 3)), 0.5),
+    // Feedback items uploaded the same way: ten per generated customer (1 000 000 at the default scale), one run each.
+    (FeedbackImportScenario.Name, p => FeedbackImportScenario.RunAsync(p, rows * 10, 1), 0.5),
     // A year's NPS and its monthly trend over fifty answers per generated customer (5 000 000 at the default scale), from the
     // daily rollups, against hand-written SQL over the answers; and what keeping the rollups costs 2 000 tickets' saves.
     (RollupScenarios.SurveyScores, p => RollupScenarios.RunSurveyScoresAsync(p, rows * 50, options.Repeats), 10),
@@ -114,7 +116,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
             or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or PeerScenario.Name or HttpImportScenario.Name
-            or RollupScenarios.SurveyScores or RollupScenarios.Upkeep or "all"))
+            or FeedbackImportScenario.Name or RollupScenarios.SurveyScores or RollupScenarios.Upkeep or "all"))
         {
             return null;
         }
