@@ -15,6 +15,11 @@ public static class Sentiment
 
     private static readonly Dictionary<string, double> Valence = Build();
 
+    // Looks a word's stem up without cutting a new string for each suffix tried.
+    private static readonly Dictionary<string, double>.AlternateLookup<ReadOnlySpan<char>> ValenceOfSpan = Valence.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly string[] Suffixes = ["es", "s", "ed", "d", "ing"];
+
     private static readonly HashSet<string> Negators =
         ["not", "no", "never", "none", "nothing", "nobody", "neither", "nor", "without", "hardly", "barely", "cannot", "cant",
          "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont", "wouldnt", "couldnt", "shouldnt", "aint", "havent",
@@ -115,10 +120,10 @@ public static class Sentiment
         }
 
         // Plurals and simple past forms of listed words: "crashes", "delays", "annoyed".
-        foreach (var suffix in (string[])["es", "s", "ed", "d", "ing"])
+        foreach (var suffix in Suffixes)
         {
             if (word.Length > suffix.Length + 2 && word.EndsWith(suffix, StringComparison.Ordinal)
-                && Valence.TryGetValue(word[..^suffix.Length], out value))
+                && ValenceOfSpan.TryGetValue(word.AsSpan(0, word.Length - suffix.Length), out value))
             {
                 return true;
             }

@@ -8,7 +8,10 @@ namespace Psm.Web.Features.Feedback;
 /// </summary>
 public sealed class ThemeMatcher
 {
-    private readonly List<(Guid ThemeId, string[][] Patterns)> themes;
+    /// <summary>A pattern's words; Prefix: the keyword ended in * and the word matches any ending.</summary>
+    private readonly record struct PatternWord(string Text, bool Prefix);
+
+    private readonly List<(Guid ThemeId, PatternWord[][] Patterns)> themes;
 
     private readonly Dictionary<Guid, string> names = [];
 
@@ -33,18 +36,14 @@ public sealed class ThemeMatcher
         keywords.Split(['\n', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
-    private static string[] Pattern(string keyword)
+    private static PatternWord[] Pattern(string keyword)
     {
         var words = Sentiment.Tokens(keyword);
-        if (keyword.EndsWith('*') && words.Count > 0)
-        {
-            words[^1] += "*";
-        }
-
-        return [.. words];
+        var prefixAtEnd = keyword.EndsWith('*');
+        return words.Select((w, i) => new PatternWord(w, prefixAtEnd && i == words.Count - 1)).ToArray();
     }
 
-    private static bool Contains(List<string> words, string[] pattern)
+    private static bool Contains(List<string> words, PatternWord[] pattern)
     {
         for (var start = 0; start + pattern.Length <= words.Count; start++)
         {
@@ -52,7 +51,7 @@ public sealed class ThemeMatcher
             for (var j = 0; j < pattern.Length && all; j++)
             {
                 var p = pattern[j];
-                all = p.EndsWith('*') ? words[start + j].StartsWith(p[..^1], StringComparison.Ordinal) : words[start + j] == p;
+                all = p.Prefix ? words[start + j].StartsWith(p.Text, StringComparison.Ordinal) : words[start + j] == p.Text;
             }
 
             if (all)
