@@ -209,7 +209,9 @@ public sealed class Imports(IDbContextFactory<PsmDb> dbs, TimeProvider time)
 
             var customers = await CustomerIdsAsync(db, batch.Select(b => b.Customer), ct);
             var sources = batch.Where(b => b.Item.SourceRef != null).Select(b => b.Item.SourceRef!).Distinct().ToList();
-            var known = sources.Count == 0 ? [] : (await db.Feedback.Where(f => f.SourceRef != null && sources.Contains(f.SourceRef))
+            // Both columns of the unique (Channel, SourceRef) index, so each batch seeks it instead of scanning every item.
+            var channels = batch.Where(b => b.Item.SourceRef != null).Select(b => b.Item.Channel).Distinct().ToList();
+            var known = sources.Count == 0 ? [] : (await db.Feedback.Where(f => channels.Contains(f.Channel) && f.SourceRef != null && sources.Contains(f.SourceRef))
                 .Select(f => new { f.Channel, f.SourceRef }).ToListAsync(ct)).Select(f => (f.Channel, f.SourceRef!)).ToHashSet();
             // Rows without a source reference are recognised by their content (RowFingerprints).
             var knownHashes = await RowFingerprints.KnownAmongAsync(db, nameof(FeedbackItem), batch.Where(b => b.Hash != null).Select(b => b.Hash!), ct);
