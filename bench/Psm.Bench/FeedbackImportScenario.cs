@@ -40,7 +40,7 @@ public static class FeedbackImportScenario
 
     private static readonly string[] Channels = ["InApp", "Email", "SupportTicket", "ProductReview", "SalesCall", "SocialMedia"];
 
-    public static async Task<ScenarioResult> RunAsync(string provider, int rows, int repeats)
+    public static async Task<ScenarioResult> RunAsync(string provider, int rows)
     {
         var file = Path.Combine(Path.GetTempPath(), $"psm-bench-feedback-{rows}.csv");
         if (!File.Exists(file))
@@ -57,7 +57,6 @@ public static class FeedbackImportScenario
         }
 
         // One run each: a second upload into the same database would find every row a duplicate.
-        _ = repeats;
         var r = await RawAsync(provider, file, rows);
         var p = await UploadAsync(database, file, rows, token);
         return new ScenarioResult(Name, provider, rows, "rows/s", p, r, rows / p.Elapsed.TotalSeconds, rows / r.Elapsed.TotalSeconds,

@@ -161,9 +161,8 @@ public static class StrategyApi
         TypedResults.Ok(await registry.SeriesAsync(key, Query(from, to, cuts), granularity ?? Granularity.Month, ct));
 }
 
-/// <summary>The cuts a metric query may name, as query-string parameters.</summary>
 /// <summary>
-/// The cut a metric is asked for, bound from the query string. Properties rather than a positional record: the
+/// The cuts a metric query may name, as query-string parameters. Properties rather than a positional record: the
 /// compile-time endpoint generator cannot yet bind a constructor with nullable reference parameters (dotnet/aspnetcore#58953).
 /// </summary>
 public sealed record MetricCuts
