@@ -192,7 +192,9 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GetByTestId("import-responses").ClickAsync();
             var dialog = page.GetByRole(AriaRole.Dialog);
             await dialog.Locator("input[type=file]").SetInputFilesAsync(file);
-            await page.GetByTestId("run-import").ClickAsync();
+            // The 20 MB file first travels to the server over the circuit; with the other browser lane busy that can take
+            // longer than Playwright's default 30 seconds.
+            await page.GetByTestId("run-import").ClickAsync(new() { Timeout = 90_000 });
             await Expect(page.GetByTestId("import-progress")).ToContainTextAsync("rows read", new() { Timeout = 60_000 });
             await session.ScreenshotAsync("import-running");
 
