@@ -68,9 +68,9 @@ for context in SqlitePsmDb PostgresPsmDb; do
 done
 
 # --- run the suites ---------------------------------------------------------------------------
-# One suite at a time: each already keeps both cores busy (xUnit runs the integration classes two at a time, and the
-# browser tests in two lanes with a Chromium each: 95 % of both cores, measured 2026-12-01), and side by side the two
-# integration suites took longer than one after the other.
+# One suite at a time: the integration suites keep both cores busy (xUnit runs their classes two at a time), and side
+# by side they took longer than one after the other. The browser tests run one at a time: in two lanes they used both
+# cores but were flaky on clean runs (2026-12-01).
 run_suite() { # project provider
   local project=$1 provider=$2 name log
   name="$(basename "$project")-$provider"
