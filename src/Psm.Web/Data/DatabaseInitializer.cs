@@ -159,7 +159,7 @@ public sealed class DatabaseInitializer(
         db.Surveys.AddRange(voice.Surveys);
         db.SurveyResponses.AddRange(voice.Responses);
         db.JourneyMaps.AddRange(voice.Journeys);
-        var marketer = await db.Users.Where(u => u.Email == DemoData.Users[3].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var marketer = await db.Users.Where(u => u.Email == DemoData.EmailOf(Roles.Marketer)).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
         var promotion = demo.Promotion(time.GetUtcNow(), products, initiatives, voice.Segments, stakeholders, marketer);
         db.Segments.AddRange(promotion.Segments);
         db.Campaigns.AddRange(promotion.Campaigns);
@@ -169,11 +169,11 @@ public sealed class DatabaseInitializer(
         DemoData.Reconcile(promotion, voice.Segments, orders, customers);
         db.Subscriptions.AddRange(subscriptions);
         db.Orders.AddRange(orders);
-        var adminId = await db.Users.Where(u => u.Email == DemoData.Users[0].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
-        var agentId = await db.Users.Where(u => u.Email == DemoData.Users[2].Email).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var leadId = await db.Users.Where(u => u.Email == DemoData.EmailOf(Roles.SupportLead)).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var agentId = await db.Users.Where(u => u.Email == DemoData.EmailOf(Roles.SupportAgent)).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
         var contacts = demo.Contacts(customers);
         db.CustomerContacts.AddRange(contacts);
-        var desk = demo.ServiceDesk(time.GetUtcNow(), customers, contacts, products, adminId, agentId);
+        var desk = demo.ServiceDesk(time.GetUtcNow(), customers, contacts, products, leadId, agentId);
         db.ServiceCalendars.Add(desk.Calendar);
         db.SlaPolicies.AddRange(desk.Policies);
         db.Teams.AddRange(desk.Teams);

@@ -176,6 +176,9 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric, Features.Campaigns.CampaignReachMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectivesAtRiskMetric>();
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectiveProgressMetric>();
+        services.AddScoped<Features.Insights.DrillDowns>();
+        services.AddScoped<Features.Insights.CompanyDashboard>();
+        services.AddScoped<Features.Insights.RoleHomes>();
         return builder;
     }
 
@@ -271,6 +274,7 @@ public static class PsmApp
         Features.Chat.ChatApi.MapChatApi(Area(Permissions.ServiceRead));
         Features.Chat.ChatApi.MapPublicChatApi(app);
         Features.Integrations.WebhooksApi.MapWebhooksApi(Area(Permissions.IntegrationsManage));
+        Features.Insights.InsightsApi.MapInsightsApi(Area(Permissions.InsightsRead));
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {

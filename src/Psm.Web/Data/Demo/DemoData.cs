@@ -32,6 +32,9 @@ public sealed partial class DemoData(int scale = 1, int seed = 20261122)
         new("stakeholder@northwind.test", "Stefan Finance", Roles.Stakeholder),
     ];
 
+    /// <summary>The demo user who holds a role (one each).</summary>
+    public static string EmailOf(string role) => Users.Single(u => u.Role == role).Email;
+
     private static readonly string[] NameStarts =
     [
         "Acme", "Blue", "Cedar", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper", "Kestrel", "Lumen",

@@ -82,7 +82,7 @@ public sealed class CommerceMetric(string key, string name, string unit, BetterD
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
-    private static IQueryable<Subscription> InCurrency(IQueryable<Subscription> subscriptions, string currency) =>
+    internal static IQueryable<Subscription> InCurrency(IQueryable<Subscription> subscriptions, string currency) =>
         subscriptions.Where(s => s.Currency == currency);
 
     private static async Task<decimal> Sum(IQueryable<decimal> values, CancellationToken ct) => await values.Select(v => (decimal?)v).SumAsync(ct) ?? 0;
@@ -92,7 +92,7 @@ public sealed class CommerceMetric(string key, string name, string unit, BetterD
     public Task<IReadOnlyList<MetricPoint>> SeriesAsync(PsmDb db, MetricQuery query, Granularity granularity, CancellationToken ct) =>
         Buckets.EachAsync(query, granularity, q => evaluate(db, q, ct));
 
-    private static async Task<IQueryable<Subscription>> SubscriptionsAsync(PsmDb db, MetricQuery query, CancellationToken ct)
+    internal static async Task<IQueryable<Subscription>> SubscriptionsAsync(PsmDb db, MetricQuery query, CancellationToken ct)
     {
         var subscriptions = db.Subscriptions.AsNoTracking();
         if (query.ProductId is { } product) subscriptions = subscriptions.Where(s => s.ProductId == product);
@@ -107,7 +107,7 @@ public sealed class CommerceMetric(string key, string name, string unit, BetterD
         return subscriptions;
     }
 
-    private static async Task<IQueryable<Order>> OrdersAsync(PsmDb db, MetricQuery query, CancellationToken ct)
+    internal static async Task<IQueryable<Order>> OrdersAsync(PsmDb db, MetricQuery query, CancellationToken ct)
     {
         var orders = db.Orders.AsNoTracking();
         if (query.ProductId is { } product) orders = orders.Where(o => o.ProductId == product);

@@ -113,6 +113,9 @@ public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFacto
         return buckets.Select(b => new MetricPoint(b, values.GetValueOrDefault(b))).ToList();
     }
 
+    /// <summary>The metric's definition, once the query's period and cuts are checked against it (a 400 naming the field otherwise).</summary>
+    public MetricDefinition Check(string key, MetricQuery query) => Resolve(key, query).Definition;
+
     private IMetric Resolve(string key, MetricQuery query)
     {
         if (!byKey.TryGetValue(key, out var metric))

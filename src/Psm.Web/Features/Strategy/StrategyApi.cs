@@ -131,7 +131,7 @@ public static class StrategyApi
             ? TypedResults.Created($"/api/v1/key-results/{id}/check-ins/{checkIn.Id}", checkIn)
             : TypedResults.NotFound();
 
-    private static MetricQuery Query(DateOnly? from, DateOnly? to, MetricCuts cuts)
+    internal static MetricQuery Query(DateOnly? from, DateOnly? to, MetricCuts cuts)
     {
         var errors = new Dictionary<string, string[]>();
         if (from is null)

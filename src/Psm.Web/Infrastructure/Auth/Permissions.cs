@@ -50,6 +50,7 @@ public static class Permissions
     public const string MailRead = "mail.read";
     public const string MailManage = "mail.manage";
     public const string IntegrationsManage = "integrations.manage";
+    public const string InsightsRead = "insights.read";
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
     public const string AccountSelf = "account.self";
@@ -110,6 +111,7 @@ public static class Permissions
             [Auth.Roles.Admin]),
         new(IntegrationsManage, "Integrations", "Webhooks", "Add, change, pause and delete webhook, Slack and Teams subscriptions; see their delivery log; send a test; replay a delivery.",
             [Auth.Roles.Admin]),
+        new(InsightsRead, "Insights", "Read", "See the company view: KPI cards with targets, trends and tested changes, what needs attention, and the records behind every figure.", Everyone),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),
         new(AdminAudit, "Administration", "Audit log", "Read and export the audit log.", [Auth.Roles.Admin]),
         new(AccountSelf, "Account", "Own account", "One's own profile, API keys, password, MFA and notifications.", Everyone),

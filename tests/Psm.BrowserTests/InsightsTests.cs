@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using System.Net.Http.Json;
+using Psm.Web.Features.Insights;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+[Collection(BrowserLanes.One)]
+public sealed class InsightsTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task AProductManagerReadsTheCompanyViewAndFollowsAFigureToTheAnswersThatMakeIt()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var pm = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var view = (await pm.GetFromJsonAsync<CompanyView>("/api/v1/insights/company?days=90", Json.Options))!;
+            var nps = view.Cards.Single(c => c.Key == "survey.nps");
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            var card = page.GetByTestId("kpi-survey.nps");
+            await Expect(card.GetByTestId("kpi-value")).ToHaveTextAsync(FigureText.Format(nps.Value, nps.Unit));
+            await Expect(card.GetByTestId("kpi-significance")).ToHaveTextAsync(nps.Change!.Significant == true ? "significant" : "within chance");
+            await Expect(card.Locator("svg.sparkline")).ToBeVisibleAsync();
+            foreach (var key in CompanyDashboard.CardKeys)
+            {
+                await Expect(page.GetByTestId($"kpi-{key}")).ToBeVisibleAsync();
+            }
+
+            // What needs attention names the objectives at risk the objectives list shows.
+            foreach (var o in view.Objectives.Where(o => o.AtRisk))
+            {
+                await Expect(page.GetByTestId("needs-attention")).ToContainTextAsync(o.Title);
+            }
+
+            await session.ScreenshotAsync("company-view");
+
+            await card.GetByTestId("kpi-value").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex($"/insights/drill/survey.nps\\?from={view.From:yyyy-MM-dd}&to={view.To:yyyy-MM-dd}$"));
+            await Expect(page.GetByTestId("drill-figure")).ToHaveTextAsync(FigureText.Format(nps.Value, nps.Unit));
+            var drill = (await pm.GetFromJsonAsync<DrillDto>($"/api/v1/insights/drill/survey.nps?from={view.From:yyyy-MM-dd}&to={view.To:yyyy-MM-dd}", Json.Options))!;
+            await Expect(page.GetByTestId("drill-count")).ToHaveTextAsync(drill.Summary.Rows.ToString("N0"));
+            await Expect(page.GetByTestId("drill-formula")).ToContainTextAsync("promoter");
+            var shown = Math.Min(100, drill.Summary.Rows);
+            await Expect(page.GetByTestId("drill-rows").Locator("tbody tr")).ToHaveCountAsync((int)shown);
+            await session.ScreenshotAsync("drill-nps");
+            if (drill.Summary.Rows > 100)
+            {
+                await page.GetByTestId("drill-more").ClickAsync();
+                await Expect(page.GetByTestId("drill-rows").Locator("tbody tr")).ToHaveCountAsync((int)Math.Min(200, drill.Summary.Rows));
+            }
+
+            // A metric with no drill-down says so instead of failing.
+            await page.GotoAsync("/insights/drill/survey.responses");
+            await Expect(page.GetByTestId("drill-error")).ToContainTextAsync("has no drill-down");
+        });
+    }
+
+    [Fact]
+    public async Task EachRoleGetsTheHomeThatFitsIt()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var agent = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+            var home = (await agent.GetFromJsonAsync<MyHome>("/api/v1/insights/home", Json.Options))!;
+            Assert.NotNull(home.Support);
+            Assert.Null(home.Company);
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await Expect(page.GetByTestId("my-open")).ToContainTextAsync(home.Support!.MyOpen.ToString("N0"));
+            await Expect(page.GetByTestId("my-csat")).ToContainTextAsync(FigureText.Format(home.Support.MyCsat, "%"));
+            await Expect(page.GetByTestId("kpi-survey.nps")).ToHaveCountAsync(0);
+            await session.ScreenshotAsync("home-agent");
+
+            using var marketer = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+            var marketing = (await marketer.GetFromJsonAsync<MyHome>("/api/v1/insights/home", Json.Options))!.Marketing!;
+            await page.GetByTestId("sign-out").ClickAsync();
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Marketer));
+            foreach (var c in marketing.Campaigns)
+            {
+                await Expect(page.GetByTestId("my-campaigns")).ToContainTextAsync(c.Name);
+            }
+
+            await Expect(page.GetByTestId("kpi-campaign.return_on_spend")).ToBeVisibleAsync();
+            await session.ScreenshotAsync("home-marketer");
+
+            await page.GetByTestId("sign-out").ClickAsync();
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Stakeholder));
+            await Expect(page.GetByTestId("my-concerns")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("kpi-survey.nps")).ToBeVisibleAsync();
+            await session.ScreenshotAsync("home-stakeholder");
+        });
+    }
+}

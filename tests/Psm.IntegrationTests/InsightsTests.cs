@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Json;
+using Psm.Web.Features.Insights;
+using Psm.Web.Features.Strategy;
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
+
+using static Psm.IntegrationTests.Problems;
+
+namespace Psm.IntegrationTests;
+
+/// <summary>The company view: every card's figure is made by the records its drill-down lists, and what needs attention is what the areas say.</summary>
+public sealed class InsightsTests
+{
+    /// <summary>Every page of a drill-down, read through the API.</summary>
+    private static async Task<(DrillDto First, List<DrillItem> Rows)> AllRows(HttpClient client, string key, DateOnly from, DateOnly to)
+    {
+        var rows = new List<DrillItem>();
+        DrillDto? first = null;
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetFromJsonAsync<DrillDto>(
+                $"/api/v1/insights/drill/{key}?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&limit=500{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}", Json.Options);
+            first ??= page;
+            rows.AddRange(page!.Rows.Items);
+            cursor = page.Rows.NextCursor;
+        }
+        while (cursor is not null);
+
+        return (first!, rows);
+    }
+
+    /// <summary>The figure the listed rows make, computed here from the rows alone.</summary>
+    private static double? FigureOf(DrillDto drill, List<DrillItem> rows)
+    {
+        var scale = drill.Unit == "%" ? 100.0 : 1.0;
+        switch (drill.Aggregate)
+        {
+            case RowAggregate.Share:
+                return rows.Count == 0 ? null : scale * rows.Count(r => r.Counted) / rows.Count;
+            case RowAggregate.Mean:
+                return rows.Count == 0 ? null : rows.Average(r => r.Value!.Value);
+            case RowAggregate.Sum:
+                return rows.Sum(r => r.Value ?? 0);
+            case RowAggregate.Ratio:
+                var weight = rows.Sum(r => r.Weight ?? 0);
+                return weight == 0 ? null : scale * rows.Sum(r => r.Value ?? 0) / weight;
+            default:
+                var values = rows.Where(r => r.Value is not null).Select(r => r.Value!.Value).Order().ToList();
+                return values.Count == 0 ? null : values[(int)Math.Ceiling(0.5 * values.Count) - 1];
+        }
+    }
+
+    [Fact]
+    public async Task EveryCardsFigureIsMadeByTheRecordsItsDrillDownLists()
+    {
+        await using var app = new PsmServer(new() { ["Demo:Seed"] = "true", ["Sla:MonitorSeconds"] = "0" });
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        var view = (await client.GetFromJsonAsync<CompanyView>("/api/v1/insights/company?days=90", Json.Options))!;
+        Assert.Equal(view.To.AddDays(-90), view.From);
+        Assert.Equal(CompanyDashboard.CardKeys, view.Cards.Select(c => c.Key));
+        foreach (var card in view.Cards)
+        {
+            Assert.True(card.Value is not null, $"{card.Key} has no figure on the demo data");
+            var (drill, rows) = await AllRows(client, card.Key, view.From, view.To);
+            Assert.Equal(drill.Summary.Rows, rows.Count);
+            Assert.Equal(rows.Count, rows.Select(r => r.Id).Distinct().Count());
+            Assert.All(rows, r => Assert.False(string.IsNullOrEmpty(r.Href), $"{card.Key}: {r.Title} links nowhere"));
+            var figure = FigureOf(drill, rows);
+            Assert.NotNull(figure);
+            // Medians are read from rollups binned to 1/60 of the time above an hour (the metric's definition says so).
+            var tolerance = drill.Aggregate == RowAggregate.Median ? Math.Max(0.1, card.Value!.Value / 60) : 0.011;
+            Assert.True(Math.Abs(figure!.Value - card.Value!.Value) <= tolerance,
+                $"{card.Key}: the card says {card.Value}, its {rows.Count} rows make {figure} ({drill.Summary.Formula})");
+            Assert.Equal($"/insights/drill/{card.Key}?from={view.From:yyyy-MM-dd}&to={view.To:yyyy-MM-dd}", card.DrillHref);
+        }
+
+        // The survey scores and the shares carry the z-test; levels say why they are not tested.
+        var nps = view.Cards.Single(c => c.Key == "survey.nps");
+        Assert.NotNull(nps.Change?.PValue);
+        Assert.NotNull(nps.Change!.Significant);
+        Assert.Null(view.Cards.Single(c => c.Key == "commerce.mrr").Change?.Significant);
+        Assert.Equal(12, nps.Trend.Count);
+        Assert.Contains(view.Cards, c => c.Target is not null);
+    }
+
+    [Fact]
+    public async Task AChangeIsSignificantOnlyWhenChanceCannotExplainItAndOverdueActionsNeedAttention()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var now = DateTimeOffset.UtcNow;
+        async Task Answers(string kind, Func<int, int> score, int count, int daysAgo)
+        {
+            var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = $"{kind} {daysAgo}", kind, question = "How was it?" })).ReadAsync<SurveyRef>();
+            var items = Enumerable.Range(0, count).Select(i => new { score = score(i), respondedAt = now.AddDays(-daysAgo), externalRef = $"{kind}-{daysAgo}-{i}" });
+            (await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses/bulk", new { items })).EnsureSuccessStatusCode();
+        }
+
+        // NPS went from 60 promoters to 60 detractors; CSAT stayed at half satisfied.
+        await Answers("Nps", _ => 10, 60, 100);
+        await Answers("Nps", _ => 0, 60, 10);
+        await Answers("Csat", i => i % 2 == 0 ? 5 : 2, 40, 100);
+        await Answers("Csat", i => i % 2 == 0 ? 5 : 2, 40, 10);
+
+        var review = await (await pm.PostAsJsonAsync("/api/v1/roadmap/reviews", new { title = "Q4 review", attendees = "Priya" })).ReadAsync<SurveyRef>();
+        (await pm.PostAsJsonAsync($"/api/v1/roadmap/reviews/{review.Id}/action-items",
+            new { text = "Call the three detractors", owner = "Priya", dueOn = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-2) })).EnsureSuccessStatusCode();
+        (await pm.PostAsJsonAsync($"/api/v1/roadmap/reviews/{review.Id}/action-items",
+            new { text = "Plan the next survey", owner = "Priya", dueOn = DateOnly.FromDateTime(now.UtcDateTime).AddDays(5) })).EnsureSuccessStatusCode();
+
+        var view = (await pm.GetFromJsonAsync<CompanyView>("/api/v1/insights/company?days=90", Json.Options))!;
+        var nps = view.Cards.Single(c => c.Key == "survey.nps");
+        Assert.Equal(-100, nps.Value);
+        Assert.Equal(100, nps.Previous);
+        Assert.Equal(-200, nps.Change!.Difference);
+        Assert.True(nps.Change.Significant);
+        Assert.True(nps.Change.PValue < 0.001);
+        var csat = view.Cards.Single(c => c.Key == "survey.csat");
+        Assert.Equal(50, csat.Value);
+        Assert.Equal(0, csat.Change!.Difference);
+        Assert.False(csat.Change.Significant);
+        // No orders or subscriptions: the figures say so rather than inventing a zero.
+        Assert.Null(view.Cards.Single(c => c.Key == "commerce.churn_rate").Value);
+
+        var overdue = Assert.Single(view.Attention, a => a.Kind == AttentionKind.ActionOverdue);
+        Assert.Equal("Call the three detractors", overdue.Title);
+        Assert.Equal($"/roadmap/reviews/{review.Id}", overdue.Href);
+    }
+
+    [Fact]
+    public async Task ADrillDownRefusesWhatItCannotAnswerByNamingTheField()
+    {
+        await using var app = new PsmServer();
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        Assert.Contains("key", (await Errors(await client.GetAsync("/api/v1/insights/drill/nope?from=2026-01-01&to=2026-02-01"))).Keys);
+        Assert.Contains("key", (await Errors(await client.GetAsync("/api/v1/insights/drill/survey.responses?from=2026-01-01&to=2026-02-01"))).Keys);
+        Assert.Contains("teamId", (await Errors(await client.GetAsync($"/api/v1/insights/drill/survey.nps?from=2026-01-01&to=2026-02-01&teamId={Guid.NewGuid()}"))).Keys);
+        Assert.Contains("to", (await Errors(await client.GetAsync("/api/v1/insights/drill/survey.nps?from=2026-02-01&to=2026-01-01"))).Keys);
+        Assert.Contains("cursor", (await Errors(await client.GetAsync("/api/v1/insights/drill/survey.nps?from=2026-01-01&to=2026-02-01&cursor=bad"))).Keys);
+        Assert.Contains("days", (await Errors(await client.GetAsync("/api/v1/insights/company?days=3"))).Keys);
+    }
+
+    private sealed record SurveyRef(Guid Id);
+}
