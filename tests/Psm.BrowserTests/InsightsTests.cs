@@ -95,4 +95,44 @@ public sealed class InsightsTests(BrowserFixture browser)
             await session.ScreenshotAsync("home-stakeholder");
         });
     }
+
+    [Fact]
+    public async Task AMarketerSetsAnAlertChecksItAndFollowsItToTheAnswers()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Alerts:Seconds"] = "0" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var pm = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var lastWeek = Alerts.LastComplete(AlertPeriod.Week, DateOnly.FromDateTime(DateTime.UtcNow));
+            var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = "Pulse", kind = "Nps", question = "Recommend us?" })).ReadAsync<Psm.Web.Features.Feedback.SurveyDto>();
+            var at = new DateTimeOffset(lastWeek.From.AddDays(1).ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
+            (await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses/bulk",
+                new { items = Enumerable.Range(0, 8).Select(i => new { score = i < 6 ? 2 : 10, respondedAt = at, externalRef = $"b-{i}" }) })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Marketer));
+            await session.NavigateAsync("Alerts");
+            await page.GetByTestId("alert-name").FillAsync("NPS slipping");
+            await page.GetByTestId("alert-threshold").FillAsync("10");
+            await page.GetByTestId("alert-threshold").BlurAsync();
+            await page.GetByTestId("save-alert").ClickAsync();
+            var row = page.GetByTestId("alert-rules").Locator("tbody tr", new() { HasText = "NPS slipping" });
+            await Expect(row).ToContainTextAsync("Net Promoter Score below +10, each complete week");
+            await row.GetByTestId("check-alert").ClickAsync();
+            // Six detractors and two promoters: NPS -50.
+            await Expect(page.GetByTestId("check-result")).ToContainTextAsync("was -50");
+            await Expect(page.GetByTestId("check-result")).ToContainTextAsync("the alert fired");
+            await session.ScreenshotAsync("alerts");
+            await page.ReloadAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("notification-count")).ToContainTextAsync("1");
+
+            await page.GetByTestId("fired-alerts").GetByRole(AriaRole.Link).First.ClickAsync();
+            await Expect(page.GetByTestId("alert-value")).ToHaveTextAsync("-50");
+            await session.ScreenshotAsync("alert");
+            await page.GetByTestId("alert-drill").ClickAsync();
+            await Expect(page.GetByTestId("drill-count")).ToHaveTextAsync("8");
+            await Expect(page.GetByTestId("drill-figure")).ToHaveTextAsync("-50");
+        });
+    }
 }

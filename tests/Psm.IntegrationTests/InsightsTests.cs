@@ -1,4 +1,5 @@
 using System.Net;
+using Psm.TestSupport;
 using System.Net.Http.Json;
 using Psm.Web.Features.Insights;
 using Psm.Web.Features.Strategy;
@@ -143,4 +144,73 @@ public sealed class InsightsTests
     }
 
     private sealed record SurveyRef(Guid Id);
+
+    [Fact]
+    public async Task AnAlertFiresOnceForItsPeriodAndReachesItsOwnerInTheAppByMailAndByWebhook()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new PsmServer(new()
+        {
+            ["Alerts:Seconds"] = "0", ["Outbox:SendSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Sla:MonitorSeconds"] = "0",
+            ["Webhooks:AllowPrivateAddresses"] = "true", ["Webhooks:PollSeconds"] = "0.2", ["Webhooks:ObjectiveWatchSeconds"] = "0",
+        });
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        (await admin.PostAsJsonAsync("/api/v1/mail/mailboxes", TestMail.Server.MailboxInput(TestMail.NewAddress("support", "example.test")))).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/v1/webhooks", new { name = "Alerts", kind = "Webhook", url = receiver.Url, events = new[] { "alert.fired" } })).EnsureSuccessStatusCode();
+        var ownerAddress = TestMail.NewAddress("mia", "example.test");
+        (await admin.PostAsJsonAsync("/api/v1/users", new { email = ownerAddress, displayName = "Mia Metrics", roles = new[] { Roles.Marketer } })).EnsureSuccessStatusCode();
+        using var owner = await app.ClientFor(ownerAddress);
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+
+        // Last complete week: ten NPS answers, all detractors.
+        var lastWeek = Alerts.LastComplete(AlertPeriod.Week, DateOnly.FromDateTime(DateTime.UtcNow));
+        var survey = await (await pm.PostAsJsonAsync("/api/v1/surveys", new { name = "Pulse", kind = "Nps", question = "Recommend us?" })).ReadAsync<SurveyRef>();
+        var at = new DateTimeOffset(lastWeek.From.AddDays(2).ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
+        (await pm.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses/bulk",
+            new { items = Enumerable.Range(0, 10).Select(i => new { score = 3, respondedAt = at, externalRef = $"w-{i}" }) })).EnsureSuccessStatusCode();
+
+        // Bad rules are refused by field.
+        Assert.Contains("threshold", (await Errors(await owner.PostAsJsonAsync("/api/v1/alert-rules", new { name = "No threshold", metricKey = "survey.nps", condition = "Below" }))).Keys);
+        Assert.Contains("metricKey", (await Errors(await owner.PostAsJsonAsync("/api/v1/alert-rules", new { name = "Nothing", metricKey = "nope", condition = "Below", threshold = 1 }))).Keys);
+        Assert.Contains("teamId", (await Errors(await owner.PostAsJsonAsync("/api/v1/alert-rules",
+            new { name = "Cut", metricKey = "survey.nps", condition = "Below", threshold = 1, teamId = Guid.NewGuid() }))).Keys);
+        Assert.Contains("condition", (await Errors(await owner.PostAsJsonAsync("/api/v1/alert-rules",
+            new { name = "Test", metricKey = "commerce.mrr", condition = "SignificantChange" }))).Keys);
+
+        var created = await owner.PostAsJsonAsync("/api/v1/alert-rules", new { name = "NPS under zero", metricKey = "survey.nps", condition = "Below", threshold = 0, period = "Week", byEmail = true });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var rule = await created.ReadAsync<AlertRuleDto>();
+        Assert.Equal("Net Promoter Score below 0, each complete week", rule.Describe);
+        using var other = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync($"/api/v1/alert-rules/{rule.Id}/check", null)).StatusCode);
+
+        // Two instances on one database check every rule at once: the alert fires once.
+        await using var second = new PsmServer(new(app.SameDatabase()) { ["Alerts:Seconds"] = "0", ["Outbox:SendSeconds"] = "0", ["Webhooks:PollSeconds"] = "0" });
+        var fired = await Task.WhenAll(
+            Task.Run(async () => { await using var scope = app.Services.CreateAsyncScope(); return await scope.ServiceProvider.GetRequiredService<Alerts>().CheckAllAsync(); }),
+            Task.Run(async () => { await using var scope = second.Services.CreateAsyncScope(); return await scope.ServiceProvider.GetRequiredService<Alerts>().CheckAllAsync(); }));
+        Assert.Equal(1, fired.Sum());
+        var again = await (await owner.PostAsync($"/api/v1/alert-rules/{rule.Id}/check", null)).ReadAsync<AlertCheck>();
+        Assert.True(again.Met);
+        Assert.True(again.AlreadyFired);
+        Assert.Null(again.Fired);
+
+        var alerts = (await owner.GetFromJsonAsync<Page<AlertDto>>("/api/v1/alerts", Json.Options))!;
+        var alert = Assert.Single(alerts.Items);
+        Assert.Equal(-100, alert.Value);
+        Assert.Equal((lastWeek.From, lastWeek.To), (alert.PeriodFrom, alert.PeriodTo));
+        Assert.Equal($"/insights/drill/survey.nps?from={lastWeek.From:yyyy-MM-dd}&to={lastWeek.To:yyyy-MM-dd}", alert.DrillHref);
+        Assert.Empty((await other.GetFromJsonAsync<Page<AlertDto>>("/api/v1/alerts", Json.Options))!.Items);
+
+        // The bell, the mail (the owner asked for it on the rule) and the webhook, each once.
+        var bell = Assert.Single((await owner.GetFromJsonAsync<List<Psm.Web.Features.Account.NotificationDto>>("/api/v1/notifications", Json.Options))!);
+        Assert.Equal($"/insights/alerts/{alert.Id}", bell.Link);
+        Assert.Equal(1, (await (await admin.PostAsync("/api/v1/mail/outbox/send", null)).ReadAsync<Psm.Web.Infrastructure.Outbox.OutboxRunResult>()).Sent);
+        var mail = Assert.Single(await TestMail.Server.WaitForAsync(ownerAddress, 1));
+        Assert.Contains("NPS under zero", mail.Subject);
+        Assert.Contains($"/insights/alerts/{alert.Id}", mail.TextBody);
+        var delivered = await receiver.WaitForAsync(r => r.Count >= 1, "alert.fired");
+        Assert.Equal("alert.fired", Assert.Single(delivered).EventType);
+        Assert.Contains(rule.Id.ToString(), delivered[0].Body);
+    }
 }

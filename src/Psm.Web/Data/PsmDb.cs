@@ -76,6 +76,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.ServiceDesk.ServiceCalendar> ServiceCalendars => Set<Features.ServiceDesk.ServiceCalendar>();
     public DbSet<Features.ServiceDesk.SlaPolicy> SlaPolicies => Set<Features.ServiceDesk.SlaPolicy>();
     public DbSet<Features.Account.Notification> Notifications => Set<Features.Account.Notification>();
+    public DbSet<Features.Insights.AlertRule> AlertRules => Set<Features.Insights.AlertRule>();
+    public DbSet<Features.Insights.AlertFiring> AlertFirings => Set<Features.Insights.AlertFiring>();
     public DbSet<Features.Mail.Mailbox> Mailboxes => Set<Features.Mail.Mailbox>();
     public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
     public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();

@@ -179,6 +179,8 @@ public static class PsmApp
         services.AddScoped<Features.Insights.DrillDowns>();
         services.AddScoped<Features.Insights.CompanyDashboard>();
         services.AddScoped<Features.Insights.RoleHomes>();
+        services.AddScoped<Features.Insights.Alerts>();
+        services.AddHostedService<Features.Insights.AlertJob>();
         return builder;
     }
 

@@ -19,6 +19,28 @@ public static class InsightsApi
                 "the queue and CSAT for support, campaigns and return on spend for marketers.");
         insights.MapGet("/drill/{key}", Drill).WithName("GetMetricRecords")
             .WithSummary("The records behind a figure for a period [from, to) and the cuts the metric takes, one page at a time, with the totals that make the figure.");
+
+        var rules = api.MapGroup("/alert-rules").WithTags("Alerts").RequireAuthorization(Permissions.InsightsAlerts);
+        rules.MapGet("/", (Alerts alerts, CancellationToken ct) => alerts.RulesAsync(ct)).WithName("ListAlertRules")
+            .WithSummary("Your alert rules (an admin's list holds everyone's), with what each last saw and when it last fired.");
+        rules.MapGet("/{id:guid}", (Guid id, Alerts alerts, CancellationToken ct) => ApiResults.Found(alerts.RuleAsync(id, ct))).WithName("GetAlertRule").WithSummary("One alert rule.");
+        rules.MapPost("/", async (AlertRuleInput input, Alerts alerts, CancellationToken ct) =>
+            {
+                var rule = await alerts.CreateAsync(input, ct);
+                return TypedResults.Created($"/api/v1/alert-rules/{rule.Id}", rule);
+            }).WithName("CreateAlertRule")
+            .WithSummary("Sets an alert on a registry metric and its cuts: above or below a threshold, risen or fallen by at least it, or a significant change; checked on the last complete day, week or month.");
+        rules.MapPut("/{id:guid}", (Guid id, AlertRuleInput input, Alerts alerts, CancellationToken ct) => ApiResults.Found(alerts.UpdateAsync(id, input, ct))).WithName("UpdateAlertRule").WithSummary("Changes an alert rule; send the version you read.");
+        rules.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, Alerts alerts, CancellationToken ct) => await alerts.DeleteAsync(id, ct)
+            ? TypedResults.NoContent() : TypedResults.NotFound()).WithName("DeleteAlertRule").WithSummary("Deletes an alert rule and the alerts it raised.");
+        rules.MapPost("/{id:guid}/check", (Guid id, Alerts alerts, CancellationToken ct) => ApiResults.Found(alerts.CheckAsync(id, ct))).WithName("CheckAlertRule")
+            .WithSummary("Checks a rule now on its last complete period; fires it if the condition holds and it has not fired for that period yet.");
+
+        var fired = api.MapGroup("/alerts").WithTags("Alerts").RequireAuthorization(Permissions.InsightsAlerts);
+        fired.MapGet("/", async (Alerts alerts, Guid? ruleId, int? limit, string? cursor, CancellationToken ct) =>
+                TypedResults.Ok(await alerts.FiredAsync(ruleId, PageRequest.Parse(limit, cursor), ct))).WithName("ListAlerts")
+            .WithSummary("Alerts your rules raised, newest first, one page at a time.");
+        fired.MapGet("/{id:guid}", (Guid id, Alerts alerts, CancellationToken ct) => ApiResults.Found(alerts.FiringAsync(id, ct))).WithName("GetAlert").WithSummary("One alert: the figure, the rule, the period and the way to the records behind it.");
         return api;
     }
 

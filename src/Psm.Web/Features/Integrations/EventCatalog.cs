@@ -30,6 +30,7 @@ public static class EventTypes
     public const string CampaignStatusChanged = "campaign.status_changed";
     public const string CustomerConsentChanged = "customer.consent_changed";
     public const string DecisionRecorded = "decision.recorded";
+    public const string AlertFired = "alert.fired";
 
     /// <summary>Sent only by "Send test" to one subscription; never fanned out.</summary>
     public const string Ping = "ping";
@@ -49,6 +50,7 @@ public static class EventTypes
         new(CampaignStatusChanged, "A campaign changed status (data.from, data.to).", false),
         new(CustomerConsentChanged, "A customer's consent for a purpose was granted or withdrawn.", false),
         new(DecisionRecorded, "A decision was recorded in the decision log.", false),
+        new(AlertFired, "An alert rule fired for its last complete period (data.metric, data.value, data.previous, data.pValue); once per rule and period.", true),
     ];
 
     public static readonly IReadOnlySet<string> Names = All.Select(t => t.Type).ToHashSet();
