@@ -135,4 +135,36 @@ public sealed class InsightsTests(BrowserFixture browser)
             await Expect(page.GetByTestId("drill-figure")).ToHaveTextAsync("-50");
         });
     }
+
+    [Fact]
+    public async Task ALeadRetrainsTheChurnModelAndOpensOutreachForTheRiskiestCustomer()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportLead));
+            await session.NavigateAsync("Churn risk");
+            await Expect(page.GetByTestId("no-model")).ToBeVisibleAsync();
+            await page.GetByTestId("retrain").ClickAsync();
+            await Expect(page.GetByTestId("churn-in-use")).ToContainTextAsync("In use: the model", new() { Timeout = 60_000 });
+            using var lead = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+            var run = (await lead.GetFromJsonAsync<ChurnRunDto>("/api/v1/churn/model", Json.Options))!;
+            await Expect(page.GetByTestId("model-row")).ToContainTextAsync(run.ModelAuc!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
+            var riskiest = (await lead.GetFromJsonAsync<Psm.Web.Infrastructure.Http.Page<CustomerRiskDto>>("/api/v1/churn/customers?limit=1", Json.Options))!.Items[0];
+            var first = page.GetByTestId("at-risk").Locator("tbody tr").First;
+            await Expect(first).ToContainTextAsync(riskiest.Name);
+            await session.ScreenshotAsync("churn-risk");
+
+            await first.GetByRole(AriaRole.Link, new() { Name = riskiest.Name }).ClickAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("churn-score")).ToHaveTextAsync(riskiest.Score.ToString("P0"));
+            await Expect(page.GetByTestId("churn-signals")).ToContainTextAsync(riskiest.Signals[0].Feature);
+            await page.GetByTestId("outreach").ClickAsync();
+            await Expect(page.GetByTestId("outreach-ticket")).ToContainTextAsync("opened");
+            await session.ScreenshotAsync("churn-customer");
+            await page.GetByTestId("outreach-ticket").ClickAsync();
+            await Expect(page.GetByText("Proactive outreach")).ToBeVisibleAsync();
+        });
+    }
 }

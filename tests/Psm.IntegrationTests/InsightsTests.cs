@@ -213,4 +213,43 @@ public sealed class InsightsTests
         Assert.Equal("alert.fired", Assert.Single(delivered).EventType);
         Assert.Contains(rule.Id.ToString(), delivered[0].Body);
     }
+
+    [Fact]
+    public async Task TheChurnModelLearnsTheDemosSignalBeatsTheRuleAndOpensOutreachForTheAccountsOwner()
+    {
+        await using var app = new PsmServer(new() { ["Demo:Seed"] = "true", ["Sla:MonitorSeconds"] = "0", ["Churn:TrainHours"] = "0" });
+        using var lead = await app.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+        using var stakeholder = await app.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+        Assert.Equal(HttpStatusCode.NotFound, (await lead.GetAsync("/api/v1/churn/model")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsync("/api/v1/churn/model/train", null)).StatusCode);
+
+        var trained = await lead.PostAsync("/api/v1/churn/model/train", null);
+        Assert.True(trained.StatusCode == HttpStatusCode.OK, await trained.Content.ReadAsStringAsync());
+        var run = await trained.ReadAsync<ChurnRunDto>();
+        Console.WriteLine($"churn run: {System.Text.Json.JsonSerializer.Serialize(run)}");
+        Assert.True(run.TrainRows > 1000 && run.TestRows > 1000, $"{run.TrainRows} training rows, {run.TestRows} test rows");
+        Assert.True(run.TrainPositives >= 10 && run.TestPositives >= 10);
+        // The demo's churn follows detractor answers and tickets: the model must find it and rank better than the rule.
+        Assert.True(run.ModelAuc > 0.7, $"AUC {run.ModelAuc}");
+        Assert.True(run.ModelAuc > run.BaselineAuc, $"model {run.ModelAuc} against the rule's {run.BaselineAuc}");
+        Assert.Equal("model", run.InUse);
+        Assert.Equal(run.ModelAuc, (await lead.GetFromJsonAsync<ChurnRunDto>("/api/v1/churn/model", Json.Options))!.ModelAuc);
+
+        var first = (await lead.GetFromJsonAsync<Page<CustomerRiskDto>>("/api/v1/churn/customers?limit=20", Json.Options))!;
+        Assert.Equal(Enumerable.Range(1, 20), first.Items.Select(c => c.Rank));
+        Assert.True(first.Items.Zip(first.Items.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        Assert.All(first.Items.Take(5), c => Assert.NotEmpty(c.Signals));
+        Assert.True(first.Items[0].TopDecile);
+        var second = (await lead.GetFromJsonAsync<Page<CustomerRiskDto>>($"/api/v1/churn/customers?limit=20&cursor={Uri.EscapeDataString(first.NextCursor!)}", Json.Options))!;
+        Assert.Equal(21, second.Items[0].Rank);
+
+        var riskiest = first.Items[0];
+        var opened = await lead.PostAsync($"/api/v1/churn/customers/{riskiest.CustomerId}/outreach", null);
+        Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+        var ticket = await opened.ReadAsync<Psm.Web.Features.ServiceDesk.TicketDto>();
+        Assert.Equal(riskiest.CustomerId, ticket.Summary.Customer.Id);
+        Assert.Contains("proactive-outreach", ticket.Summary.Tags);
+        Assert.Contains(riskiest.Signals[0].Feature, ticket.Description);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsync($"/api/v1/churn/customers/{riskiest.CustomerId}/outreach", null)).StatusCode);
+    }
 }

@@ -43,6 +43,8 @@ public sealed class PsmServer : WebApplicationFactory<Program>
             ["Demo:Seed"] = "false",
             // Generated tests make thousands of calls with one key; the tests of the per-key limit set their own.
             ["ApiKeys:RequestsPerMinute"] = "1000000",
+            // The churn model trains when a test asks (its own test); a run a minute into a long test would change what it counts.
+            ["Churn:TrainHours"] = "0",
         };
         foreach (var (key, value) in extraSettings ?? [])
         {

@@ -165,7 +165,8 @@ public sealed class DatabaseInitializer(
         db.Campaigns.AddRange(promotion.Campaigns);
         db.CampaignResults.AddRange(promotion.Results);
         db.Concerns.AddRange(promotion.Concerns);
-        var (subscriptions, orders) = demo.Commerce(time.GetUtcNow(), customers, products);
+        var (subscriptions, orders) = demo.Commerce(time.GetUtcNow(), customers, products, voice.Responses,
+            voice.Surveys.Where(s => s.Kind == Features.Feedback.SurveyKind.Nps).Select(s => s.Id).ToHashSet());
         DemoData.Reconcile(promotion, voice.Segments, orders, customers);
         db.Subscriptions.AddRange(subscriptions);
         db.Orders.AddRange(orders);
@@ -173,7 +174,7 @@ public sealed class DatabaseInitializer(
         var agentId = await db.Users.Where(u => u.Email == DemoData.EmailOf(Roles.SupportAgent)).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
         var contacts = demo.Contacts(customers);
         db.CustomerContacts.AddRange(contacts);
-        var desk = demo.ServiceDesk(time.GetUtcNow(), customers, contacts, products, leadId, agentId);
+        var desk = demo.ServiceDesk(time.GetUtcNow(), customers, contacts, products, leadId, agentId, subscriptions);
         db.ServiceCalendars.Add(desk.Calendar);
         db.SlaPolicies.AddRange(desk.Policies);
         db.Teams.AddRange(desk.Teams);

@@ -78,6 +78,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Account.Notification> Notifications => Set<Features.Account.Notification>();
     public DbSet<Features.Insights.AlertRule> AlertRules => Set<Features.Insights.AlertRule>();
     public DbSet<Features.Insights.AlertFiring> AlertFirings => Set<Features.Insights.AlertFiring>();
+    public DbSet<Features.Insights.ChurnRun> ChurnRuns => Set<Features.Insights.ChurnRun>();
+    public DbSet<Features.Insights.ChurnScore> ChurnScores => Set<Features.Insights.ChurnScore>();
     public DbSet<Features.Mail.Mailbox> Mailboxes => Set<Features.Mail.Mailbox>();
     public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
     public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();

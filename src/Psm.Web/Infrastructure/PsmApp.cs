@@ -181,6 +181,8 @@ public static class PsmApp
         services.AddScoped<Features.Insights.RoleHomes>();
         services.AddScoped<Features.Insights.Alerts>();
         services.AddHostedService<Features.Insights.AlertJob>();
+        services.AddScoped<Features.Insights.ChurnRisk>();
+        services.AddHostedService<Features.Insights.ChurnJob>();
         return builder;
     }
 

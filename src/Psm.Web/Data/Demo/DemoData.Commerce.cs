@@ -1,12 +1,16 @@
 using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Commerce;
 using Psm.Web.Features.Customers;
+using Psm.Web.Features.Feedback;
 
 namespace Psm.Web.Data.Demo;
 
 /// <summary>
 /// Subscriptions since each customer signed up (Helpdesk for most, Analytics for some, the Legacy CRM for
 /// the oldest, which is losing them), cancellations with reasons, and a year of add-on orders.
+/// Churn follows what customers said: half of those whose first detractor NPS answer in the last year was 0 to 3, and a fifth of
+/// those whose was 4 to 6, leave 3 to 16 weeks later (every subscription ends that day); others leave at random, Enterprise least.
+/// That is the signal the churn model learns.
 /// </summary>
 public sealed partial class DemoData
 {
@@ -14,7 +18,8 @@ public sealed partial class DemoData
         ["Moved to a competitor", "Budget cut", "Company closed", "Migrated to Helpdesk", "Too expensive for what it does", "Project ended"];
 
     public (IReadOnlyList<Subscription> Subscriptions, IReadOnlyList<Order> Orders) Commerce(
-        DateTimeOffset now, IReadOnlyList<Customer> customers, IReadOnlyList<Product> products)
+        DateTimeOffset now, IReadOnlyList<Customer> customers, IReadOnlyList<Product> products, IReadOnlyList<SurveyResponse> answers,
+        IReadOnlySet<Guid> npsSurveys)
     {
         var rng = new Random(seed + 11);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -26,6 +31,11 @@ public sealed partial class DemoData
         var field = P("Northwind Field Service");
         var subscriptions = new List<Subscription>();
         var orders = new List<Order>();
+        var firstDetraction = answers
+            .Where(a => a.CustomerId is not null && npsSurveys.Contains(a.SurveyId) && a.Score <= 6 && a.RespondedOn >= yearAgo)
+            .GroupBy(a => a.CustomerId!.Value).ToDictionary(g => g.Key, g => g.OrderBy(a => a.RespondedOn).Select(a => (On: a.RespondedOn, a.Score)).First());
+        DateOnly? leaves = null;
+        var leaveReason = "";
 
         Subscription Subscribe(Customer c, Product product, DateOnly start, decimal monthly, double churnChance)
         {
@@ -34,8 +44,13 @@ public sealed partial class DemoData
                 Id = DeterministicId(rng, now), CustomerId = c.Id, ProductId = product.Id, Plan = c.Plan, MonthlyAmount = monthly, Currency = "EUR",
                 StartedOn = start, CreatedAt = now, ExternalRef = $"SUB-{subscriptions.Count + 1:D6}",
             };
+            if (leaves is { } day && day > start)
+            {
+                subscription.CancelledOn = day;
+                subscription.CancelReason = leaveReason;
+            }
             // Cancellations fall in the last year, later in the year for the product in Decline.
-            if (rng.NextDouble() < churnChance)
+            else if (rng.NextDouble() < churnChance)
             {
                 var from = start > yearAgo ? start.AddDays(30) : yearAgo;
                 if (from < today)
@@ -53,7 +68,16 @@ public sealed partial class DemoData
         {
             var signup = c.SignupDate ?? DateOnly.FromDateTime(c.CreatedAt.UtcDateTime);
             var monthly = c.Plan switch { "Enterprise" => 1_990m, "Pro" => 390m, _ => 90m };
-            Subscribe(c, helpdesk, signup, monthly, c.Plan == "Enterprise" ? 0.06 : 0.16);
+            leaves = null;
+            // The angrier the answer, the likelier they leave: half of those who answered 0 to 3, a fifth of those who answered 4 to 6.
+            if (firstDetraction.TryGetValue(c.Id, out var detracted) && rng.NextDouble() < (detracted.Score <= 3 ? 0.5 : 0.2)
+                && detracted.On.AddDays(rng.Next(20, 110)) is var leaving && leaving < today && leaving > signup.AddDays(30))
+            {
+                leaves = leaving;
+                leaveReason = CancelReasons[rng.Next(CancelReasons.Length)];
+            }
+
+            Subscribe(c, helpdesk, signup, monthly, c.Plan == "Enterprise" ? 0.02 : 0.05);
             if (rng.Next(3) == 0 && signup.AddDays(rng.Next(30, 400)) is var added && added < today)
             {
                 Subscribe(c, analytics, added, monthly / 2, 0.12);

@@ -99,7 +99,8 @@ public sealed partial class DemoData
     }
 
     public ServiceDeskData ServiceDesk(
-        DateTimeOffset now, IReadOnlyList<Customer> customers, IReadOnlyList<CustomerContact> contacts, IReadOnlyList<Product> products, Guid? lead, Guid? agent)
+        DateTimeOffset now, IReadOnlyList<Customer> customers, IReadOnlyList<CustomerContact> contacts, IReadOnlyList<Product> products, Guid? lead, Guid? agent,
+        IReadOnlyList<Psm.Web.Features.Commerce.Subscription>? subscriptions = null)
     {
         var rng = new Random(seed + 13);
         var calendar = new ServiceCalendar
@@ -146,6 +147,11 @@ public sealed partial class DemoData
         var count = customers.Count * 3 / 2;
         var start = now.AddYears(-1);
         var contactsOf = contacts.ToLookup(c => c.CustomerId);
+        // Customers whose every subscription ended, and the day the last one did.
+        var byId = customers.ToDictionary(c => c.Id);
+        var leavers = (subscriptions ?? []).GroupBy(s => s.CustomerId)
+            .Where(g => g.All(s => s.CancelledOn is not null) && byId.ContainsKey(g.Key))
+            .Select(g => (Customer: byId[g.Key], On: g.Max(s => s.CancelledOn!.Value))).OrderBy(l => l.On).ToList();
         for (var i = 0; i < count; i++)
         {
             // The last fortnight is busier than the year's average: that is the open backlog a desk carries.
@@ -153,8 +159,13 @@ public sealed partial class DemoData
                 ? now.AddMinutes(-rng.NextDouble() * 14 * 24 * 60)
                 : start.AddMinutes(rng.NextDouble() * (now - start).TotalMinutes);
             created = new DateTimeOffset(created.Ticks - created.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-            // Only a customer who had signed up by then can write in.
+            // Only a customer who had signed up by then can write in; customers about to leave write in more often.
             var customer = CustomerAt(rng, customers, created);
+            var day = DateOnly.FromDateTime(created.UtcDateTime);
+            if (rng.NextDouble() < 0.3 && leavers.Where(l => l.On > day && l.On <= day.AddDays(100)).ToList() is { Count: > 0 } soon)
+            {
+                customer = soon[rng.Next(soon.Count)].Customer;
+            }
             if (customer is null)
             {
                 continue;

@@ -21,7 +21,7 @@ public sealed record KpiCard(
     string Key, string Name, string Unit, BetterDirection Better, string Definition, double? Value, double? Previous, KpiChange? Change,
     KpiTarget? Target, IReadOnlyList<MetricPoint> Trend, string TrendNote, string DrillHref);
 
-public enum AttentionKind { ObjectiveAtRisk, TicketBreaching, RisingTheme, CampaignUnderperforming, ActionOverdue }
+public enum AttentionKind { ObjectiveAtRisk, TicketBreaching, RisingTheme, CampaignUnderperforming, ActionOverdue, ChurnRisk }
 
 public sealed record AttentionItem(AttentionKind Kind, string Title, string Detail, string Href);
 
@@ -166,6 +166,12 @@ public sealed class CompanyDashboard(
         {
             items.Add(new AttentionItem(AttentionKind.ActionOverdue, a.Text, $"{(a.Owner.Length > 0 ? a.Owner : "No owner")} · due {a.DueOn:yyyy-MM-dd}",
                 a.ReviewId is { } review ? $"/roadmap/reviews/{review}" : "/roadmap/retrospectives"));
+        }
+
+        foreach (var r in await db.ChurnScores.AsNoTracking().Where(s => s.TopDecile).OrderBy(s => s.Rank).Take(5)
+                     .Join(db.Customers, s => s.CustomerId, c => c.Id, (s, c) => new { s.CustomerId, s.Score, s.Rank, c.Name }).ToListAsync(ct))
+        {
+            items.Add(new AttentionItem(AttentionKind.ChurnRisk, r.Name, $"Churn risk {r.Score:P0} over the next 90 days, ranked {r.Rank}.", $"/customers/{r.CustomerId}"));
         }
 
         return (items, breachingCount);

@@ -41,6 +41,24 @@ public static class InsightsApi
                 TypedResults.Ok(await alerts.FiredAsync(ruleId, PageRequest.Parse(limit, cursor), ct))).WithName("ListAlerts")
             .WithSummary("Alerts your rules raised, newest first, one page at a time.");
         fired.MapGet("/{id:guid}", (Guid id, Alerts alerts, CancellationToken ct) => ApiResults.Found(alerts.FiringAsync(id, ct))).WithName("GetAlert").WithSummary("One alert: the figure, the rule, the period and the way to the records behind it.");
+
+        var churn = api.MapGroup("/churn").WithTags("Churn risk");
+        churn.MapGet("/model", (ChurnRisk risk, CancellationToken ct) => ApiResults.Found(risk.LatestAsync(ct))).WithName("GetChurnModel")
+            .WithSummary("The last training: when, on how many rows, AUC and top-decile precision of the model and of the baseline rule, and which one scores customers.")
+            .WithDescription(ChurnRisk.Method);
+        churn.MapPost("/model/train", async Task<Results<Ok<ChurnRunDto>, Conflict<string>>> (ChurnRisk risk, CancellationToken ct) =>
+                await risk.TrainAsync(ct) is { } run ? TypedResults.Ok(run) : TypedResults.Conflict("Another instance is training the model; try again in a minute."))
+            .WithName("TrainChurnModel").WithSummary("Retrains, measures and rescores now.").RequireAuthorization(Permissions.InsightsChurnTrain);
+        churn.MapGet("/customers", async (ChurnRisk risk, int? limit, string? cursor, CancellationToken ct) =>
+                TypedResults.Ok(await risk.AtRiskAsync(PageRequest.Parse(limit, cursor), ct))).WithName("ListCustomersAtRisk")
+            .WithSummary("Customers by churn risk, riskiest first, with the signals that raised each score most.");
+        churn.MapGet("/customers/{id:guid}", (Guid id, ChurnRisk risk, CancellationToken ct) => ApiResults.Found(risk.ForCustomerAsync(id, ct)))
+            .WithName("GetCustomerRisk").WithSummary("One customer's churn risk, rank and signals.");
+        churn.MapPost("/customers/{id:guid}/outreach", async Task<Results<Created<Psm.Web.Features.ServiceDesk.TicketDto>, NotFound>> (
+                    Guid id, ChurnRisk risk, Psm.Web.Features.ServiceDesk.Tickets tickets, CancellationToken ct) =>
+                await risk.OutreachAsync(id, tickets, ct) is { } ticket ? TypedResults.Created($"/api/v1/tickets/{ticket.Summary.Id}", ticket) : TypedResults.NotFound())
+            .WithName("OpenChurnOutreach").WithSummary("Opens a proactive-outreach ticket for an at-risk customer, assigned to the person who handled most of their tickets.")
+            .RequireAuthorization(Permissions.ServiceWork);
         return api;
     }
 

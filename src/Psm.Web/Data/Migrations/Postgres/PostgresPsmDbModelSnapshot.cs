@@ -2396,6 +2396,96 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("AlertRules", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.ChurnRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<double?>("BaselineAuc")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("BaselineTopDecile")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateOnly>("Cutoff")
+                        .HasColumnType("date");
+
+                    b.Property<double?>("ModelAuc")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("ModelInUse")
+                        .HasColumnType("boolean");
+
+                    b.Property<double?>("ModelTopDecile")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("Scored")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("TestPositives")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TestRows")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TrainPositives")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TrainRows")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("TrainedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TrainedAt");
+
+                    b.ToTable("ChurnRuns", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ChurnScore", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Rank")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTimeOffset>("ScoredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Signals")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<bool>("TopDecile")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("CustomerId");
+
+                    b.HasIndex("Rank");
+
+                    b.ToTable("ChurnScores", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Integrations.ObjectiveRiskState", b =>
                 {
                     b.Property<Guid>("ObjectiveId")

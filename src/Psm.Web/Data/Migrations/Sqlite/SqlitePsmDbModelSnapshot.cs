@@ -2429,6 +2429,98 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("AlertRules", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.ChurnRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("BaselineAuc")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("BaselineTopDecile")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateOnly>("Cutoff")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("ModelAuc")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("ModelInUse")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ModelTopDecile")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Scored")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TestPositives")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TestRows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TrainPositives")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TrainRows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TrainedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TrainedAt");
+
+                    b.ToTable("ChurnRuns", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ChurnScore", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Rank")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ScoredAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Signals")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("TopDecile")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CustomerId");
+
+                    b.HasIndex("Rank");
+
+                    b.ToTable("ChurnScores", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Integrations.ObjectiveRiskState", b =>
                 {
                     b.Property<Guid>("ObjectiveId")
