@@ -162,7 +162,7 @@ public sealed partial class DemoData
             // Only a customer who had signed up by then can write in; customers about to leave write in more often.
             var customer = CustomerAt(rng, customers, created);
             var day = DateOnly.FromDateTime(created.UtcDateTime);
-            if (rng.NextDouble() < 0.3 && leavers.Where(l => l.On > day && l.On <= day.AddDays(100)).ToList() is { Count: > 0 } soon)
+            if (rng.NextDouble() < 0.3 && leavers.Where(l => l.On > day && l.On <= day.AddDays(100) && l.Customer.CreatedAt <= created).ToList() is { Count: > 0 } soon)
             {
                 customer = soon[rng.Next(soon.Count)].Customer;
             }

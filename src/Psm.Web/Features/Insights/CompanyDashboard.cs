@@ -19,7 +19,7 @@ public sealed record KpiChange(double Difference, double? PValue, bool? Signific
 
 public sealed record KpiCard(
     string Key, string Name, string Unit, BetterDirection Better, string Definition, double? Value, double? Previous, KpiChange? Change,
-    KpiTarget? Target, IReadOnlyList<MetricPoint> Trend, string TrendNote, string DrillHref);
+    KpiTarget? Target, IReadOnlyList<MetricPoint> Trend, string TrendNote, string? DrillHref);
 
 public enum AttentionKind { ObjectiveAtRisk, TicketBreaching, RisingTheme, CampaignUnderperforming, ActionOverdue, ChurnRisk }
 
@@ -74,11 +74,12 @@ public sealed class CompanyDashboard(
         return new CompanyView(from, to, previousFrom, active, cards, attention, breaching);
     }
 
-    public async Task<KpiCard> CardAsync(string key, DateOnly from, DateOnly to, DateOnly previousFrom, CancellationToken ct = default)
+    /// <summary>One KPI card, company-wide or for one product (its figures, trend, drill-down and the target of a key result on that product).</summary>
+    public async Task<KpiCard> CardAsync(string key, DateOnly from, DateOnly to, DateOnly previousFrom, CancellationToken ct = default, Guid? productId = null)
     {
         var definition = registry.Find(key) ?? throw new RequestValidationException("key", $"There is no metric '{key}'.");
-        var now = new MetricQuery(from, to);
-        var before = new MetricQuery(previousFrom, from);
+        var now = new MetricQuery(from, to, ProductId: productId);
+        var before = new MetricQuery(previousFrom, from, ProductId: productId);
         var value = await registry.EvaluateAsync(key, now, ct);
         var hasHistory = key != "alignment.score";
         var previous = hasHistory ? await registry.EvaluateAsync(key, before, ct) : null;
@@ -86,36 +87,43 @@ public sealed class CompanyDashboard(
         KpiChange? change = null;
         if (value is { } v && previous is { } p)
         {
-            var (set, summary) = await drills.SummaryAsync(key, now, ct);
-            var test = SurveyScores.Compare(
-                (await drills.SummaryAsync(key, before, ct)).Summary.Estimate(set.Aggregate, set.Scale), summary.Estimate(set.Aggregate, set.Scale));
-            change = test is null
-                ? new KpiChange(Math.Round(v - p, 2), null, null, set.Aggregate switch
-                {
-                    RowAggregate.Sum => "Not tested: a level or a count, not a sample.",
-                    RowAggregate.Median => "Not tested: no test of medians is applied.",
-                    RowAggregate.Ratio => "Not tested: a ratio of sums, not a sample.",
-                    _ => "Not tested: too few records.",
-                })
-                : new KpiChange(Math.Round(v - p, 2), Math.Round(test.PValue, 4), test.Significant,
-                    $"Two-sided z-test on the difference: p = {test.PValue:0.###}{(test.Significant ? ", significant at 5 %" : ", within chance at 5 %")}.");
+            if (!DrillDowns.Has(key))
+            {
+                change = new KpiChange(Math.Round(v - p, 2), null, null, "Not tested: a sum, not a sample.");
+            }
+            else
+            {
+                var (set, summary) = await drills.SummaryAsync(key, now, ct);
+                var test = SurveyScores.Compare(
+                    (await drills.SummaryAsync(key, before, ct)).Summary.Estimate(set.Aggregate, set.Scale), summary.Estimate(set.Aggregate, set.Scale));
+                change = test is null
+                    ? new KpiChange(Math.Round(v - p, 2), null, null, set.Aggregate switch
+                    {
+                        RowAggregate.Sum => "Not tested: a level or a count, not a sample.",
+                        RowAggregate.Median => "Not tested: no test of medians is applied.",
+                        RowAggregate.Ratio => "Not tested: a ratio of sums, not a sample.",
+                        _ => "Not tested: too few records.",
+                    })
+                    : new KpiChange(Math.Round(v - p, 2), Math.Round(test.PValue, 4), test.Significant,
+                        $"Two-sided z-test on the difference: p = {test.PValue:0.###}{(test.Significant ? ", significant at 5 %" : ", within chance at 5 %")}.");
+            }
         }
 
         // Twelve full months: the current month is left out, so the last point is not a partial month.
         var thisMonth = Buckets.StartOf(to.AddDays(-1), Granularity.Month);
-        var trend = hasHistory ? await registry.SeriesAsync(key, new MetricQuery(thisMonth.AddMonths(-12), thisMonth), Granularity.Month, ct) : [];
-        var target = await TargetAsync(key, ct);
+        var trend = hasHistory ? await registry.SeriesAsync(key, new MetricQuery(thisMonth.AddMonths(-12), thisMonth, ProductId: productId), Granularity.Month, ct) : [];
+        var target = await TargetAsync(key, productId, ct);
         return new KpiCard(key, definition.Name, definition.Unit, definition.Better, definition.Description, value, previous, change, target, trend,
             hasHistory ? "Monthly, over the last twelve full months." : "No trend: the roadmap's past states are not kept as a series.",
-            $"/insights/drill/{key}?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}");
+            DrillDowns.Has(key) ? $"/insights/drill/{key}?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}{(productId is { } product ? $"&productId={product}" : "")}" : null);
     }
 
-    /// <summary>The target of the first-ending active objective's key result on this metric with no cut (a company-wide target).</summary>
-    private async Task<KpiTarget?> TargetAsync(string key, CancellationToken ct)
+    /// <summary>The target of the first-ending active objective's key result on this metric with no other cut than the product (none: company-wide).</summary>
+    private async Task<KpiTarget?> TargetAsync(string key, Guid? productId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         return await db.Set<KeyResult>().AsNoTracking()
-            .Where(k => k.MetricKey == key && k.ProductId == null && k.ServiceId == null && k.Segment == null && k.Objective!.Status == ObjectiveStatus.Active)
+            .Where(k => k.MetricKey == key && k.ProductId == productId && k.ServiceId == null && k.Segment == null && k.Objective!.Status == ObjectiveStatus.Active)
             .OrderBy(k => k.Objective!.PeriodEnd).ThenBy(k => k.Id)
             .Select(k => new KpiTarget(k.Target, k.Title, k.ObjectiveId, k.Objective!.Name))
             .FirstOrDefaultAsync(ct);
