@@ -228,6 +228,11 @@ public sealed class VoiceOfCustomerApiTests
         // Pro members who consented: Alder (10) and Beech (3): NPS 0 over two answers; Cedar did not consent.
         var proRow = results.BySegment.Single(r => r.Id == proSegment.Id);
         Assert.Equal((0.0, 2L), (proRow.Estimate!.Value, proRow.Estimate.Responses));
+        // Month by month: every answer fell in this month, so that month alone has a score, the same with the same margin.
+        var month = Assert.Single(proRow.Trend!, t => t.Estimate is not null);
+        Assert.Equal(new DateOnly(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1), month.Period);
+        Assert.Equal((proRow.Estimate.Value, proRow.Estimate.MarginOfError, 2L), (month.Estimate!.Value, month.Estimate.MarginOfError, month.Estimate.Responses));
+        Assert.Equal(12, proRow.Trend!.Count);
         Assert.Equal((100.0, 1L), (results.BySegment.Single(r => r.Id == basicSegment.Id).Estimate!.Value, results.BySegment.Single(r => r.Id == basicSegment.Id).Estimate!.Responses));
         // The persona, over customers who consented to profiling: Alder and Dogwood, not Cedar.
         var personaRow = Assert.Single(results.ByPersona);

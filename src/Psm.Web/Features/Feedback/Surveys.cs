@@ -16,7 +16,8 @@ public sealed record ScoreCount(int Score, long Responses);
 
 public sealed record PeriodScore(DateOnly Period, ScoreEstimate? Estimate);
 
-public sealed record BreakdownRow(Guid Id, string Name, ScoreEstimate? Estimate);
+/// <summary>A segment's or persona's score over the period, and month by month with each month's margin.</summary>
+public sealed record BreakdownRow(Guid Id, string Name, ScoreEstimate? Estimate, IReadOnlyList<PeriodScore>? Trend = null);
 
 public sealed record ScoreReport(SurveyKind Kind, DateOnly From, DateOnly To, ScoreEstimate? Estimate, DateOnly? CompareFrom, DateOnly? CompareTo,
     ScoreEstimate? Previous, ChangeTest? Change);
@@ -276,14 +277,14 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         var withData = trend.Where(t => t.Estimate is not null).ToList();
         var lastChange = withData.Count >= 2 ? SurveyScores.Compare(withData[^2].Estimate, withData[^1].Estimate) : null;
 
-        // Pass 2: a tally per answering customer, with what segment rules and personas look at. Every segment and
-        // persona breakdown is then a sum over these rows, whatever the number of segments.
+        // Pass 2: a tally per answering customer and month, with what segment rules and personas look at. Every segment and
+        // persona breakdown, and its monthly trend, is then a sum over these rows, whatever the number of segments.
         var (high, low) = (SurveyScores.HighFrom(kind), SurveyScores.LowTo(kind));
-        var byCustomer = await responses.Where(r => r.CustomerId != null)
+        var byCustomerMonth = await responses.Where(r => r.CustomerId != null)
             .GroupBy(r => new
             {
                 r.Customer!.Id, r.Customer.Plan, r.Customer.Region, r.Customer.Industry, r.Customer.LifetimeValue, r.Customer.PersonaId, r.Customer.SignupDate,
-                r.Customer.ArchivedAt, r.Customer.ProfilingConsent,
+                r.Customer.ArchivedAt, r.Customer.ProfilingConsent, r.RespondedOn.Year, r.RespondedOn.Month,
             })
             .Select(g => new
             {
@@ -291,20 +292,27 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
                 Sum = g.Sum(r => (long)r.Score), Squares = g.Sum(r => (long)r.Score * r.Score),
             })
             .ToListAsync(ct);
-        var answering = byCustomer.Select(c => new Customer
+        var answering = byCustomerMonth.DistinctBy(c => c.Key.Id).Select(c => new Customer
         {
             Id = c.Key.Id, Plan = c.Key.Plan, Region = c.Key.Region, Industry = c.Key.Industry, LifetimeValue = c.Key.LifetimeValue, PersonaId = c.Key.PersonaId,
             SignupDate = c.Key.SignupDate, ArchivedAt = c.Key.ArchivedAt, ProfilingConsent = c.Key.ProfilingConsent,
         }).ToList();
-        var tallies = byCustomer.ToDictionary(c => c.Key.Id, c => new Tally(c.N, c.High, c.Low, c.Sum, c.Squares));
-        Tally SumOf(IEnumerable<Customer> members) => members.Aggregate(default(Tally), (sum, c) => sum + tallies[c.Id]);
+        var monthly = byCustomerMonth.ToLookup(c => c.Key.Id, c => (Month: new DateOnly(c.Key.Year, c.Key.Month, 1), Tally: new Tally(c.N, c.High, c.Low, c.Sum, c.Squares)));
+        var months = Buckets.Between(from, to, Granularity.Month);
+        BreakdownRow Row(Guid id, string name, IEnumerable<Customer> members)
+        {
+            var rows = members.SelectMany(c => monthly[c.Id]).ToList();
+            var trend = months.Select(m => new PeriodScore(m, SurveyScores.Estimate(kind, rows.Where(r => r.Month == m).Aggregate(default(Tally), (sum, r) => sum + r.Tally))))
+                .ToList();
+            return new BreakdownRow(id, name, SurveyScores.Estimate(kind, rows.Aggregate(default(Tally), (sum, r) => sum + r.Tally)), trend);
+        }
 
         var bySegment = (await db.Set<Segment>().AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct))
-            .Select(segment => new BreakdownRow(segment.Id, segment.Name, SurveyScores.Estimate(kind, SumOf(segment.Rules.Members(answering.AsQueryable())))))
+            .Select(segment => Row(segment.Id, segment.Name, segment.Rules.Members(answering.AsQueryable())))
             .ToList();
         var personaNames = await db.Set<Persona>().ToDictionaryAsync(p => p.Id, p => p.Name, ct);
         var personas = answering.Where(c => c.PersonaId != null && c.ProfilingConsent).GroupBy(c => c.PersonaId!.Value)
-            .Select(g => new BreakdownRow(g.Key, personaNames.GetValueOrDefault(g.Key, "?"), SurveyScores.Estimate(kind, SumOf(g))))
+            .Select(g => Row(g.Key, personaNames.GetValueOrDefault(g.Key, "?"), g))
             .OrderBy(p => p.Name).ToList();
 
         var commentIds = await responses.Where(r => r.FeedbackId != null).OrderByDescending(r => r.RespondedAt)

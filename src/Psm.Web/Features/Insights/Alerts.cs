@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Psm.Web.Data;
-using Psm.Web.Features.Feedback;
 using Psm.Web.Features.Integrations;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure;
@@ -289,9 +288,7 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
 
         if (rule.Condition == AlertCondition.SignificantChange && value is not null && previous is not null)
         {
-            var (set, summary) = await drills.SummaryAsync(rule.MetricKey, query, ct);
-            var (_, before) = await drills.SummaryAsync(rule.MetricKey, rule.Query(previousFrom, from), ct);
-            p = SurveyScores.Compare(before.Estimate(set.Aggregate, set.Scale), summary.Estimate(set.Aggregate, set.Scale))?.PValue;
+            p = (await drills.ChangeAsync(rule.MetricKey, rule.Query(previousFrom, from), query, ct)).Test?.PValue;
         }
 
         var threshold = (double?)rule.Threshold;

@@ -93,11 +93,9 @@ public sealed class CompanyDashboard(
             }
             else
             {
-                var (set, summary) = await drills.SummaryAsync(key, now, ct);
-                var test = SurveyScores.Compare(
-                    (await drills.SummaryAsync(key, before, ct)).Summary.Estimate(set.Aggregate, set.Scale), summary.Estimate(set.Aggregate, set.Scale));
+                var (aggregate, test) = await drills.ChangeAsync(key, before, now, ct);
                 change = test is null
-                    ? new KpiChange(Math.Round(v - p, 2), null, null, set.Aggregate switch
+                    ? new KpiChange(Math.Round(v - p, 2), null, null, aggregate switch
                     {
                         RowAggregate.Sum => "Not tested: a level or a count, not a sample.",
                         RowAggregate.Median => "Not tested: no test of medians is applied.",

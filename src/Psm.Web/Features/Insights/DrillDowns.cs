@@ -123,6 +123,17 @@ public sealed class DrillDowns(IDbContextFactory<PsmDb> dbs, MetricRegistry regi
         return (set, await SummarizeAsync(set, ct));
     }
 
+    /// <summary>
+    /// Whether a figure changed by more than chance explains between two periods: the survey scores' two-sided z-test on the
+    /// estimates the two periods' rows give. No test (null) for a level, a median or a ratio of sums, or without rows in both.
+    /// </summary>
+    public async Task<(RowAggregate Aggregate, ChangeTest? Test)> ChangeAsync(string key, MetricQuery before, MetricQuery now, CancellationToken ct = default)
+    {
+        var (set, after) = await SummaryAsync(key, now, ct);
+        var (_, earlier) = await SummaryAsync(key, before, ct);
+        return (set.Aggregate, SurveyScores.Compare(earlier.Estimate(set.Aggregate, set.Scale), after.Estimate(set.Aggregate, set.Scale)));
+    }
+
     private MetricDefinition Definition(string key, MetricQuery query)
     {
         if (!Has(key))
