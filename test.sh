@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every PSM test suite on SQLite and on PostgreSQL and ends with "Tests: N passed, N failed".
 # On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql, postfix,
-# dovecot, nodejs; Spectral from npm), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
+# dovecot, nodejs, poppler-utils, fonts-dejavu-core; Spectral from npm), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
 # and stops them at the end.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -23,6 +23,12 @@ if [ ! -x /usr/bin/chromium ]; then
   say "Installing chromium from Debian's packages"
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null \
     || { echo "Could not install chromium"; exit 1; }
+fi
+# pdftoppm and pdftotext read the business-review PDF in the browser tests; the PDF is set in DejaVu Sans.
+if ! command -v pdftoppm >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  say "Installing poppler-utils and fonts-dejavu-core from Debian's packages"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends poppler-utils fonts-dejavu-core >/dev/null \
+    || { echo "Could not install poppler-utils"; exit 1; }
 fi
 say "PostgreSQL"
 start_throwaway_postgres || exit 1

@@ -167,4 +167,55 @@ public sealed class InsightsTests(BrowserFixture browser)
             await Expect(page.GetByText("Proactive outreach")).ToBeVisibleAsync();
         });
     }
+
+    private static async Task<string> Run(string tool, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool, arguments)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{tool} failed: {error}");
+        return output;
+    }
+
+    [Fact]
+    public async Task AStakeholderDownloadsTheQuarterlyBusinessReviewAndItsFirstPageSaysWhatTheCompanyViewSays()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Stakeholder));
+            await session.NavigateAsync("Business review");
+            await session.ScreenshotAsync("business-review");
+            var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-review").ClickAsync());
+            var folder = Path.Combine(Session.ScreenshotFolder, TestProvider.Name);
+            var pdf = Path.Combine(folder, "business-review.pdf");
+            await download.SaveAsAsync(pdf);
+            Assert.StartsWith("business-review-", download.SuggestedFilename);
+
+            // The first page as an image (kept with the screenshots), and its text.
+            await Run("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, Path.Combine(folder, "business-review-page-1"));
+            Assert.True(new FileInfo(Path.Combine(folder, "business-review-page-1.png")).Length > 20_000, "the first page rendered nearly blank");
+            var text = await Run("pdftotext", "-f", "1", "-l", "1", "-layout", pdf, "-");
+            using var client = await session.Server.ClientFor(PsmServer.EmailOf(Roles.Stakeholder));
+            // The last complete quarter, which the page offers first.
+            var today = DateTime.UtcNow;
+            var lastStart = new DateOnly(today.Year, ((today.Month - 1) / 3 * 3) + 1, 1).AddMonths(-3);
+            var (year, quarter) = (lastStart.Year, ((lastStart.Month - 1) / 3) + 1);
+            Assert.Contains($"Quarterly business review, Q{quarter} {year}", text);
+            Assert.Contains(Psm.Web.Data.Demo.DemoData.CompanyName, text);
+            Assert.Contains("Objectives", text);
+            // The quarter's NPS is the registry's figure for those three months, as the company view would show it.
+            var from = new DateOnly(year, ((quarter - 1) * 3) + 1, 1);
+            var nps = (await client.GetFromJsonAsync<Psm.Web.Features.Strategy.MetricValue>(
+                $"/api/v1/metrics/survey.nps/value?from={from:yyyy-MM-dd}&to={from.AddMonths(3):yyyy-MM-dd}", Json.Options))!;
+            var all = await Run("pdftotext", "-layout", pdf, "-");
+            Assert.Contains(FigureText.Format(nps.Value, "points"), all);
+            Assert.Contains("Concerns still open", all);
+        });
+    }
 }

@@ -252,4 +252,26 @@ public sealed class InsightsTests
         Assert.Contains(riskiest.Signals[0].Feature, ticket.Description);
         Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsync($"/api/v1/churn/customers/{riskiest.CustomerId}/outreach", null)).StatusCode);
     }
+
+    [Fact]
+    public async Task TheBusinessReviewIsAPdfForAQuarterThatHasBegunAndRefusesAnythingElseByField()
+    {
+        await using var app = new PsmServer(new() { ["Demo:Seed"] = "true", ["Sla:MonitorSeconds"] = "0" });
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+        var products = (await client.GetFromJsonAsync<Page<Psm.Web.Features.Catalog.ProductDto>>("/api/v1/products", Json.Options))!.Items;
+        foreach (var url in new[] { "/api/v1/insights/business-review.pdf", $"/api/v1/insights/business-review.pdf?year=2026&quarter=2&productId={products[0].Id}" })
+        {
+            using var response = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
+            Assert.True(bytes.Length > 10_000, $"{url}: {bytes.Length} bytes");
+        }
+
+        Assert.Contains("quarter", (await Errors(await client.GetAsync("/api/v1/insights/business-review.pdf?year=2026&quarter=5"))).Keys);
+        Assert.Contains("quarter", (await Errors(await client.GetAsync($"/api/v1/insights/business-review.pdf?year={DateTime.UtcNow.Year + 1}&quarter=1"))).Keys);
+        Assert.Contains("year", (await Errors(await client.GetAsync("/api/v1/insights/business-review.pdf?year=1999&quarter=1"))).Keys);
+        Assert.Contains("productId", (await Errors(await client.GetAsync($"/api/v1/insights/business-review.pdf?productId={Guid.NewGuid()}"))).Keys);
+    }
 }

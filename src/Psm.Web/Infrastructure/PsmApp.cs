@@ -182,6 +182,7 @@ public static class PsmApp
         services.AddScoped<Features.Insights.Alerts>();
         services.AddHostedService<Features.Insights.AlertJob>();
         services.AddScoped<Features.Insights.ChurnRisk>();
+        services.AddScoped<Features.Insights.BusinessReviews>();
         services.AddHostedService<Features.Insights.ChurnJob>();
         return builder;
     }

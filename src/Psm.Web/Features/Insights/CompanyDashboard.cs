@@ -107,8 +107,8 @@ public sealed class CompanyDashboard(
             }
         }
 
-        // Twelve full months: the current month is left out, so the last point is not a partial month.
-        var thisMonth = Buckets.StartOf(to.AddDays(-1), Granularity.Month);
+        // Twelve full months: a month the period ends inside is left out, so the last point is never a partial month.
+        var thisMonth = Buckets.StartOf(to, Granularity.Month);
         var trend = hasHistory ? await registry.SeriesAsync(key, new MetricQuery(thisMonth.AddMonths(-12), thisMonth, ProductId: productId), Granularity.Month, ct) : [];
         var target = await TargetAsync(key, productId, ct);
         return new KpiCard(key, definition.Name, definition.Unit, definition.Better, definition.Description, value, previous, change, target, trend,

@@ -17,6 +17,10 @@ public static class InsightsApi
         insights.MapGet("/home", Home).WithName("GetMyHome")
             .WithSummary("The caller's home: the company view for admins, product managers and stakeholders (with their concerns and decisions), " +
                 "the queue and CSAT for support, campaigns and return on spend for marketers.");
+        insights.MapGet("/business-review.pdf", Review).WithName("GetBusinessReviewPdf")
+            .WithSummary("The quarterly business review as a PDF, for the company or one product (productId): objectives, KPIs against the quarter before with their trend, " +
+                "top feedback themes, roadmap changes since the last review, decisions and open concerns. Year and quarter default to the last complete quarter.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         insights.MapGet("/drill/{key}", Drill).WithName("GetMetricRecords")
             .WithSummary("The records behind a figure for a period [from, to) and the cuts the metric takes, one page at a time, with the totals that make the figure.");
 
@@ -64,6 +68,21 @@ public static class InsightsApi
 
     private static async Task<Ok<CompanyView>> Company(CompanyDashboard dashboard, int? days, CancellationToken ct) =>
         TypedResults.Ok(await dashboard.BuildAsync(days ?? 90, ct));
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Review(
+        BusinessReviews reviews, int? year, int? quarter, Guid? productId, CancellationToken ct)
+    {
+        if (!DejaVuFonts.Available)
+        {
+            return TypedResults.Problem("The PDF needs the DejaVu fonts, which this server does not have: install Debian's fonts-dejavu-core.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        var last = reviews.LastQuarter();
+        var (y, q) = (year ?? last.Year, quarter ?? last.Quarter);
+        var pdf = await reviews.RenderAsync(y, q, productId, ct);
+        return TypedResults.File(pdf, "application/pdf", $"business-review-{y}-q{q}{(productId is null ? "" : "-product")}.pdf");
+    }
 
     private static async Task<Ok<MyHome>> Home(HttpContext http, RoleHomes homes, int? days, CancellationToken ct) =>
         TypedResults.Ok(await homes.ForAsync(RoleHomes.RoleOf(http.User), http.User.UserId() ?? Guid.Empty, days ?? 90, ct));
