@@ -216,6 +216,12 @@ public sealed class InsightsTests(BrowserFixture browser)
             var all = await Run("pdftotext", "-layout", pdf, "-");
             Assert.Contains(FigureText.Format(nps.Value, "points"), all);
             Assert.Contains("Concerns still open", all);
+
+            // Asked for by e-mail each quarter, the review shows under "By e-mail" until stopped.
+            await page.GetByTestId("subscribe-review").ClickAsync();
+            await Expect(page.GetByTestId("review-subscriptions")).ToContainTextAsync("The whole company · none sent yet");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Stop mailing the review of the company" }).ClickAsync();
+            await Expect(page.GetByTestId("review-subscriptions")).ToContainTextAsync("You get no review by e-mail.");
         });
     }
 }

@@ -279,4 +279,38 @@ public sealed class InsightsTests
         Assert.Contains("year", (await Errors(await client.GetAsync("/api/v1/insights/business-review.pdf?year=1999&quarter=1"))).Keys);
         Assert.Contains("productId", (await Errors(await client.GetAsync($"/api/v1/insights/business-review.pdf?productId={Guid.NewGuid()}"))).Keys);
     }
+
+    [Fact]
+    public async Task ASubscriberGetsTheLastQuartersReviewByMailOnceAsAPdf()
+    {
+        await using var app = new PsmServer(new() { ["Outbox:SendSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Sla:MonitorSeconds"] = "0", ["BusinessReview:MailHours"] = "0" });
+        using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        (await admin.PostAsJsonAsync("/api/v1/mail/mailboxes", TestMail.Server.MailboxInput(TestMail.NewAddress("reports", "example.test")))).EnsureSuccessStatusCode();
+        var address = TestMail.NewAddress("stella", "example.test");
+        (await admin.PostAsJsonAsync("/api/v1/users", new { email = address, displayName = "Stella Board", roles = new[] { Roles.Stakeholder } })).EnsureSuccessStatusCode();
+        using var stella = await app.ClientFor(address);
+
+        var created = await stella.PostAsJsonAsync("/api/v1/insights/business-review/subscriptions", new { });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Contains("productId", (await Errors(await stella.PostAsJsonAsync("/api/v1/insights/business-review/subscriptions", new { }))).Keys);
+        Assert.Contains("productId", (await Errors(await stella.PostAsJsonAsync("/api/v1/insights/business-review/subscriptions", new { productId = Guid.NewGuid() }))).Keys);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stella.PostAsync("/api/v1/insights/business-review/subscriptions/send", null)).StatusCode);
+
+        Assert.Equal(1, (await (await admin.PostAsync("/api/v1/insights/business-review/subscriptions/send", null)).ReadAsync<ReviewMailRun>()).Queued);
+        Assert.Equal(0, (await (await admin.PostAsync("/api/v1/insights/business-review/subscriptions/send", null)).ReadAsync<ReviewMailRun>()).Queued);
+        Assert.Equal(1, (await (await admin.PostAsync("/api/v1/mail/outbox/send", null)).ReadAsync<Psm.Web.Infrastructure.Outbox.OutboxRunResult>()).Sent);
+        var mail = Assert.Single(await TestMail.Server.WaitForAsync(address, 1));
+        var today = DateTime.UtcNow;
+        var lastStart = new DateOnly(today.Year, ((today.Month - 1) / 3 * 3) + 1, 1).AddMonths(-3);
+        var quarter = ((lastStart.Month - 1) / 3) + 1;
+        Assert.Equal($"Quarterly business review Q{quarter} {lastStart.Year}: the company", mail.Subject);
+        var pdf = Assert.Single(mail.Attachments.OfType<MimeKit.MimePart>());
+        Assert.Equal("application/pdf", pdf.ContentType.MimeType);
+        using var content = new MemoryStream();
+        await pdf.Content!.DecodeToAsync(content);
+        Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(content.ToArray(), 0, 5));
+        var mine = Assert.Single((await stella.GetFromJsonAsync<List<ReviewSubscriptionDto>>("/api/v1/insights/business-review/subscriptions", Json.Options))!);
+        Assert.Equal($"Q{quarter} {lastStart.Year}", mine.LastSent);
+        Assert.Equal(HttpStatusCode.NoContent, (await stella.DeleteAsync($"/api/v1/insights/business-review/subscriptions/{mine.Id}")).StatusCode);
+    }
 }

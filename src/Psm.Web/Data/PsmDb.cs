@@ -80,6 +80,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Insights.AlertFiring> AlertFirings => Set<Features.Insights.AlertFiring>();
     public DbSet<Features.Insights.ChurnRun> ChurnRuns => Set<Features.Insights.ChurnRun>();
     public DbSet<Features.Insights.ChurnScore> ChurnScores => Set<Features.Insights.ChurnScore>();
+    public DbSet<Features.Insights.ReviewSubscription> ReviewSubscriptions => Set<Features.Insights.ReviewSubscription>();
+    public DbSet<Features.Insights.ReviewDelivery> ReviewDeliveries => Set<Features.Insights.ReviewDelivery>();
     public DbSet<Features.Mail.Mailbox> Mailboxes => Set<Features.Mail.Mailbox>();
     public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
     public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();

@@ -183,6 +183,8 @@ public static class PsmApp
         services.AddHostedService<Features.Insights.AlertJob>();
         services.AddScoped<Features.Insights.ChurnRisk>();
         services.AddScoped<Features.Insights.BusinessReviews>();
+        services.AddScoped<Features.Insights.ReviewMail>();
+        services.AddHostedService<Features.Insights.ReviewMailJob>();
         services.AddHostedService<Features.Insights.ChurnJob>();
         return builder;
     }

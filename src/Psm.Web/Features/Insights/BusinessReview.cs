@@ -10,6 +10,7 @@ using Psm.Web.Features.Feedback;
 using Psm.Web.Features.Roadmap;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Insights;
 
@@ -383,4 +384,154 @@ public sealed class DejaVuFonts : IFontResolver
         new(bold ? "DejaVuSans-Bold.ttf" : "DejaVuSans.ttf", false, italic);
 
     public byte[]? GetFont(string faceName) => Find(faceName) is { } path ? File.ReadAllBytes(path) : Find("DejaVuSans.ttf") is { } fallback ? File.ReadAllBytes(fallback) : null;
+}
+
+/// <summary>A person's wish to get the quarterly business review by e-mail, for the company (no product) or one product.</summary>
+public sealed class ReviewSubscription
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public Guid UserId { get; set; }
+    public Guid? ProductId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>One review mailed for one quarter: the unique (subscription, year, quarter) index keeps it to one.</summary>
+[NotAudited]
+public sealed class ReviewDelivery
+{
+    public Guid Id { get; set; } = NewId.Next();
+    public Guid SubscriptionId { get; set; }
+    public int Year { get; set; }
+    public int Quarter { get; set; }
+    public Guid? MailMessageId { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public sealed record ReviewSubscriptionDto(Guid Id, NamedRef? Product, DateTimeOffset CreatedAt, string? LastSent);
+
+public sealed class ReviewSubscriptionInput
+{
+    /// <summary>The product the review is about; none for the whole company.</summary>
+    public Guid? ProductId { get; set; }
+}
+
+/// <summary>
+/// Mails each subscriber the review of the last complete quarter once, as a PDF attachment from the first enabled mailbox
+/// (nothing is mailed without one). Runs under a lease; the delivery row and the mail are saved together.
+/// </summary>
+public sealed class ReviewMail(IDbContextFactory<PsmDb> dbs, BusinessReviews reviews, Infrastructure.Auth.CurrentUser user, PublicAddress address, TimeProvider time)
+{
+    public async Task<IReadOnlyList<ReviewSubscriptionDto>> MineAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var me = user.Actor.UserId ?? Guid.Empty;
+        var rows = await db.ReviewSubscriptions.AsNoTracking().Where(s => s.UserId == me).OrderBy(s => s.CreatedAt)
+            .Select(s => new
+            {
+                s.Id, s.ProductId, Product = db.Products.Where(p => p.Id == s.ProductId).Select(p => p.Name).FirstOrDefault(), s.CreatedAt,
+                Last = db.ReviewDeliveries.Where(d => d.SubscriptionId == s.Id).OrderByDescending(d => d.Year).ThenByDescending(d => d.Quarter)
+                    .Select(d => new { d.Year, d.Quarter }).FirstOrDefault(),
+            }).ToListAsync(ct);
+        return rows.Select(r => new ReviewSubscriptionDto(r.Id, r.ProductId is { } p ? new NamedRef(p, r.Product ?? "(removed)") : null, r.CreatedAt,
+            r.Last is null ? null : $"Q{r.Last.Quarter} {r.Last.Year}")).ToList();
+    }
+
+    public async Task<ReviewSubscriptionDto> SubscribeAsync(ReviewSubscriptionInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var me = user.Actor.UserId ?? throw new RequestValidationException("user", "Only a signed-in person can subscribe.");
+        if (input.ProductId is { } product && !await db.Products.AnyAsync(p => p.Id == product, ct))
+        {
+            throw new RequestValidationException("productId", "There is no such product.");
+        }
+
+        if (await db.ReviewSubscriptions.AnyAsync(s => s.UserId == me && s.ProductId == input.ProductId, ct))
+        {
+            throw new RequestValidationException("productId", "You already get this review by e-mail.");
+        }
+
+        var subscription = new ReviewSubscription { UserId = me, ProductId = input.ProductId, CreatedAt = time.GetUtcNow() };
+        db.ReviewSubscriptions.Add(subscription);
+        await db.SaveChangesAsync(ct);
+        return (await MineAsync(ct)).Single(s => s.Id == subscription.Id);
+    }
+
+    public async Task<bool> UnsubscribeAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var me = user.Actor.UserId ?? Guid.Empty;
+        return await db.ReviewSubscriptions.Where(s => s.Id == id && s.UserId == me).ExecuteDeleteAsync(ct) == 1;
+    }
+
+    /// <summary>Mails the last complete quarter's review to every subscriber who has not had it; returns how many were queued.</summary>
+    public async Task<int> SendDueAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow();
+        if (!DejaVuFonts.Available || await Mail.OutgoingMail.FirstEnabledAsync(db, ct) is not { } mailbox
+            || !await Leases.TryTakeAsync(db, "business-review-mail", Leases.ThisInstance, TimeSpan.FromMinutes(10), now, ct))
+        {
+            return 0;
+        }
+
+        var (year, quarter) = reviews.LastQuarter();
+        var due = await db.ReviewSubscriptions.AsNoTracking()
+            .Where(s => !db.ReviewDeliveries.Any(d => d.SubscriptionId == s.Id && d.Year == year && d.Quarter == quarter))
+            .Join(db.Users.Where(u => u.DeactivatedAt == null && u.Email != null), s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.ProductId, u.Email, u.DisplayName })
+            .ToListAsync(ct);
+        var queued = 0;
+        foreach (var s in due)
+        {
+            db.ChangeTracker.Clear();
+            var pdf = await reviews.RenderAsync(year, quarter, s.ProductId, ct);
+            var product = s.ProductId is { } id ? await db.Products.AsNoTracking().Where(p => p.Id == id).Select(p => p.Name).FirstOrDefaultAsync(ct) : null;
+            var about = product is null ? "the company" : product;
+            var message = Mail.OutgoingMail.Queue(db, mailbox, s.Email!, $"Quarterly business review Q{quarter} {year}: {about}",
+                $"Hello {s.DisplayName},\n\nthe quarterly business review of {about} for Q{quarter} {year} is attached as a PDF.\n\n" +
+                $"Download it again or another quarter at {address.Base}/insights/review; stop these mails there too.", now);
+            db.MailAttachments.Add(new Mail.MailAttachment
+            {
+                MailMessageId = message.Id, FileName = $"business-review-{year}-q{quarter}.pdf", ContentType = "application/pdf", Size = pdf.Length, Content = pdf,
+            });
+            db.ReviewDeliveries.Add(new ReviewDelivery { SubscriptionId = s.Id, Year = year, Quarter = quarter, MailMessageId = message.Id, At = now });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                queued++;
+            }
+            catch (DbUpdateException)
+            {
+                // Mailed meanwhile (the unique index): nothing of this attempt is kept.
+            }
+        }
+
+        await Leases.ReleaseAsync(db, "business-review-mail", Leases.ThisInstance, ct);
+        return queued;
+    }
+}
+
+/// <summary>Looks every <c>BusinessReview:MailHours</c> (6 by default; 0 turns it off) for reviews due to subscribers.</summary>
+public sealed class ReviewMailJob(IServiceScopeFactory scopes, IConfiguration config, ILogger<ReviewMailJob> logger) : Infrastructure.PeriodicJob(scopes, logger)
+{
+    protected override TimeSpan Period => TimeSpan.FromHours(config.GetValue("BusinessReview:MailHours", 6.0));
+
+    protected override string What => "Mailing quarterly business reviews";
+
+    protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<ReviewMail>().SendDueAsync(ct);
+}
+
+internal sealed class ReviewMailConfiguration : IEntityTypeConfiguration<ReviewSubscription>, IEntityTypeConfiguration<ReviewDelivery>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<ReviewSubscription> subscription)
+    {
+        subscription.ToTable("ReviewSubscriptions");
+        subscription.HasIndex(s => new { s.UserId, s.ProductId });
+    }
+
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<ReviewDelivery> delivery)
+    {
+        delivery.ToTable("ReviewDeliveries");
+        delivery.HasIndex(d => new { d.SubscriptionId, d.Year, d.Quarter }).IsUnique();
+        delivery.HasOne<ReviewSubscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+    }
 }

@@ -5,6 +5,8 @@ using Psm.Web.Infrastructure.Http;
 
 namespace Psm.Web.Features.Insights;
 
+public sealed record ReviewMailRun(int Queued);
+
 public static class InsightsApi
 {
     public static RouteGroupBuilder MapInsightsApi(this RouteGroupBuilder api)
@@ -21,6 +23,20 @@ public static class InsightsApi
             .WithSummary("The quarterly business review as a PDF, for the company or one product (productId): objectives, KPIs against the quarter before with their trend, " +
                 "top feedback themes, roadmap changes since the last review, decisions and open concerns. Year and quarter default to the last complete quarter.")
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
+        var mailings = insights.MapGroup("/business-review/subscriptions");
+        mailings.MapGet("/", (ReviewMail mail, CancellationToken ct) => mail.MineAsync(ct)).WithName("ListReviewSubscriptions")
+            .WithSummary("The business reviews you get by e-mail each quarter, and the last one sent.");
+        mailings.MapPost("/", async (ReviewSubscriptionInput input, ReviewMail mail, CancellationToken ct) =>
+            {
+                var created = await mail.SubscribeAsync(input, ct);
+                return TypedResults.Created($"/api/v1/insights/business-review/subscriptions/{created.Id}", created);
+            }).WithName("SubscribeToReview").WithSummary("Mails you the company's (or a product's) review of each quarter once it is complete, as a PDF.");
+        mailings.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, ReviewMail mail, CancellationToken ct) =>
+            await mail.UnsubscribeAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound()).WithName("UnsubscribeFromReview")
+            .WithSummary("Stops mailing you that review.");
+        mailings.MapPost("/send", async (ReviewMail mail, CancellationToken ct) => TypedResults.Ok(new ReviewMailRun(await mail.SendDueAsync(ct))))
+            .WithName("SendDueReviews").WithSummary("Queues the last quarter's review for every subscriber who has not had it (the job does this every few hours).")
+            .RequireAuthorization(Permissions.AdminUsers);
         insights.MapGet("/drill/{key}", Drill).WithName("GetMetricRecords")
             .WithSummary("The records behind a figure for a period [from, to) and the cuts the metric takes, one page at a time, with the totals that make the figure.");
 

@@ -2486,6 +2486,57 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("ChurnScores", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("MailMessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Quarter")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubscriptionId", "Year", "Quarter")
+                        .IsUnique();
+
+                    b.ToTable("ReviewDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "ProductId");
+
+                    b.ToTable("ReviewSubscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Integrations.ObjectiveRiskState", b =>
                 {
                     b.Property<Guid>("ObjectiveId")
@@ -5088,6 +5139,15 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Rule");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Insights.ReviewSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Integrations.WebhookAttempt", b =>

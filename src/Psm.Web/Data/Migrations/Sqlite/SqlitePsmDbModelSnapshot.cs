@@ -2521,6 +2521,59 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("ChurnScores", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("At")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MailMessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Quarter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubscriptionId", "Year", "Quarter")
+                        .IsUnique();
+
+                    b.ToTable("ReviewDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "ProductId");
+
+                    b.ToTable("ReviewSubscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Integrations.ObjectiveRiskState", b =>
                 {
                     b.Property<Guid>("ObjectiveId")
@@ -5153,6 +5206,15 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Rule");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Insights.ReviewSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Integrations.WebhookAttempt", b =>
