@@ -224,4 +224,45 @@ public sealed class InsightsTests(BrowserFixture browser)
             await Expect(page.GetByTestId("review-subscriptions")).ToContainTextAsync("You get no review by e-mail.");
         });
     }
+
+    [Fact]
+    public async Task AProductManagerBuildsADashboardAndSharesItByALinkAnyoneCanOpen()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Dashboards");
+            await page.GetByTestId("dashboard-name").FillAsync("Board meeting");
+            await page.GetByTestId("dashboard-name").BlurAsync();
+            await page.GetByTestId("create-dashboard").ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Board meeting" })).ToBeVisibleAsync();
+            await session.WaitUntilInteractiveAsync();
+            // The default chart: NPS by month over twelve months, as a line.
+            await page.GetByTestId("add-chart-button").ClickAsync();
+            var chart = page.GetByTestId("dashboard-chart");
+            await Expect(chart).ToHaveCountAsync(1);
+            await Expect(chart.Locator("svg[data-testid=chart-svg] polyline")).ToHaveCountAsync(1);
+            await Expect(chart.GetByTestId("chart-csv")).ToHaveAttributeAsync("href", new Regex("/data.csv$"));
+            await page.GetByTestId("make-link").ClickAsync();
+            var link = await page.GetByTestId("share-link").GetAttributeAsync("href");
+            Assert.StartsWith("/d/", link);
+            await session.ScreenshotAsync("dashboard");
+
+            // Anyone with the link, signed out, reads it.
+            var outsider = await browser.Browser.NewPageAsync(new() { BaseURL = session.Server.BaseAddress.ToString() });
+            await outsider.GotoAsync(link!);
+            await Expect(outsider.GetByTestId("shared-name")).ToHaveTextAsync("Board meeting");
+            await Expect(outsider.GetByTestId("shared-chart").Locator("svg polyline")).ToHaveCountAsync(1);
+            await outsider.CloseAsync();
+
+            await page.GetByTestId("revoke-link").ClickAsync();
+            await Expect(page.GetByTestId("make-link")).ToBeVisibleAsync();
+            var again = await browser.Browser.NewPageAsync(new() { BaseURL = session.Server.BaseAddress.ToString() });
+            await again.GotoAsync(link!);
+            await Expect(again.GetByText("This link does not work")).ToBeVisibleAsync();
+            await again.CloseAsync();
+        });
+    }
 }

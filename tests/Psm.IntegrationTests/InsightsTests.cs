@@ -313,4 +313,57 @@ public sealed class InsightsTests
         Assert.Equal($"Q{quarter} {lastStart.Year}", mine.LastSent);
         Assert.Equal(HttpStatusCode.NoContent, (await stella.DeleteAsync($"/api/v1/insights/business-review/subscriptions/{mine.Id}")).StatusCode);
     }
+
+    [Fact]
+    public async Task ADashboardChartsRegistryFiguresExportsThemAndIsSharedWithARoleOrALinkUntilRevoked()
+    {
+        await using var app = new PsmServer(new() { ["Demo:Seed"] = "true", ["Sla:MonitorSeconds"] = "0" });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        using var anonymous = app.Anonymous();
+        var created = await pm.PostAsJsonAsync("/api/v1/dashboards", new { name = "Helpdesk health" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var board = await created.ReadAsync<DashboardDto>();
+        Assert.Contains("sharedWith", (await Errors(await pm.PostAsJsonAsync("/api/v1/dashboards", new { name = "X", sharedWith = new[] { "Janitor" } }))).Keys);
+        Assert.Contains("metricKey", (await Errors(await pm.PostAsJsonAsync($"/api/v1/dashboards/{board.Id}/charts", new { metricKey = "nope" }))).Keys);
+        Assert.Contains("teamId", (await Errors(await pm.PostAsJsonAsync($"/api/v1/dashboards/{board.Id}/charts", new { metricKey = "survey.nps", teamId = Guid.NewGuid() }))).Keys);
+        Assert.Contains("months", (await Errors(await pm.PostAsJsonAsync($"/api/v1/dashboards/{board.Id}/charts", new { metricKey = "survey.nps", months = 99 }))).Keys);
+
+        (await pm.PostAsJsonAsync($"/api/v1/dashboards/{board.Id}/charts", new { metricKey = "survey.nps", months = 6, granularity = "Month", kind = "Line" })).EnsureSuccessStatusCode();
+        board = await (await pm.PostAsJsonAsync($"/api/v1/dashboards/{board.Id}/charts",
+            new { metricKey = "service.tickets_opened", title = "Tickets a week", months = 3, granularity = "Week", kind = "Bar" })).ReadAsync<DashboardDto>();
+        Assert.Equal(["Net Promoter Score", "Tickets a week"], board.Charts.Select(c => c.Title));
+
+        // Each chart is the registry's series over its whole periods, and its CSV holds the same figures.
+        foreach (var chart in board.Charts)
+        {
+            var series = (await pm.GetFromJsonAsync<List<Psm.Web.Features.Strategy.MetricPoint>>(
+                $"/api/v1/metrics/{chart.MetricKey}/series?from={chart.From:yyyy-MM-dd}&to={chart.To:yyyy-MM-dd}&granularity={chart.Granularity}", Json.Options))!;
+            Assert.Equal(series, chart.Points);
+            Assert.Contains(chart.Points, p => p.Value is not null);
+            var csv = (await pm.GetStringAsync($"/api/v1/dashboards/{board.Id}/charts/{chart.Id}/data.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal($"period_start,{chart.MetricKey}", csv[0].Trim());
+            Assert.Equal(chart.Points.Select(p => $"{p.Bucket:yyyy-MM-dd},{p.Value?.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"),
+                csv.Skip(1).Select(l => l.Trim()));
+        }
+
+        // Not shared: the agent does not see it; shared with agents, they read it and still cannot change it.
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/api/v1/dashboards/{board.Id}")).StatusCode);
+        board = await (await pm.PutAsJsonAsync($"/api/v1/dashboards/{board.Id}", new { name = board.Name, sharedWith = new[] { Roles.SupportAgent }, version = board.Version }))
+            .ReadAsync<DashboardDto>();
+        Assert.Single((await agent.GetFromJsonAsync<List<DashboardSummaryDto>>("/api/v1/dashboards", Json.Options))!, d => d.Id == board.Id);
+        Assert.False((await agent.GetFromJsonAsync<DashboardDto>($"/api/v1/dashboards/{board.Id}", Json.Options))!.CanEdit);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PutAsJsonAsync($"/api/v1/dashboards/{board.Id}", new { name = "Mine now", version = board.Version })).StatusCode);
+
+        // A read-only link, for anyone, until revoked.
+        var linked = await (await pm.PostAsync($"/api/v1/dashboards/{board.Id}/link", null)).ReadAsync<DashboardDto>();
+        var token = linked.ShareLink!.Split('/').Last();
+        var shared = (await anonymous.GetFromJsonAsync<DashboardDto>($"/api/v1/public/dashboards/{token}", Json.Options))!;
+        Assert.Equal(2, shared.Charts.Count);
+        Assert.Null(shared.ShareLink);
+        Assert.Contains("Helpdesk health", await anonymous.GetStringAsync($"/d/{token}"));
+        (await pm.DeleteAsync($"/api/v1/dashboards/{board.Id}/link")).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/v1/public/dashboards/{token}")).StatusCode);
+        Assert.Contains("This link does not work", await anonymous.GetStringAsync($"/d/{token}"));
+    }
 }

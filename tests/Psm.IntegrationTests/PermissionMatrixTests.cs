@@ -110,9 +110,9 @@ public sealed class PermissionMatrixTests
         }
 
         Assert.Equal([Roles.Admin, Roles.SupportLead], Permissions.Get(Permissions.ServiceConfigure).Roles);
-        // A stakeholder writes only in their own name: a concern, their account, and alerts that watch what they may read.
+        // A stakeholder writes only in their own name: a concern, their account, and alerts and dashboards over what they may read.
         Assert.DoesNotContain(Roles.Stakeholder, Permissions.Matrix.Where(p => p.Action != "Read" && p.Name != Permissions.AlignmentConcern && p.Name != Permissions.AccountSelf
-                && p.Name != Permissions.InsightsAlerts)
+                && p.Name != Permissions.InsightsAlerts && p.Name != Permissions.InsightsDashboards)
             .SelectMany(p => p.Roles));
         Assert.DoesNotContain(Roles.Stakeholder, Permissions.Get(Permissions.CustomersExport).Roles);
         Assert.DoesNotContain(Roles.SupportAgent, Permissions.Get(Permissions.CampaignsAudience).Roles);

@@ -82,6 +82,8 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Insights.ChurnScore> ChurnScores => Set<Features.Insights.ChurnScore>();
     public DbSet<Features.Insights.ReviewSubscription> ReviewSubscriptions => Set<Features.Insights.ReviewSubscription>();
     public DbSet<Features.Insights.ReviewDelivery> ReviewDeliveries => Set<Features.Insights.ReviewDelivery>();
+    public DbSet<Features.Insights.CustomDashboard> CustomDashboards => Set<Features.Insights.CustomDashboard>();
+    public DbSet<Features.Insights.DashboardChart> DashboardCharts => Set<Features.Insights.DashboardChart>();
     public DbSet<Features.Mail.Mailbox> Mailboxes => Set<Features.Mail.Mailbox>();
     public DbSet<Features.Mail.MailMessage> MailMessages => Set<Features.Mail.MailMessage>();
     public DbSet<Features.Mail.MailAttachment> MailAttachments => Set<Features.Mail.MailAttachment>();

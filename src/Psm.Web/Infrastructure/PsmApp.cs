@@ -184,6 +184,7 @@ public static class PsmApp
         services.AddScoped<Features.Insights.ChurnRisk>();
         services.AddScoped<Features.Insights.BusinessReviews>();
         services.AddScoped<Features.Insights.ReviewMail>();
+        services.AddScoped<Features.Insights.Dashboards>();
         services.AddHostedService<Features.Insights.ReviewMailJob>();
         services.AddHostedService<Features.Insights.ChurnJob>();
         return builder;
@@ -282,6 +283,8 @@ public static class PsmApp
         Features.Chat.ChatApi.MapPublicChatApi(app);
         Features.Integrations.WebhooksApi.MapWebhooksApi(Area(Permissions.IntegrationsManage));
         Features.Insights.InsightsApi.MapInsightsApi(Area(Permissions.InsightsRead));
+        Features.Insights.InsightsApi.MapDashboardsApi(Area(Permissions.InsightsDashboards));
+        Features.Insights.InsightsApi.MapPublicDashboardsApi(app);
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {

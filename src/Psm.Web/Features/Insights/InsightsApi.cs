@@ -85,6 +85,54 @@ public static class InsightsApi
     private static async Task<Ok<CompanyView>> Company(CompanyDashboard dashboard, int? days, CancellationToken ct) =>
         TypedResults.Ok(await dashboard.BuildAsync(days ?? 90, ct));
 
+    public static RouteGroupBuilder MapDashboardsApi(this RouteGroupBuilder api)
+    {
+        var boards = api.MapGroup("/dashboards").WithTags("Dashboards");
+        boards.MapGet("/", (Dashboards d, CancellationToken ct) => d.ListAsync(ct)).WithName("ListDashboards")
+            .WithSummary("Your dashboards and those shared with your role.");
+        boards.MapPost("/", async (DashboardInput input, Dashboards d, CancellationToken ct) =>
+        {
+            var board = await d.CreateAsync(input, ct);
+            return TypedResults.Created($"/api/v1/dashboards/{board.Id}", board);
+        }).WithName("CreateDashboard").WithSummary("Creates a dashboard, optionally shared with roles.");
+        boards.MapGet("/{id:guid}", (Guid id, Dashboards d, CancellationToken ct) => ApiResults.Found(d.GetAsync(id, ct))).WithName("GetDashboard")
+            .WithSummary("A dashboard with every chart's data (registry series over whole periods ending with the current one).");
+        boards.MapPut("/{id:guid}", (Guid id, DashboardInput input, Dashboards d, CancellationToken ct) => ApiResults.Found(d.UpdateAsync(id, input, ct)))
+            .WithName("UpdateDashboard").WithSummary("Renames a dashboard or changes the roles it is shared with (its owner or an admin); send the version you read.");
+        boards.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, Dashboards d, CancellationToken ct) =>
+            await d.DeleteAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound()).WithName("DeleteDashboard").WithSummary("Deletes a dashboard.");
+        boards.MapPost("/{id:guid}/charts", (Guid id, ChartInput input, Dashboards d, CancellationToken ct) => ApiResults.Found(d.AddChartAsync(id, input, ct)))
+            .WithName("AddDashboardChart").WithSummary("Adds a chart: a metric, its cuts, how many months, by week, month or quarter, as a line, bars or one figure.");
+        boards.MapDelete("/{id:guid}/charts/{chartId:guid}", async Task<Results<NoContent, NotFound>> (Guid id, Guid chartId, Dashboards d, CancellationToken ct) =>
+            await d.RemoveChartAsync(id, chartId, ct) ? TypedResults.NoContent() : TypedResults.NotFound()).WithName("RemoveDashboardChart").WithSummary("Removes a chart.");
+        boards.MapGet("/{id:guid}/charts/{chartId:guid}/data.csv", async Task<Results<EmptyHttpResult, NotFound>> (
+                Guid id, Guid chartId, HttpContext http, Dashboards d, CancellationToken ct) =>
+            {
+                if (await d.GetAsync(id, ct) is not { } board || board.Charts.FirstOrDefault(c => c.Id == chartId) is not { } chart)
+                {
+                    return TypedResults.NotFound();
+                }
+
+                await Csv.WriteAsync(http.Response, $"{chart.MetricKey}.csv", ["period_start", chart.MetricKey], Dashboards.CsvRows(chart), ct);
+                return TypedResults.Empty;
+            }).WithName("ExportDashboardChart").WithSummary("A chart's data as CSV: one row per period with its value.").Produces(StatusCodes.Status200OK, contentType: "text/csv");
+        boards.MapPost("/{id:guid}/link", (Guid id, Dashboards d, CancellationToken ct) => ApiResults.Found(d.LinkAsync(id, ct))).WithName("LinkDashboard")
+            .WithSummary("Makes the dashboard's read-only link (shareLink), readable without signing in until revoked.");
+        boards.MapDelete("/{id:guid}/link", (Guid id, Dashboards d, CancellationToken ct) => ApiResults.Found(d.RevokeLinkAsync(id, ct))).WithName("RevokeDashboardLink")
+            .WithSummary("Revokes the read-only link: it answers 404 from now on.");
+        return api;
+    }
+
+    public static IEndpointRouteBuilder MapPublicDashboardsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/public/dashboards/{token}", async Task<Results<Ok<DashboardDto>, NotFound>> (string token, Dashboards d, CancellationToken ct) =>
+                await d.SharedAsync(token, ct) is { } board ? TypedResults.Ok(board) : TypedResults.NotFound())
+            .AllowAnonymous().WithTags("Public dashboards").WithName("GetSharedDashboard")
+            .WithSummary("A dashboard through its read-only link, without signing in.")
+            .RequireRateLimiting(Infrastructure.RateLimits.PublicLinks);
+        return app;
+    }
+
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Review(
         BusinessReviews reviews, int? year, int? quarter, Guid? productId, CancellationToken ct)
     {

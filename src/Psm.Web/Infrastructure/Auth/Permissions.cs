@@ -53,6 +53,7 @@ public static class Permissions
     public const string InsightsRead = "insights.read";
     public const string InsightsAlerts = "insights.alerts";
     public const string InsightsChurnTrain = "insights.churn_train";
+    public const string InsightsDashboards = "insights.dashboards";
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
     public const string AccountSelf = "account.self";
@@ -115,6 +116,7 @@ public static class Permissions
             [Auth.Roles.Admin]),
         new(InsightsRead, "Insights", "Read", "See the company view: KPI cards with targets, trends and tested changes, what needs attention, and the records behind every figure.", Everyone),
         new(InsightsAlerts, "Insights", "Alerts", "Set alert rules on metrics for oneself, check them, and see the alerts they raised (an admin sees and changes everyone's).", Everyone),
+        new(InsightsDashboards, "Insights", "Dashboards", "Build dashboards from registry metrics, share them with roles or by a read-only link (everyone reads those shared with their role).", Everyone),
         new(InsightsChurnTrain, "Insights", "Retrain churn model", "Retrain the churn model now (it also retrains on its own every day).",
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead]),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),

@@ -2486,6 +2486,105 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("ChurnScores", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.CustomDashboard", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ShareToken")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SharedWith")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("ShareToken")
+                        .IsUnique();
+
+                    b.ToTable("CustomDashboards", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.DashboardChart", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Granularity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("MetricKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Months")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Segment")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DashboardId");
+
+                    b.ToTable("DashboardCharts", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5141,6 +5240,15 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("Rule");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.DashboardChart", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Insights.CustomDashboard", null)
+                        .WithMany("Charts")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
                 {
                     b.HasOne("Psm.Web.Features.Insights.ReviewSubscription", null)
@@ -5531,6 +5639,11 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.Navigation("Evidence");
 
                     b.Navigation("Themes");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.CustomDashboard", b =>
+                {
+                    b.Navigation("Charts");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.Initiative", b =>

@@ -2521,6 +2521,106 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("ChurnScores", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.CustomDashboard", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ShareToken")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SharedWith")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("ShareToken")
+                        .IsUnique();
+
+                    b.ToTable("CustomDashboards", (string)null);
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.DashboardChart", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DashboardId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Granularity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Months")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Segment")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DashboardId");
+
+                    b.ToTable("DashboardCharts", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5208,6 +5308,15 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("Rule");
                 });
 
+            modelBuilder.Entity("Psm.Web.Features.Insights.DashboardChart", b =>
+                {
+                    b.HasOne("Psm.Web.Features.Insights.CustomDashboard", null)
+                        .WithMany("Charts")
+                        .HasForeignKey("DashboardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Psm.Web.Features.Insights.ReviewDelivery", b =>
                 {
                     b.HasOne("Psm.Web.Features.Insights.ReviewSubscription", null)
@@ -5598,6 +5707,11 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Navigation("Evidence");
 
                     b.Navigation("Themes");
+                });
+
+            modelBuilder.Entity("Psm.Web.Features.Insights.CustomDashboard", b =>
+                {
+                    b.Navigation("Charts");
                 });
 
             modelBuilder.Entity("Psm.Web.Features.Roadmap.Initiative", b =>
