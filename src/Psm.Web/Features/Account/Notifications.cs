@@ -32,12 +32,13 @@ public sealed class Notifications(IDbContextFactory<PsmDb> dbs, TimeProvider tim
 {
     /// <summary>
     /// Tells one person something: the bell always; their mailbox too when they asked for it (a mail through
-    /// the outbox, in the same transaction). Added to <paramref name="db"/>, saved by the caller.
+    /// the outbox, in the same transaction), or whenever <paramref name="byEmail"/> says the thing itself asked for mail (an alert rule).
+    /// Added to <paramref name="db"/>, saved by the caller.
     /// </summary>
-    public static async Task NotifyAsync(PsmDb db, Guid userId, string text, string link, DateTimeOffset now, string publicUrl, CancellationToken ct)
+    public static async Task NotifyAsync(PsmDb db, Guid userId, string text, string link, DateTimeOffset now, string publicUrl, CancellationToken ct, bool byEmail = false)
     {
         db.Notifications.Add(new Notification { UserId = userId, At = now, Text = text, Link = link });
-        var person = await db.Users.AsNoTracking().Where(u => u.Id == userId && u.EmailNotifications && u.DeactivatedAt == null)
+        var person = await db.Users.AsNoTracking().Where(u => u.Id == userId && (byEmail || u.EmailNotifications) && u.DeactivatedAt == null)
             .Select(u => new { u.Email, u.DisplayName }).SingleOrDefaultAsync(ct);
         if (person?.Email is { Length: > 0 } email)
         {

@@ -323,13 +323,7 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
         };
         db.Add(firing);
         var link = $"/insights/alerts/{firing.Id}";
-        db.Notifications.Add(new Account.Notification { UserId = rule.OwnerId, At = now, Text = firing.Message, Link = link });
-        var owner = await db.Users.AsNoTracking().Where(u => u.Id == rule.OwnerId && u.DeactivatedAt == null)
-            .Select(u => new { u.Email, u.DisplayName, u.EmailNotifications }).SingleOrDefaultAsync(ct);
-        if (owner?.Email is { Length: > 0 } email && (rule.ByEmail || owner.EmailNotifications))
-        {
-            await Mail.OutgoingMail.QueueNotificationAsync(db, email, owner.DisplayName, firing.Message, link, address.Base, now, ct);
-        }
+        await Account.Notifications.NotifyAsync(db, rule.OwnerId, firing.Message, link, now, address.Base, ct, byEmail: rule.ByEmail);
 
         db.WebhookEvents.Add(new WebhookEvent
         {

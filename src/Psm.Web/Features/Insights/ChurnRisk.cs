@@ -247,7 +247,11 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
     }
 
     /// <summary>The baseline rule: 1 when the last NPS answer was a detractor or two SLA breaches fell in the last 90 days.</summary>
-    public static double Baseline(float[] f) => (f[0] > 0 && f[1] <= 6) || f[6] >= 2 ? 1 : 0;
+    public static double Baseline(float[] f) => Detractor(f) || Breached(f) ? 1 : 0;
+
+    private static bool Detractor(float[] f) => f[0] > 0 && f[1] <= 6;
+
+    private static bool Breached(float[] f) => f[6] >= 2;
 
     /// <summary>Area under the ROC curve by ranks (Mann-Whitney), ties counted half; null without both outcomes.</summary>
     public static double? Auc(IReadOnlyList<(double Score, bool Left)> rows)
@@ -474,8 +478,8 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         public static List<ChurnSignal> RuleSignals(float[] f)
         {
             var list = new List<ChurnSignal>();
-            if (f[0] > 0 && f[1] <= 6) list.Add(new ChurnSignal("Last NPS answer", $"{f[1]:0} (a detractor)", 1));
-            if (f[6] >= 2) list.Add(new ChurnSignal("SLA breaches, last 90 days", $"{f[6]:0}", 1));
+            if (Detractor(f)) list.Add(new ChurnSignal("Last NPS answer", $"{f[1]:0} (a detractor)", 1));
+            if (Breached(f)) list.Add(new ChurnSignal("SLA breaches, last 90 days", $"{f[6]:0}", 1));
             return list;
         }
 
