@@ -150,7 +150,11 @@ public sealed class ImportTests
             Content = new StringContent($"{{\"items\":[],\"pad\":\"{new string('x', 31_000_000)}\"}}", Encoding.UTF8, "application/json"),
         };
         large.Headers.ExpectContinue = true;
-        var tooLarge = await pm.SendAsync(large);
+        // HttpClient gives up waiting for "100 Continue" after one second and writes the body anyway; on a busy machine
+        // the refusal comes later than that, into a closed connection. This client waits for it.
+        using var patient = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) }) { BaseAddress = app.BaseAddress };
+        patient.DefaultRequestHeaders.Add(Psm.Web.Features.Account.ApiKey.HeaderName, await app.IssueKeyAsync(PsmServer.EmailOf(Roles.ProductManager)));
+        var tooLarge = await patient.SendAsync(large);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
         Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
         var refusal = await tooLarge.Content.ReadAsStringAsync();
