@@ -1,6 +1,8 @@
 using System.Net;
 using Psm.TestSupport;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
 using Psm.Web.Features.Insights;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Auth;
@@ -199,6 +201,17 @@ public sealed class InsightsTests
         Assert.True(again.Met);
         Assert.True(again.AlreadyFired);
         Assert.Null(again.Fired);
+
+        // The rule shows what the checks saw; a check is no edit: the version a form holds stays valid, and the audit log holds the creation alone.
+        var seen = (await owner.GetFromJsonAsync<AlertRuleDto>($"/api/v1/alert-rules/{rule.Id}", Json.Options))!;
+        Assert.Equal(-100, seen.LastValue);
+        Assert.NotNull(seen.CheckedAt);
+        Assert.Equal(rule.Version, seen.Version);
+        await using (var scope = app.Services.CreateAsyncScope())
+        await using (var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync())
+        {
+            Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.EntityKey.Contains(rule.Id.ToString())));
+        }
 
         var alerts = (await owner.GetFromJsonAsync<Page<AlertDto>>("/api/v1/alerts", Json.Options))!;
         var alert = Assert.Single(alerts.Items);

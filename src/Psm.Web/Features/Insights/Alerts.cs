@@ -224,7 +224,7 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
     public async Task<AlertCheck?> CheckAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var rule = await FindAsync(db, id, ct, tracked: true);
+        var rule = await FindAsync(db, id, ct);
         return rule is null ? null : await CheckRuleAsync(db, rule, ct);
     }
 
@@ -238,15 +238,11 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
         }
 
         var fired = 0;
-        foreach (var id in await db.Set<AlertRule>().Where(r => r.Enabled).OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(ct))
+        var renewed = time.GetUtcNow();
+        // The rules as they stand when the run starts; a rule edited meanwhile is checked as it was, and next time as it is.
+        foreach (var rule in await db.Set<AlertRule>().AsNoTracking().Where(r => r.Enabled).OrderBy(r => r.Id).ToListAsync(ct))
         {
             db.ChangeTracker.Clear();
-            var rule = await db.Set<AlertRule>().SingleOrDefaultAsync(r => r.Id == id, ct);
-            if (rule is null)
-            {
-                continue;
-            }
-
             try
             {
                 if ((await CheckRuleAsync(db, rule, ct)).Fired is not null)
@@ -259,7 +255,11 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
                 // A cut that no longer exists (a deleted segment): the rule is skipped, and its page says when it was last checked.
             }
 
-            await Leases.TryTakeAsync(db, LeaseName, Leases.ThisInstance, TimeSpan.FromMinutes(5), time.GetUtcNow(), ct);
+            if (time.GetUtcNow() - renewed > TimeSpan.FromMinutes(1))
+            {
+                renewed = time.GetUtcNow();
+                await Leases.TryTakeAsync(db, LeaseName, Leases.ThisInstance, TimeSpan.FromMinutes(5), renewed, ct);
+            }
         }
 
         await Leases.ReleaseAsync(db, LeaseName, Leases.ThisInstance, ct);
@@ -300,24 +300,23 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
             AlertCondition.FallsBy => previous is { } b && b - v >= threshold,
             _ => p < 0.05,
         };
-        rule.CheckedAt = now;
-        rule.LastValue = value;
+        // What the job saw, for the rules list: written straight, as it is no edit of the rule (no audit entry, no new version).
+        await db.Set<AlertRule>().Where(r => r.Id == rule.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.CheckedAt, now).SetProperty(r => r.LastValue, value), ct);
         if (!met)
         {
-            await db.SaveChangesAsync(ct);
             return new AlertCheck(rule.Id, from, to, value, previous, p, false, null, false);
         }
 
         if (await db.AlertFirings.AnyAsync(f => f.RuleId == rule.Id && f.PeriodFrom == from, ct))
         {
-            await db.SaveChangesAsync(ct);
             return new AlertCheck(rule.Id, from, to, value, previous, p, true, null, true);
         }
 
         var definition = registry.Find(rule.MetricKey)!;
         var firing = new AlertFiring
         {
-            RuleId = rule.Id, Rule = rule, PeriodFrom = from, PeriodTo = to, Value = value!.Value, Previous = previous, PValue = p, FiredAt = now,
+            RuleId = rule.Id, PeriodFrom = from, PeriodTo = to, Value = value!.Value, Previous = previous, PValue = p, FiredAt = now,
             Message = $"{rule.Name}: {definition.Name} was {FigureText.Format(value, definition.Unit)} from {from:d MMM} to {to.AddDays(-1):d MMM yyyy}" +
                       (previous is { } before2 ? $" (the {Describe(rule.Period)} before: {FigureText.Format(before2, definition.Unit)})" : "") + ".",
         };
@@ -343,6 +342,12 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
             db.ChangeTracker.Clear();
             if (!await AlreadyFiredAsync(rule.Id, from, ct))
             {
+                if (!await db.Set<AlertRule>().AnyAsync(r => r.Id == rule.Id, ct))
+                {
+                    // Deleted while the job checked it: nothing to tell anyone.
+                    return new AlertCheck(rule.Id, from, to, value, previous, p, true, null, false);
+                }
+
                 throw;
             }
 
@@ -350,6 +355,7 @@ public sealed class Alerts(IDbContextFactory<PsmDb> dbs, MetricRegistry registry
             return new AlertCheck(rule.Id, from, to, value, previous, p, true, null, true);
         }
 
+        firing.Rule = rule;
         return new AlertCheck(rule.Id, from, to, value, previous, p, true, ToDto(firing), false);
     }
 

@@ -72,7 +72,8 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         "Rows: every customer with a subscription running on a day, one day a week. Label: no subscription running 90 days later. " +
         "Trained on days whose 90 days ended before the cut-off; measured on the days after it. AUC: the chance a customer who left is ranked " +
         "above one who stayed. Top-decile precision: the share who left among the 10 % ranked riskiest. Baseline rule: the last NPS answer was " +
-        "a detractor (0-6), or two or more SLA breaches in the last 90 days. The model is used only if its AUC beats the rule's.";
+        "a detractor (0-6), or two or more SLA breaches in the last 90 days. The model is used only if its AUC beats the rule's. " +
+        "Above 200 000 rows, a fixed sample of the customers on each day is taken, so training stays within minutes.";
 
     private static readonly string[] Numeric =
     [
@@ -162,77 +163,24 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var history = await History.LoadAsync(db, ct);
             var today = DateOnly.FromDateTime(started.UtcDateTime);
-            var cutoff = today.AddDays(-2 * HorizonDays);
-            var run = new ChurnRun { TrainedAt = started, Cutoff = cutoff };
-            var (train, test) = (new List<Example>(), new List<Example>());
-            // Weekly days, from the first day some customer could be labelled; the last outcome known is today's.
-            for (var day = today.AddDays(-HorizonDays); day >= history.Start; day = day.AddDays(-7))
-            {
-                var target = day.AddDays(HorizonDays) <= cutoff ? train : day > cutoff ? test : null;
-                target?.AddRange(history.Examples(day, labelled: true));
-            }
-
-            (run.TrainRows, run.TrainPositives, run.TestRows, run.TestPositives) = (train.Count, train.Count(e => e.Left), test.Count, test.Count(e => e.Left));
-            var baselineTest = test.Select(e => (Score: Baseline(e.Features), e.Left)).ToList();
-            (run.BaselineAuc, run.BaselineTopDecile) = (Auc(baselineTest), TopDecile(baselineTest));
-            var ml = new MLContext(seed: 17);
-            Model? model = null;
-            if (run.TrainPositives >= 10 && run.TrainRows - run.TrainPositives >= 10)
-            {
-                model = Model.Fit(ml, train, history.FeatureCount);
-                var modelTest = test.Zip(model.Probabilities(test), (e, p) => (Score: (double)p, e.Left)).ToList();
-                (run.ModelAuc, run.ModelTopDecile) = (Auc(modelTest), TopDecile(modelTest));
-            }
-
-            run.ModelInUse = model is not null && run.ModelAuc > (run.BaselineAuc ?? 0.5);
-            run.Note = model is null
-                ? $"Too little history to train: {run.TrainPositives} customers left among {run.TrainRows} training rows (10 of each needed). The baseline rule scores customers."
-                : run.ModelInUse
-                    ? "The model ranks customers better than the baseline rule on the days after the cut-off, so it scores them."
-                    : "The model did not beat the baseline rule on the days after the cut-off, so the rule scores customers.";
-
-            // Today's customers: the model's probability and its largest contributions, or the rule and the share who left when it held.
-            var now = history.Examples(today, labelled: false);
-            var scores = new List<ChurnScore>(now.Count);
-            if (run.ModelInUse)
-            {
-                var (probabilities, contributions) = model!.Explain(now);
-                for (var i = 0; i < now.Count; i++)
-                {
-                    scores.Add(new ChurnScore { CustomerId = now[i].CustomerId, RunId = run.Id, Score = Math.Round(probabilities[i], 4), ScoredAt = started,
-                        Signals = JsonSerializer.Serialize(history.Signals(now[i].Features, contributions[i])) });
-                }
-            }
-            else
-            {
-                var fired = train.Where(e => Baseline(e.Features) > 0).ToList();
-                var quiet = train.Where(e => Baseline(e.Features) == 0).ToList();
-                var riskIf = fired.Count == 0 ? 0 : (double)fired.Count(e => e.Left) / fired.Count;
-                var riskElse = quiet.Count == 0 ? 0 : (double)quiet.Count(e => e.Left) / quiet.Count;
-                foreach (var e in now)
-                {
-                    var holds = Baseline(e.Features) > 0;
-                    scores.Add(new ChurnScore { CustomerId = e.CustomerId, RunId = run.Id, Score = Math.Round(holds ? riskIf : riskElse, 4), ScoredAt = started,
-                        Signals = JsonSerializer.Serialize(History.RuleSignals(e.Features)) });
-                }
-            }
-
-            var ranked = scores.OrderByDescending(s => s.Score).ThenBy(s => s.CustomerId).ToList();
-            var decile = (int)Math.Ceiling(ranked.Count / 10.0);
-            for (var i = 0; i < ranked.Count; i++)
-            {
-                ranked[i].Rank = i + 1;
-                ranked[i].TopDecile = i < decile;
-            }
-
-            run.Scored = ranked.Count;
+            var (run, model, train) = Fit(history, today, started);
+            var ranked = Score(history, run, model, train, today, started);
             run.Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2);
             await using (var tx = await db.Database.BeginTransactionAsync(ct))
             {
                 await db.Set<ChurnScore>().ExecuteDeleteAsync(ct);
                 db.Add(run);
-                db.AddRange(ranked);
                 await db.SaveChangesAsync(ct);
+                await using (var writer = BulkWriter<ChurnScore>.Open(db))
+                {
+                    foreach (var score in ranked)
+                    {
+                        await writer.WriteAsync(score, ct);
+                    }
+
+                    await writer.CompleteAsync(ct);
+                }
+
                 await tx.CommitAsync(ct);
             }
 
@@ -244,6 +192,95 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         {
             await Leases.ReleaseAsync(db, LeaseName, Leases.ThisInstance, CancellationToken.None);
         }
+    }
+
+    /// <summary>At most this many labelled rows (training and measuring together); beyond it, a fixed sample of the customers on each day.</summary>
+    public const int MaxLabelledRows = 200_000;
+
+    /// <summary>
+    /// Trains the model on the days whose outcome was known before the cut-off (180 days ago) and measures it and the baseline rule
+    /// on the days after it. The model is null when the history holds too few customers who left or stayed.
+    /// </summary>
+    internal static (ChurnRun Run, Model? Model, List<Example> Train) Fit(History history, DateOnly today, DateTimeOffset started)
+    {
+        var cutoff = today.AddDays(-2 * HorizonDays);
+        var run = new ChurnRun { TrainedAt = started, Cutoff = cutoff };
+        var (train, test) = (new List<Example>(), new List<Example>());
+        // Weekly days, from the first day some customer could be labelled; the last outcome known is today's.
+        var days = new List<DateOnly>();
+        for (var day = today.AddDays(-HorizonDays); day >= history.Start; day = day.AddDays(-7))
+        {
+            days.Add(day);
+        }
+
+        var every = Math.Max(1, (int)Math.Ceiling((double)history.Customers * days.Count / MaxLabelledRows));
+        foreach (var day in days)
+        {
+            var target = day.AddDays(HorizonDays) <= cutoff ? train : day > cutoff ? test : null;
+            target?.AddRange(history.Examples(day, labelled: true, every));
+        }
+
+        (run.TrainRows, run.TrainPositives, run.TestRows, run.TestPositives) = (train.Count, train.Count(e => e.Left), test.Count, test.Count(e => e.Left));
+        var baselineTest = test.Select(e => (Score: Baseline(e.Features), e.Left)).ToList();
+        (run.BaselineAuc, run.BaselineTopDecile) = (Auc(baselineTest), TopDecile(baselineTest));
+        Model? model = null;
+        if (run.TrainPositives >= 10 && run.TrainRows - run.TrainPositives >= 10)
+        {
+            model = Model.Fit(new MLContext(seed: 17), train, history.FeatureCount);
+            var modelTest = test.Zip(model.Probabilities(test), (e, p) => (Score: (double)p, e.Left)).ToList();
+            (run.ModelAuc, run.ModelTopDecile) = (Auc(modelTest), TopDecile(modelTest));
+        }
+
+        run.ModelInUse = model is not null && run.ModelAuc > (run.BaselineAuc ?? 0.5);
+        run.Note = model is null
+            ? $"Too little history to train: {run.TrainPositives} customers left among {run.TrainRows} training rows (10 of each needed). The baseline rule scores customers."
+            : run.ModelInUse
+                ? "The model ranks customers better than the baseline rule on the days after the cut-off, so it scores them."
+                : "The model did not beat the baseline rule on the days after the cut-off, so the rule scores customers.";
+        return (run, model, train);
+    }
+
+    /// <summary>
+    /// Today's customers, ranked: the model's probability and its largest contributions when it is in use, or else the rule and the
+    /// share of training rows who left when it held (or did not).
+    /// </summary>
+    internal static List<ChurnScore> Score(History history, ChurnRun run, Model? model, List<Example> train, DateOnly today, DateTimeOffset started)
+    {
+        var now = history.Examples(today, labelled: false);
+        var scores = new List<ChurnScore>(now.Count);
+        if (run.ModelInUse)
+        {
+            var (probabilities, contributions) = model!.Explain(now);
+            for (var i = 0; i < now.Count; i++)
+            {
+                scores.Add(new ChurnScore { CustomerId = now[i].CustomerId, RunId = run.Id, Score = Math.Round(probabilities[i], 4), ScoredAt = started,
+                    Signals = JsonSerializer.Serialize(history.Signals(now[i].Features, contributions[i])) });
+            }
+        }
+        else
+        {
+            var fired = train.Where(e => Baseline(e.Features) > 0).ToList();
+            var quiet = train.Where(e => Baseline(e.Features) == 0).ToList();
+            var riskIf = fired.Count == 0 ? 0 : (double)fired.Count(e => e.Left) / fired.Count;
+            var riskElse = quiet.Count == 0 ? 0 : (double)quiet.Count(e => e.Left) / quiet.Count;
+            foreach (var e in now)
+            {
+                var holds = Baseline(e.Features) > 0;
+                scores.Add(new ChurnScore { CustomerId = e.CustomerId, RunId = run.Id, Score = Math.Round(holds ? riskIf : riskElse, 4), ScoredAt = started,
+                    Signals = JsonSerializer.Serialize(History.RuleSignals(e.Features)) });
+            }
+        }
+
+        var ranked = scores.OrderByDescending(s => s.Score).ThenBy(s => s.CustomerId).ToList();
+        var decile = (int)Math.Ceiling(ranked.Count / 10.0);
+        for (var i = 0; i < ranked.Count; i++)
+        {
+            ranked[i].Rank = i + 1;
+            ranked[i].TopDecile = i < decile;
+        }
+
+        run.Scored = ranked.Count;
+        return ranked;
     }
 
     /// <summary>The baseline rule: 1 when the last NPS answer was a detractor or two SLA breaches fell in the last 90 days.</summary>
@@ -320,7 +357,7 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         public float[] Features { get; set; } = [];
     }
 
-    private sealed class Model(MLContext ml, ITransformer fitted, BinaryPredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> trained, int width)
+    internal sealed class Model(MLContext ml, ITransformer fitted, BinaryPredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> trained, int width)
     {
         public static Model Fit(MLContext ml, List<Example> rows, int width)
         {
@@ -333,28 +370,66 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
             return new Model(ml, trained, trained, width);
         }
 
-        private static IDataView Load(MLContext ml, IEnumerable<Example> rows, int width)
+        /// <summary>The fitted pipeline and the feature vector's length, for a bare prediction loop to compare with.</summary>
+        public ITransformer Fitted => fitted;
+
+        public int Width => width;
+
+        private static IDataView Load(MLContext ml, IEnumerable<Example> rows, int width) =>
+            ml.Data.LoadFromEnumerable(rows.Select(e => new Row { Label = e.Left, Features = e.Features }), Schema(width));
+
+        /// <summary>Each row's probability, through a prediction engine (a data view over a list costs more than the trees).</summary>
+        public float[] Probabilities(List<Example> rows)
+        {
+            var engine = ml.Model.CreatePredictionEngine<Row, Explained>(fitted, inputSchemaDefinition: Schema(width));
+            var probabilities = new float[rows.Count];
+            var output = new Explained();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                engine.Predict(new Row { Features = rows[i].Features }, ref output);
+                probabilities[i] = output.Probability;
+            }
+
+            return probabilities;
+        }
+
+        /// <summary>Each row's probability and every feature's contribution to it, in one prediction per row.</summary>
+        public (float[] Probabilities, float[][] Contributions) Explain(List<Example> rows)
+        {
+            var scored = fitted.Transform(Load(ml, rows.Take(1), width));
+            var contributions = ml.Transforms.CalculateFeatureContribution(trained, numberOfPositiveContributions: width, numberOfNegativeContributions: 0, normalize: false)
+                .Fit(scored);
+            var engine = ml.Model.CreatePredictionEngine<Row, Explained>(new TransformerChain<ITransformer>(fitted, contributions), inputSchemaDefinition: Schema(width));
+            var (probabilities, all) = (new float[rows.Count], new float[rows.Count][]);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var output = new Explained();
+                engine.Predict(new Row { Features = rows[i].Features }, ref output);
+                probabilities[i] = output.Probability;
+                all[i] = output.FeatureContributions.Length == width ? output.FeatureContributions : new float[width];
+            }
+
+            return (probabilities, all);
+        }
+
+        private static SchemaDefinition Schema(int width)
         {
             var schema = SchemaDefinition.Create(typeof(Row));
             schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-            return ml.Data.LoadFromEnumerable(rows.Select(e => new Row { Label = e.Left, Features = e.Features }), schema);
-        }
-
-        public float[] Probabilities(List<Example> rows) =>
-            fitted.Transform(Load(ml, rows, width)).GetColumn<float>("Probability").ToArray();
-
-        public (float[] Probabilities, float[][] Contributions) Explain(List<Example> rows)
-        {
-            var scored = fitted.Transform(Load(ml, rows, width));
-            var explained = ml.Transforms.CalculateFeatureContribution(trained, numberOfPositiveContributions: width, numberOfNegativeContributions: 0, normalize: false)
-                .Fit(scored).Transform(scored);
-            var contributions = explained.GetColumn<VBuffer<float>>("FeatureContributions").Select(v => v.DenseValues().ToArray()).ToArray();
-            return (explained.GetColumn<float>("Probability").ToArray(), contributions);
+            return schema;
         }
     }
 
+    /// <summary>What a prediction gives back: the calibrated probability and, when asked for, each feature's contribution.</summary>
+    public sealed class Explained
+    {
+        public float Probability { get; set; }
+
+        public float[] FeatureContributions { get; set; } = [];
+    }
+
     /// <summary>Everything the features are computed from, read once, grouped by customer in date order.</summary>
-    private sealed class History
+    internal sealed class History
     {
         private readonly List<string> plans = [];
         private readonly List<Guid> personas = [];
@@ -407,12 +482,22 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         private static bool Running(IEnumerable<(DateOnly Start, DateOnly? End, decimal Monthly)> subs, DateOnly day) =>
             subs.Any(s => s.Start <= day && (s.End is null || s.End > day));
 
-        /// <summary>Every customer with a subscription running on <paramref name="day"/>, with the features as of that day.</summary>
-        public List<Example> Examples(DateOnly day, bool labelled)
+        public int Customers => customers.Count;
+
+        /// <summary>
+        /// Every customer with a subscription running on <paramref name="day"/>, with the features as of that day; with
+        /// <paramref name="every"/> above 1, only the customers a fixed hash of their id and the day picks, one in that many.
+        /// </summary>
+        public List<Example> Examples(DateOnly day, bool labelled, int every = 1)
         {
             var list = new List<Example>();
             foreach (var c in customers)
             {
+                if (every > 1 && unchecked((uint)(c.Id.GetHashCode() ^ (day.DayNumber * -1640531535))) % (uint)every != 0)
+                {
+                    continue;
+                }
+
                 var subs = subscriptions[c.Id];
                 if (!Running(subs, day))
                 {
@@ -460,18 +545,33 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
         /// <summary>The three features that raised a customer's score most, with their values, plan and persona slots taken together.</summary>
         public List<ChurnSignal> Signals(float[] f, float[] contributions)
         {
-            var groups = new Dictionary<string, (double Contribution, string Value)>();
-            void Add(string name, double contribution, string value) =>
-                groups[name] = groups.TryGetValue(name, out var old) ? (old.Contribution + contribution, old.Value) : (contribution, value);
-
+            // Groups: a numeric feature each (the NPS and CSAT pairs as one), then all plan slots, then all persona slots.
+            var planGroup = Numeric.Length;
+            var personaGroup = Numeric.Length + 1;
+            Span<double> sums = stackalloc double[Numeric.Length + 2];
             for (var i = 0; i < contributions.Length && i < f.Length; i++)
             {
-                var (name, value) = Describe(i, f);
-                Add(name, contributions[i], value);
+                var group = i switch { 1 => 0, 4 => 3, _ when i < Numeric.Length => i, _ when i < Numeric.Length + plans.Count => planGroup, _ => personaGroup };
+                sums[group] += contributions[i];
             }
 
-            return groups.Where(g => g.Value.Contribution > 0).OrderByDescending(g => g.Value.Contribution).Take(3)
-                .Select(g => new ChurnSignal(g.Key, g.Value.Value, Math.Round(g.Value.Contribution, 4))).ToList();
+            var top = new List<ChurnSignal>(3);
+            Span<bool> taken = stackalloc bool[sums.Length];
+            for (var k = 0; k < 3; k++)
+            {
+                var best = -1;
+                for (var g = 0; g < sums.Length; g++)
+                {
+                    if (!taken[g] && sums[g] > 0 && (best < 0 || sums[g] > sums[best])) best = g;
+                }
+
+                if (best < 0) break;
+                taken[best] = true;
+                var (name, value) = Describe(best == planGroup ? Numeric.Length : best == personaGroup ? Numeric.Length + plans.Count : best, f);
+                top.Add(new ChurnSignal(name, value, Math.Round(sums[best], 4)));
+            }
+
+            return top;
         }
 
         /// <summary>The rule's reasons, when it holds.</summary>

@@ -129,8 +129,16 @@ public sealed class DrillDowns(IDbContextFactory<PsmDb> dbs, MetricRegistry regi
     /// </summary>
     public async Task<(RowAggregate Aggregate, ChangeTest? Test)> ChangeAsync(string key, MetricQuery before, MetricQuery now, CancellationToken ct = default)
     {
-        var (set, after) = await SummaryAsync(key, now, ct);
-        var (_, earlier) = await SummaryAsync(key, before, ct);
+        Definition(key, now);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var set = await RowsAsync(db, key, now, ct);
+        if (set.Aggregate is not (RowAggregate.Mean or RowAggregate.Share))
+        {
+            return (set.Aggregate, null);
+        }
+
+        var after = await SummarizeAsync(set, ct);
+        var earlier = await SummarizeAsync(await RowsAsync(db, key, before, ct), ct);
         return (set.Aggregate, SurveyScores.Compare(earlier.Estimate(set.Aggregate, set.Scale), after.Estimate(set.Aggregate, set.Scale)));
     }
 
@@ -149,22 +157,38 @@ public sealed class DrillDowns(IDbContextFactory<PsmDb> dbs, MetricRegistry regi
     private static async Task<DrillSummary> SummarizeAsync(RowSet set, CancellationToken ct)
     {
         var rows = set.Rows;
-        var n = await rows.LongCountAsync(ct);
-        var counted = set.Aggregate == RowAggregate.Share ? await rows.LongCountAsync(r => r.Counted, ct) : 0;
+        long n, counted = 0;
         double? sum = null, squares = null, weight = null, figure = null;
-        if (set.Aggregate is RowAggregate.Mean or RowAggregate.Sum or RowAggregate.Ratio)
+        switch (set.Aggregate)
         {
-            sum = await rows.SumAsync(r => r.Value, ct) ?? 0;
-        }
+            // A mean's and a share's totals in one pass over the rows.
+            case RowAggregate.Mean:
+            {
+                var t = await rows.GroupBy(_ => 1).Select(g => new { N = g.LongCount(), Sum = g.Sum(r => r.Value), Squares = g.Sum(r => r.Value * r.Value) }).SingleOrDefaultAsync(ct);
+                (n, sum, squares) = (t?.N ?? 0, t?.Sum ?? 0, t?.Squares ?? 0);
+                break;
+            }
 
-        if (set.Aggregate == RowAggregate.Mean)
-        {
-            squares = await rows.SumAsync(r => r.Value * r.Value, ct) ?? 0;
-        }
+            case RowAggregate.Share:
+            {
+                var t = await rows.GroupBy(_ => 1).Select(g => new { N = g.LongCount(), Counted = g.LongCount(r => r.Counted) }).SingleOrDefaultAsync(ct);
+                (n, counted) = (t?.N ?? 0, t?.Counted ?? 0);
+                break;
+            }
 
-        if (set.Aggregate == RowAggregate.Ratio)
-        {
-            weight = await rows.SumAsync(r => r.Weight, ct) ?? 0;
+            default:
+                n = await rows.LongCountAsync(ct);
+                if (set.Aggregate is RowAggregate.Sum or RowAggregate.Ratio)
+                {
+                    sum = await rows.SumAsync(r => r.Value, ct) ?? 0;
+                }
+
+                if (set.Aggregate == RowAggregate.Ratio)
+                {
+                    weight = await rows.SumAsync(r => r.Weight, ct) ?? 0;
+                }
+
+                break;
         }
 
         string formula;
