@@ -30,14 +30,35 @@ public sealed class SignInTests(BrowserFixture browser)
             await Expect(page.GetByTestId("user-count")).ToContainTextAsync("6 users");
             await session.ScreenshotAsync("home");
 
-            await page.GetByTestId("theme-toggle").ClickAsync();
+            // Dark mode is the person's: it survives a reload and signing out and in again.
+            var toggle = page.GetByTestId("theme-toggle");
+            var light = await Background(page);
+            await Expect(toggle).ToHaveAttributeAsync("aria-pressed", "false");
+            await toggle.ClickAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-pressed", "true");
+            Assert.NotEqual(light, await Background(page));
             await session.ScreenshotAsync("home-dark");
+            await page.ReloadAsync();
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-pressed", "true");
+            var dark = await Background(page);
+            Assert.NotEqual(light, dark);
 
             await page.GetByTestId("sign-out").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/account/sign-in\\?signedOut=true"));
             await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("You have signed out.");
             await page.GotoAsync("/");
             await Expect(page).ToHaveURLAsync(new Regex("/account/sign-in"));
+
+            await page.GetByLabel("Email").FillAsync(PsmServer.EmailOf(Roles.Admin));
+            await page.GetByLabel("Password").FillAsync(Psm.Web.Data.Demo.DemoData.Password);
+            await page.GetByTestId("sign-in").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex("/$"));
+            await session.WaitUntilInteractiveAsync();
+            Assert.Equal(dark, await Background(page));
+            await page.GetByTestId("theme-toggle").ClickAsync();
+            await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-pressed", "false");
+            Assert.Equal(light, await Background(page));
         });
     }
 
@@ -98,4 +119,8 @@ public sealed class SignInTests(BrowserFixture browser)
             await session.ScreenshotAsync("access-denied");
         });
     }
+
+    /// <summary>The page's background colour as the theme sets it.</summary>
+    private static Task<string> Background(IPage page) =>
+        page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
 }

@@ -23,6 +23,24 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task APersonsDarkModeIsTheirsAndStaysUntilTheyChangeIt()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        Assert.False((await pm.GetFromJsonAsync<PreferencesDto>("/api/v1/me/preferences", Json.Options))!.DarkMode);
+
+        var saved = await (await pm.PutAsJsonAsync("/api/v1/me/preferences", new { darkMode = true })).ReadAsync<PreferencesDto>();
+        Assert.True(saved.DarkMode);
+        // A field left out stays as it is; another person's choice is their own.
+        Assert.True((await (await pm.PutAsJsonAsync("/api/v1/me/preferences", new { })).ReadAsync<PreferencesDto>()).DarkMode);
+        Assert.True((await pm.GetFromJsonAsync<PreferencesDto>("/api/v1/me/preferences", Json.Options))!.DarkMode);
+        Assert.False((await agent.GetFromJsonAsync<PreferencesDto>("/api/v1/me/preferences", Json.Options))!.DarkMode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await pm.PutAsJsonAsync("/api/v1/me/preferences", new { darkMode = "sometimes" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().GetAsync("/api/v1/me/preferences")).StatusCode);
+    }
+
+    [Fact]
     public async Task AcceptsAValidApiKeyAndRejectsItOnceRevoked()
     {
         await using var app = new PsmServer();

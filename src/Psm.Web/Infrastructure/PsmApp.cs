@@ -178,6 +178,7 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.IMetric, Features.Strategy.ObjectiveProgressMetric>();
         services.AddScoped<Features.Insights.DrillDowns>();
         services.AddScoped<Features.Insights.CompanyDashboard>();
+        services.AddScoped<Features.Account.Preferences>();
         services.AddScoped<Features.Insights.RoleHomes>();
         services.AddScoped<Features.Insights.Alerts>();
         services.AddHostedService<Features.Insights.AlertJob>();

@@ -26,6 +26,9 @@ public sealed class PsmUser : IdentityUser<Guid>
 
     /// <summary>Their notifications (escalations, breaches) also go to their e-mail address, not only to the bell.</summary>
     public bool EmailNotifications { get; set; }
+
+    /// <summary>The app in dark colours for them (<see cref="Preferences"/>).</summary>
+    public bool DarkMode { get; set; }
 }
 
 internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>

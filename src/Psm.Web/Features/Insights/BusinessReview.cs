@@ -75,11 +75,7 @@ public sealed class BusinessReviews(IDbContextFactory<PsmDb> dbs, CompanyDashboa
             ? name : "Your company";
         var active = (await objectives.ActiveOnAsync(db, to.AddDays(-1) < DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime) ? to.AddDays(-1) : DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct))
             .OrderByDescending(o => o.AtRisk).ThenBy(o => o.Title).ToList();
-        var kpis = new List<KpiCard>();
-        foreach (var key in Keys)
-        {
-            kpis.Add(await dashboard.CardAsync(key, from, to, from.AddMonths(-3), ct, productId));
-        }
+        var kpis = await dashboard.CardsAsync(Keys, from, to, from.AddMonths(-3), ct, productId);
 
         var themes = (await analysis.AnalyseAsync(new AnalysisQuery(from, to, Granularity.Quarter, ProductId: productId), ct)).Themes.Take(6).ToList();
 

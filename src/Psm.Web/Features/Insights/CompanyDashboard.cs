@@ -61,14 +61,18 @@ public sealed class CompanyDashboard(
     public async Task<CompanyView> BuildAsync(int days, CancellationToken ct = default)
     {
         var (from, to, previousFrom) = Period(days);
-        // The cards at once: each reads through its own contexts, so the database works on them side by side.
-        var reading = Task.WhenAll(CardKeys.Select(key => CardAsync(key, from, to, previousFrom, ct)));
+        var reading = CardsAsync(CardKeys, from, to, previousFrom, ct);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var today = to.AddDays(-1);
         var active = (await objectives.ActiveOnAsync(db, today, ct)).OrderByDescending(o => o.AtRisk).ThenBy(o => o.Title).ToList();
         var (attention, breaching) = await AttentionAsync(db, active, today, ct);
         return new CompanyView(from, to, previousFrom, active, await reading, attention, breaching);
     }
+
+    /// <summary>Cards at once, in the order of their keys: each reads through its own contexts, so the database works on them side by side.</summary>
+    public async Task<IReadOnlyList<KpiCard>> CardsAsync(
+        IEnumerable<string> keys, DateOnly from, DateOnly to, DateOnly previousFrom, CancellationToken ct = default, Guid? productId = null) =>
+        await Task.WhenAll(keys.Select(key => CardAsync(key, from, to, previousFrom, ct, productId)));
 
     /// <summary>One KPI card, company-wide or for one product (its figures, trend, drill-down and the target of a key result on that product).</summary>
     public async Task<KpiCard> CardAsync(string key, DateOnly from, DateOnly to, DateOnly previousFrom, CancellationToken ct = default, Guid? productId = null)

@@ -415,6 +415,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("DarkMode")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DeactivatedAt")
                         .HasColumnType("TEXT");
 
