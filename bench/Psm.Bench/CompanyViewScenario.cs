@@ -53,6 +53,22 @@ public static class CompanyViewScenario
             }
 
             Check(view!, raw);
+
+            // Where the time goes: each card alone, once (the view waits for the slowest).
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                var dashboard = scope.ServiceProvider.GetRequiredService<CompanyDashboard>();
+                var timings = new List<string>();
+                foreach (var key in CompanyDashboard.CardKeys)
+                {
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    await dashboard.CardAsync(key, view!.From, view.To, view.PreviousFrom);
+                    timings.Add($"{key} {watch.ElapsedMilliseconds:N0} ms");
+                }
+
+                Console.WriteLine($"  each card alone: {string.Join(", ", timings)}");
+            }
+
             var p95 = psmRuns.Select(m => m.Elapsed.TotalMilliseconds).Order().ElementAt((int)Math.Ceiling(0.95 * psmRuns.Count) - 1);
             var rawP95 = rawRuns.Select(m => m.Elapsed.TotalMilliseconds).Order().ElementAt((int)Math.Ceiling(0.95 * rawRuns.Count) - 1);
             Console.WriteLine($"  p95 over {repeats} runs: PSM {p95:N0} ms, hand-written SQL {rawP95:N0} ms");
