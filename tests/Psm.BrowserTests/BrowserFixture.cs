@@ -117,9 +117,11 @@ public sealed class Session : IAsyncDisposable
     public Task WaitUntilInteractiveAsync() =>
         Expect(Page.Locator("[data-interactive='true']")).ToBeVisibleAsync();
 
-    /// <summary>Follows a link in the navigation drawer and waits for the page to be live.</summary>
+    /// <summary>Follows a link in the navigation drawer (once the page is live) and waits for the next page to be live.</summary>
     public async Task NavigateAsync(string link)
     {
+        // A click while a reloaded page hands over from its first render to the live circuit can be lost: wait for the circuit first.
+        await WaitUntilInteractiveAsync();
         await Page.GetByTestId("nav").GetByRole(AriaRole.Link, new() { Name = link, Exact = true }).ClickAsync();
         await WaitUntilInteractiveAsync();
     }
