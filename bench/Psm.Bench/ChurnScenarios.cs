@@ -40,7 +40,7 @@ public static class ChurnScenarios
             {
                 LabelColumnName = nameof(ChurnRisk.Row.Label), FeatureColumnName = nameof(ChurnRisk.Row.Features), NumberOfLeaves = 6, NumberOfTrees = 60,
                 MinimumExampleCountPerLeaf = 20, LearningRate = 0.1, Seed = 17,
-            }).Fit(Load(ml, train, history.FeatureCount));
+            }).Fit(ChurnRisk.Model.Load(ml, train, history.FeatureCount));
             return Task.CompletedTask;
         }
 
@@ -88,9 +88,7 @@ public static class ChurnScenarios
 
         var features = history.Examples(today, labelled: false).Select(e => new ChurnRisk.Row { Features = e.Features }).ToList();
         var ml = new MLContext(seed: 17);
-        var schema = SchemaDefinition.Create(typeof(ChurnRisk.Row));
-        schema[nameof(ChurnRisk.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Width);
-        var engine = ml.Model.CreatePredictionEngine<ChurnRisk.Row, Prediction>(model.Fitted, inputSchemaDefinition: schema);
+        var engine = ml.Model.CreatePredictionEngine<ChurnRisk.Row, Prediction>(model.Fitted, inputSchemaDefinition: ChurnRisk.Model.Schema(model.Width));
         var bare = new float[features.Count];
         Task Raw()
         {
@@ -120,13 +118,6 @@ public static class ChurnScenarios
     public sealed class Prediction
     {
         public float Probability { get; set; }
-    }
-
-    private static IDataView Load(MLContext ml, List<ChurnRisk.Example> rows, int width)
-    {
-        var schema = SchemaDefinition.Create(typeof(ChurnRisk.Row));
-        schema[nameof(ChurnRisk.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        return ml.Data.LoadFromEnumerable(rows.Select(e => new ChurnRisk.Row { Label = e.Left, Features = e.Features }), schema);
     }
 
     private static async Task<(ChurnRisk.History History, DateOnly Today)> HistoryAsync(BenchDatabase database)

@@ -375,7 +375,8 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
 
         public int Width => width;
 
-        private static IDataView Load(MLContext ml, IEnumerable<Example> rows, int width) =>
+        /// <summary>Labelled rows as ML.NET reads them (the bench fits its bare trainer on the same view).</summary>
+        internal static IDataView Load(MLContext ml, IEnumerable<Example> rows, int width) =>
             ml.Data.LoadFromEnumerable(rows.Select(e => new Row { Label = e.Left, Features = e.Features }), Schema(width));
 
         /// <summary>Each row's probability, through a prediction engine (a data view over a list costs more than the trees).</summary>
@@ -412,7 +413,7 @@ public sealed class ChurnRisk(IDbContextFactory<PsmDb> dbs, TimeProvider time, I
             return (probabilities, all);
         }
 
-        private static SchemaDefinition Schema(int width)
+        internal static SchemaDefinition Schema(int width)
         {
             var schema = SchemaDefinition.Create(typeof(Row));
             schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
