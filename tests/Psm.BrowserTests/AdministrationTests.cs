@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
@@ -45,11 +46,28 @@ public sealed class AdministrationTests(BrowserFixture browser)
             await page.GetByTestId("deactivate-lena@northwind.test").ClickAsync();
             await Expect(page.GetByTestId("users-table")).ToContainTextAsync("Deactivated");
 
+            using (var agent = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent)))
+            {
+                var customer = await (await agent.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" }))
+                    .ReadAsync<Psm.Web.Features.Customers.CustomerDto>();
+                (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Invoices export fails", customerId = customer.Id, priority = "Urgent", channel = "Phone" }))
+                    .EnsureSuccessStatusCode();
+            }
+
             await session.NavigateAsync("Audit log");
             await session.WaitUntilInteractiveAsync();
             var table = page.GetByTestId("audit-table");
             await Expect(table).ToContainTextAsync("lena@northwind.test");
-            await Expect(table).ToContainTextAsync("DeactivatedAt");
+            // In words: the user by name, the field in sentence case; the ticket by its subject, its customer by name, enums by name.
+            var lenaRow = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByTestId("audit-record").GetByText("Lena Legal") })
+                .Filter(new() { HasText = "Deactivated at: " });
+            await Expect(lenaRow).ToHaveCountAsync(1);
+            var ticket = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByTestId("audit-record").GetByText("Invoices export fails") })
+                .Filter(new() { HasText = "Customer: Aurora Labs" });
+            await Expect(ticket).ToHaveCountAsync(1);
+            await Expect(ticket.GetByTestId("audit-changes")).ToContainTextAsync("Priority: Urgent");
+            await Expect(ticket.GetByTestId("audit-changes")).ToContainTextAsync("Channel: Phone");
+            await Expect(table).Not.ToContainTextAsync("Kind: 0");
             await session.ScreenshotAsync("audit");
 
             await using var third = await session.Context.Browser!.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString() });

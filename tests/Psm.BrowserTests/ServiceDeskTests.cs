@@ -216,4 +216,46 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("ticket-link").First).ToBeVisibleAsync();
         });
     }
+
+    [Fact]
+    public async Task AnAgentWorksTheQueueFromTheKeyboardAndExportsWhatItShows()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+            var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+            var keys = new List<string>();
+            foreach (var subject in new[] { "First in line", "Second in line", "Third in line" })
+            {
+                keys.Add((await (await api.PostAsJsonAsync("/api/v1/tickets", new { subject, customerId = customer.Id, priority = "High" })).ReadAsync<TicketDto>()).Summary.Key);
+            }
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await page.GotoAsync("/service/queue");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(3);
+            await page.GetByTestId("queue-keys").FocusAsync();
+            await page.Keyboard.PressAsync("?");
+            await Expect(page.GetByTestId("queue-shortcuts")).ToBeVisibleAsync();
+            // Newest first: j moves from the third ticket to the second; x selects it for a bulk action.
+            await page.Keyboard.PressAsync("j");
+            await Expect(page.Locator("tr.queue-current")).ToContainTextAsync("Second in line");
+            await page.Keyboard.PressAsync("x");
+            await Expect(page.GetByTestId("bulk-bar")).ToContainTextAsync("1 selected");
+            await session.ScreenshotAsync("keyboard");
+
+            // The export holds the tickets the queue shows, with the same filters.
+            var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-tickets").ClickAsync());
+            var csv = await File.ReadAllLinesAsync((await download.PathAsync())!);
+            Assert.StartsWith("key,subject,customer", csv[0]);
+            Assert.Equal(keys.AsEnumerable().Reverse(), csv.Skip(1).Select(l => l.Split(',')[0]));
+
+            await page.GetByTestId("queue-keys").FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/service/tickets/"));
+            await Expect(page.GetByTestId("ticket-key")).ToHaveTextAsync(keys[1]);
+        });
+    }
 }

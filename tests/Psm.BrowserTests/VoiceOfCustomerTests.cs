@@ -90,7 +90,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GetByTestId("feedback-list").FocusAsync();
             await page.Keyboard.PressAsync("j");
             await page.Keyboard.PressAsync("t");
-            await Expect(page.GetByText("Tagged 1 item(s).")).ToBeVisibleAsync();
+            await Expect(page.GetByText("Tagged 1 item.")).ToBeVisibleAsync();
             var darkMode = page.GetByTestId("feedback-item").Filter(new() { HasText = "Please add dark mode" });
             await Expect(darkMode.GetByTestId("theme-chip")).ToHaveTextAsync("Mobile app");
             await darkMode.Locator(".mud-chip-close-button").ClickAsync();
@@ -105,12 +105,12 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await Expect(page.GetByTestId("bulk-bar")).ToContainTextAsync("Critical"); // the server has the choice before the key is pressed
             await page.GetByTestId("feedback-list").FocusAsync();
             await page.Keyboard.PressAsync("l"); // link the current (first) item
-            await Expect(page.GetByText("Linked 1 item(s) to the initiative.")).ToBeVisibleAsync();
+            await Expect(page.GetByText("Linked 1 item to the initiative.")).ToBeVisibleAsync();
             // Linked items leave the inbox; the dark-mode request is now the current item.
             await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("1 items");
             await session.ScreenshotAsync("inbox");
             await page.Keyboard.PressAsync("c");
-            await Expect(page.GetByText("Closed 1 item(s).")).ToBeVisibleAsync();
+            await Expect(page.GetByText("Closed 1 item.")).ToBeVisibleAsync();
             await Expect(page.GetByTestId("feedback-count")).ToHaveTextAsync("0 items");
 
             await page.GetByTestId("view").ClickAsync();
@@ -120,7 +120,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GotoAsync($"/roadmap/initiatives/{initiative.Summary.Id}");
             await session.WaitUntilInteractiveAsync();
             var evidence = page.GetByTestId("evidence");
-            await Expect(evidence.GetByTestId("evidence-summary")).ToContainTextAsync("1 item(s) from 1 customer(s) with a combined lifetime value of 42,000");
+            await Expect(evidence.GetByTestId("evidence-summary")).ToContainTextAsync("1 item from 1 customer with a combined lifetime value of 42,000");
             await Expect(evidence.GetByTestId("evidence-quote")).ToContainTextAsync("Acme Retail");
             await Expect(evidence).ToContainTextAsync("Mobile app · 1");
             await session.ScreenshotAsync("evidence");
@@ -150,7 +150,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GetByRole(AriaRole.Option, new() { Name = "Ref" }).ClickAsync();
             await session.ScreenshotAsync("mapping");
             await page.GetByTestId("run-import").ClickAsync();
-            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Nothing was imported: 1 row(s) were rejected.");
+            await Expect(page.GetByTestId("import-report")).ToContainTextAsync("Nothing was imported: 1 row was rejected.");
             await Expect(page.GetByTestId("import-rejected")).ToContainTextAsync("'Carrier pigeon' is not a channel");
             await Expect(page.GetByTestId("import-rejected")).ToContainTextAsync("3");
             await session.ScreenshotAsync("report");

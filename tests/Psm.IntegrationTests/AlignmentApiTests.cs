@@ -120,6 +120,13 @@ public sealed class AlignmentRecordsApiTests
         Assert.Equal(2, read!.RemainingConcerns.Count);
         Assert.Equal(["Sara", "Stefan"], read.Consulted.Select(c => c.Name).Order());
 
+        // The decision log exports as CSV with what the page shows.
+        var csv = (await pm.GetStringAsync("/api/v1/decisions/export.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("decided_on,title,outcome,decided_by", csv[0]);
+        Assert.Equal(2, csv.Length);
+        Assert.Contains("Sunset Classic Mail,Sunset by year end.,Leadership team", csv[1]);
+        Assert.EndsWith($",2,{decision.Id}", csv[1].TrimEnd('\r'));
+
         await pm.PostAsJsonAsync($"/api/v1/concerns/{dissent.Id}/status", new { status = "AcceptedAsRisk" });
         var financeConcern = read.RemainingConcerns.Single(c => c.StakeholderName == "Stefan");
         await pm.PostAsJsonAsync($"/api/v1/concerns/{financeConcern.Id}/status", new { status = "Addressed" });

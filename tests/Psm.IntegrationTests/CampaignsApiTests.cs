@@ -38,6 +38,10 @@ public sealed class CampaignsApiTests
 
         // Goal vs stage: an acquisition push for a product in Decline is a problem, with its reason; the stage is recorded.
         var push = await (await marketer.PostAsJsonAsync("/api/v1/campaigns", Plan(legacy.Id, "Acquisition"))).ReadAsync<CampaignDetail>();
+        var exported = (await marketer.GetStringAsync("/api/v1/campaigns/export.csv?goal=Acquisition")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("name,product,goal,planned_stage", exported[0]);
+        Assert.StartsWith($"{push.Campaign.Name},Legacy suite,Acquisition,Decline,", Assert.Single(exported[1..]));
+        Assert.Single((await marketer.GetStringAsync("/api/v1/campaigns/export.csv?goal=Awareness")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(LifecycleStage.Decline, push.Campaign.PlannedStage);
         Assert.Equal(CampaignStatus.Draft, push.Campaign.Status);
         var stage = push.Fit.Single(f => f.Area == FitArea.Stage);

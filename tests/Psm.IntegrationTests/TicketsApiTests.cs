@@ -194,4 +194,35 @@ public sealed class TicketsApiTests
         member = Assert.Single(Assert.Single((await agent.GetFromJsonAsync<List<TeamDto>>("/api/v1/teams", Json.Options))!).Members);
         Assert.Equal((50.0, 2), (member.Csat, member.CsatAnswers));
     }
+
+    [Fact]
+    public async Task TheQueueExportsAsCsvWithItsFiltersAndEveryRowAcrossPages()
+    {
+        await using var app = new PsmServer();
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        var customer = await (await agent.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora, Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+        var urgent = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = $"Export \"{i}\" fails", customerId = customer.Id, priority = "Urgent", channel = "Phone" })).ReadAsync<TicketDto>();
+            urgent.Add(ticket.Summary.Key);
+        }
+
+        (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = "Low one", customerId = customer.Id, priority = "Low" })).EnsureSuccessStatusCode();
+
+        var response = await agent.GetAsync("/api/v1/tickets/export.csv?view=All&priority=Urgent&sort=Oldest");
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var rows = new List<string[]>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await foreach (var row in Csv.ReadAsync(reader))
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal("key", rows[0][0]);
+        Assert.Equal(urgent, rows.Skip(1).Select(r => r[0]));
+        Assert.Equal(["Export \"0\" fails", "Aurora, Labs", "Phone", "Urgent", "New"], rows[1][1..6]);
+        Assert.Equal(rows[0].Length, rows[1].Length);
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.GetAsync("/api/v1/tickets/export.csv?priority=Loud")).StatusCode);
+    }
 }

@@ -79,6 +79,7 @@ public static class PsmApp
             sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Roadmap.Roadmap>();
+        services.AddScoped<Features.Search.GlobalSearch>();
         services.AddScoped<Features.Roadmap.RoadmapReviews>();
         services.AddScoped<Features.Roadmap.RoadmapSharing>();
         services.AddScoped<Features.Roadmap.ReleaseImpact>();
@@ -231,8 +232,19 @@ public static class PsmApp
             app.UseHsts();
         }
 
-        app.UseWhen(context => !ApiPaths.IsApi(context.Request),
-            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Pages: an empty 404 (no page at the address) renders the app's own "not found" page inside the layout, at the same
+        // address. In a UseWhen branch the re-execution never happened (the browser showed its own error page), so it is
+        // registered for every request and switched off for the API, which answers with problem details above.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (ApiPaths.IsApi(context.Request) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAccountGate();
         app.UseCurrentUser();
@@ -286,6 +298,7 @@ public static class PsmApp
         Features.Insights.InsightsApi.MapInsightsApi(Area(Permissions.InsightsRead));
         Features.Insights.InsightsApi.MapDashboardsApi(Area(Permissions.InsightsDashboards));
         Features.Insights.InsightsApi.MapPublicDashboardsApi(app);
+        Features.Search.SearchApi.MapSearchApi(Area(Permissions.SearchUse));
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {

@@ -25,6 +25,13 @@ public sealed class AuditLog(IDbContextFactory<PsmDb> dbs)
         return page.ToPage(rows, e => PageRequest.NewestFirstKey(e.At, e.Id));
     }
 
+    /// <summary>The entries in words: record names for ids, enum names for numbers (AuditWording).</summary>
+    public async Task<IReadOnlyDictionary<Guid, AuditReading>> ReadAsync(IReadOnlyList<AuditEntryDto> rows, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await AuditWording.ReadAsync(db, rows, ct);
+    }
+
     /// <summary>The entries of one page, newest first, plus one to tell whether another follows.</summary>
     public static IQueryable<AuditEntry> PageOf(PsmDb db, AuditFilter filter, PageRequest page)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Http;
 
 namespace Psm.Web.Features.Alignment;
 
@@ -28,6 +29,22 @@ public static class AlignmentApi
             .WithSummary("Marks a concern open, addressed, or accepted as a risk.").RequireAuthorization(Permissions.AlignmentManage);
         group.MapGet("/decisions", async (AlignmentRecords records, CancellationToken ct) => TypedResults.Ok(await records.DecisionsAsync(ct)))
             .WithName("ListDecisions").WithSummary("The decision log, newest first, with the dissent that remains.");
+        group.MapGet("/decisions/export.csv", async (HttpContext http, AlignmentRecords records, CancellationToken ct) =>
+            {
+                var decisions = await records.DecisionsAsync(ct);
+                await Csv.WriteAsync(http.Response, "decisions.csv",
+                    ["decided_on", "title", "outcome", "decided_by", "context", "options_considered", "rationale", "consulted", "initiatives", "objectives", "campaigns",
+                        "remaining_concerns", "id"],
+                    decisions.Select(d => new string?[]
+                    {
+                        d.DecidedOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), d.Title, d.Outcome, d.DecidedBy, d.Context,
+                        d.OptionsConsidered, d.Rationale, Names(d.Consulted), Names(d.Initiatives), Names(d.Objectives), Names(d.Campaigns),
+                        d.RemainingConcerns.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Id.ToString(),
+                    }).ToAsyncEnumerable(), ct);
+
+                static string Names(IReadOnlyList<NamedRef> refs) => string.Join(";", refs.Select(r => r.Name));
+            })
+            .WithName("ExportDecisions").WithSummary("Exports the decision log as CSV, newest first.");
         group.MapGet("/decisions/{id:guid}", GetDecision).WithName("GetDecision").WithSummary("Gets a decision.");
         group.MapPost("/decisions", RecordDecision).WithName("RecordDecision")
             .WithSummary("Records a decision: context, options, outcome, rationale, who decided and who was consulted.")

@@ -21,6 +21,12 @@ public static class CampaignsApi
     public static RouteGroupBuilder MapCampaignsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/campaigns").WithTags("Campaigns");
+        group.MapGet("/export.csv", (HttpContext http, Campaigns c, CampaignStatus? status, Guid? productId, CampaignGoal? goal, DateOnly? from, DateOnly? to, CancellationToken ct) =>
+                Csv.WriteAsync(http.Response, "campaigns.csv",
+                    ["name", "product", "goal", "planned_stage", "stage_fit", "status", "starts_on", "ends_on", "budget", "spend", "conversions", "segment", "channels", "owner", "id"],
+                    CampaignRows(c, status, productId, goal, from, to, ct), ct))
+            .WithName("ExportCampaigns")
+            .WithSummary("Exports the campaigns the list's filters match as CSV, latest start first.");
         group.MapGet("/", (Campaigns c, CampaignStatus? status, Guid? productId, CampaignGoal? goal, DateOnly? from, DateOnly? to, CancellationToken ct) =>
                 c.ListAsync(status, productId, goal, from, to, ct))
             .WithName("ListCampaigns")
@@ -106,4 +112,20 @@ public static class CampaignsApi
         await campaigns.RecordReviewAsync(id, input, ct) is { } decision
             ? TypedResults.Created($"/api/v1/decisions/{decision.Id}", decision)
             : TypedResults.NotFound();
+
+    private static async IAsyncEnumerable<string?[]> CampaignRows(
+        Campaigns campaigns, CampaignStatus? status, Guid? productId, CampaignGoal? goal, DateOnly? from, DateOnly? to,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var c in await campaigns.ListAsync(status, productId, goal, from, to, ct))
+        {
+            yield return
+            [
+                c.Name, c.Product.Name, c.Goal.ToString(), c.PlannedStage.ToString(), c.StageFit.ToString(), c.Status.ToString(),
+                c.StartsOn.ToString("yyyy-MM-dd", invariant), c.EndsOn.ToString("yyyy-MM-dd", invariant), c.Budget.ToString(invariant),
+                c.Spend.ToString(invariant), c.Conversions.ToString(invariant), c.Segment?.Name, string.Join(";", c.Channels), c.Owner?.Name, c.Id.ToString(),
+            ];
+        }
+    }
 }

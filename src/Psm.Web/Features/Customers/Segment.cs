@@ -121,7 +121,7 @@ public sealed class SegmentRules
             parts.Add($"lifetime value {MinLifetimeValue?.ToString("N0") ?? "0"}–{MaxLifetimeValue?.ToString("N0") ?? "any"}");
         }
 
-        if (PersonaIds.Count > 0) parts.Add($"{PersonaIds.Count} persona(s)");
+        if (PersonaIds.Count > 0) parts.Add(Infrastructure.Text.Words.Count(PersonaIds.Count, "persona"));
         if (SignedUpFrom is not null || SignedUpTo is not null)
         {
             parts.Add($"signed up {SignedUpFrom?.ToString("yyyy-MM-dd") ?? "any time"} to {SignedUpTo?.ToString("yyyy-MM-dd") ?? "now"}");

@@ -58,6 +58,24 @@ public sealed class Tickets(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cur
         return page.ToPage(rows, t => QueueCursor.KeyOf(filter.Sort, t));
     }
 
+    /// <summary>Every ticket the filter matches, in the queue's order, a keyset page at a time (for the CSV export).</summary>
+    public async IAsyncEnumerable<TicketSummary> StreamAsync(
+        QueueFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await QueueAsync(filter, PageRequest.Parse(PageRequest.MaxLimit, cursor), ct);
+            foreach (var ticket in page.Items)
+            {
+                yield return ticket;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
     public async Task<int> CountAsync(QueueFilter filter, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

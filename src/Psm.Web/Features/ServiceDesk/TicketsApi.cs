@@ -9,6 +9,8 @@ public static class TicketsApi
     public static RouteGroupBuilder MapTicketsApi(this RouteGroupBuilder api)
     {
         var tickets = api.MapGroup("/tickets").WithTags("Service desk");
+        tickets.MapGet("/export.csv", Export).WithName("ExportTickets")
+            .WithSummary("Exports every ticket the queue's filters match as CSV, in the queue's order.");
         tickets.MapGet("/", Queue).WithName("ListTickets")
             .WithSummary("The queue: view=Mine|TeamUnassigned|AllOpen|All, filters by status, priority, channel, team, assignee, customer, search (subject, customer or T-key); sort=Newest|Oldest|Priority; paged.");
         tickets.MapGet("/{id:guid}", (Guid id, Tickets t, CancellationToken ct) => ApiResults.Found(t.GetAsync(id, ct))).WithName("GetTicket")
@@ -119,6 +121,30 @@ public static class TicketsApi
         notifications.MapPut("/settings", (Psm.Web.Features.Account.NotificationSettingsInput input, Psm.Web.Features.Account.Notifications n, CancellationToken ct) => n.SaveSettingsAsync(input, ct))
             .WithName("SaveMyNotificationSettings").WithSummary("Turns e-mailing your notifications on or off.");
         return api;
+    }
+
+    private static Task Export(
+        HttpContext http, Tickets tickets, QueueView? view, TicketStatus? status, TicketPriority? priority, TicketChannel? channel, Guid? teamId,
+        Guid? assigneeId, Guid? customerId, string? search, QueueSort? sort, CancellationToken ct)
+    {
+        var filter = new QueueFilter(view ?? QueueView.AllOpen, status, priority, channel, teamId, assigneeId, customerId, search, sort ?? QueueSort.Newest);
+        return Csv.WriteAsync(http.Response, "tickets.csv",
+            ["key", "subject", "customer", "channel", "priority", "status", "team", "assignee", "created_at", "first_response_at", "resolved_at",
+                "next_due_at", "breached", "escalation_level", "tags", "id"],
+            Rows(tickets.StreamAsync(filter, ct)), ct);
+
+        static async IAsyncEnumerable<string?[]> Rows(IAsyncEnumerable<TicketSummary> items)
+        {
+            await foreach (var t in items)
+            {
+                yield return
+                [
+                    t.Key, t.Subject, t.Customer.Name, t.Channel.ToString(), t.Priority.ToString(), t.Status.ToString(), t.Team?.Name, t.Assignee?.Name,
+                    t.CreatedAt.ToString("O"), t.FirstResponseAt?.ToString("O"), t.ResolvedAt?.ToString("O"), t.NextDueAt?.ToString("O"), t.Breached ? "true" : "false",
+                    t.EscalationLevel.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(";", t.Tags), t.Id.ToString(),
+                ];
+            }
+        }
     }
 
     private static async Task<Ok<Page<TicketSummary>>> Queue(

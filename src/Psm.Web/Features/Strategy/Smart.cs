@@ -52,7 +52,7 @@ public static class SmartRules
 
     private static SmartCriterion Measurable(SmartObjective o) =>
         o.KeyResults.Any(k => k.HasMetric)
-            ? new("Measurable", true, $"{o.KeyResults.Count(k => k.HasMetric)} key result(s) with a metric and a target.")
+            ? new("Measurable", true, $"{Infrastructure.Text.Words.Count(o.KeyResults.Count(k => k.HasMetric), "key result")} with a metric and a target.")
             : new("Measurable", false, "No key result with a target: add one that names a metric, a baseline and a target.");
 
     private static SmartCriterion Achievable(SmartObjective o, DateOnly today)

@@ -57,6 +57,7 @@ public static class Permissions
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
     public const string AccountSelf = "account.self";
+    public const string SearchUse = "search.use";
 
     private static readonly string[] Everyone = [.. Auth.Roles.All];
     private static readonly string[] Planners = [Auth.Roles.Admin, Auth.Roles.ProductManager];
@@ -121,6 +122,7 @@ public static class Permissions
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead]),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),
         new(AdminAudit, "Administration", "Audit log", "Read and export the audit log.", [Auth.Roles.Admin]),
+        new(SearchUse, "Search", "Read", "Search across the areas from the app bar; each kind of result shows only to those who may read its area.", Everyone),
         new(AccountSelf, "Account", "Own account", "One's own profile, API keys, password, MFA and notifications.", Everyone),
     ];
 

@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Features.ServiceDesk;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.Web.Features.Search;
+
+/// <summary>One thing found: what it is, its name, a line about it, and the page that shows it.</summary>
+public sealed record SearchHit(Guid Id, string Title, string Detail, string Href);
+
+/// <summary>The hits of one kind, best first.</summary>
+public sealed record SearchGroup(string Kind, string Label, IReadOnlyList<SearchHit> Hits);
+
+/// <summary>What a search found, grouped by kind; only the kinds the caller may read are searched.</summary>
+public sealed record SearchResults(string Query, IReadOnlyList<SearchGroup> Groups);
+
+/// <summary>
+/// The search box in the app bar: customers (name), tickets (key or subject), initiatives, objectives, feedback, campaigns,
+/// help-centre articles and, for administrators, users. Each kind is searched only when the caller holds its area's read
+/// permission. Every word must match the start of a word in the name (a ticket key matches exactly).
+/// PostgreSQL uses its full-text search (a prefix tsquery over to_tsvector('simple', ...), ranked by ts_rank, with GIN
+/// indexes on the large tables); SQLite matches each word with LIKE and ranks names that start with the query first.
+/// </summary>
+public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthorizationService authorization)
+{
+    public const int MinLength = 2;
+    public const int MaxLength = 100;
+    public const int PerGroup = 6;
+
+    /// <summary>Checks the query; null when it can be searched, else what is wrong with it.</summary>
+    public static string? Problem(string? query)
+    {
+        var q = query?.Trim() ?? "";
+        if (q.Length < MinLength)
+        {
+            return $"Type at least {MinLength} characters.";
+        }
+
+        if (q.Length > MaxLength)
+        {
+            return $"A search is at most {MaxLength} characters.";
+        }
+
+        return Terms(q).Count == 0 ? "Type a word or a ticket key (letters or digits)." : null;
+    }
+
+    public async Task<SearchResults> SearchAsync(ClaimsPrincipal user, string query, CancellationToken ct = default)
+    {
+        var q = query.Trim();
+        var terms = Terms(q);
+        var groups = new List<SearchGroup>();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+
+        async Task AddAsync(string permission, string kind, string label, Func<Task<List<SearchHit>>> find)
+        {
+            if ((await authorization.AuthorizeAsync(user, permission)).Succeeded)
+            {
+                var hits = await find();
+                if (hits.Count > 0)
+                {
+                    groups.Add(new SearchGroup(kind, label, hits));
+                }
+            }
+        }
+
+        // One query at a time: a DbContext runs one command at once.
+        await AddAsync(Permissions.ServiceRead, "tickets", "Tickets", () => TicketsAsync(db, q, terms, ct));
+        await AddAsync(Permissions.CustomersRead, "customers", "Customers", () => CustomersAsync(db, q, terms, ct));
+        await AddAsync(Permissions.RoadmapRead, "initiatives", "Initiatives", () => InitiativesAsync(db, q, terms, ct));
+        await AddAsync(Permissions.StrategyRead, "objectives", "Objectives", () => ObjectivesAsync(db, q, terms, ct));
+        await AddAsync(Permissions.FeedbackRead, "feedback", "Feedback", () => FeedbackAsync(db, q, terms, ct));
+        await AddAsync(Permissions.CampaignsRead, "campaigns", "Campaigns", () => CampaignsAsync(db, q, terms, ct));
+        await AddAsync(Permissions.HelpCentreRead, "articles", "Help-centre articles", () => ArticlesAsync(db, q, terms, ct));
+        await AddAsync(Permissions.AdminUsers, "users", "Users", () => UsersAsync(db, q, terms, ct));
+        return new SearchResults(q, groups);
+    }
+
+    /// <summary>The query's words: letters and digits only, lower case, at most eight.</summary>
+    public static IReadOnlyList<string> Terms(string query) =>
+        WordPattern().Matches(query.ToLowerInvariant()).Select(m => m.Value).Distinct().Take(8).ToList();
+
+    /// <summary>A prefix tsquery: every word, each matching the start of a word ("rout:* &amp; rule:*").</summary>
+    public static string PrefixQuery(IReadOnlyList<string> terms) => string.Join(" & ", terms.Select(t => t + ":*"));
+
+    private static async Task<List<SearchHit>> TicketsAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var hits = new List<SearchHit>();
+        if (TicketKey().Match(q) is { Success: true } key
+            && int.TryParse(key.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            var exact = await db.Tickets.AsNoTracking().Where(t => t.Number == number)
+                .Select(t => new { t.Id, t.Number, t.Subject, Customer = t.Customer!.Name, t.Status }).FirstOrDefaultAsync(ct);
+            if (exact is not null)
+            {
+                hits.Add(new SearchHit(exact.Id, $"T-{exact.Number} {exact.Subject}", $"{exact.Customer} · {Tickets.Describe(exact.Status)}", $"/service/tickets/{exact.Id}"));
+            }
+        }
+
+        var tickets = db.Tickets.AsNoTracking();
+        var found = !db.IsSqlite
+            ? tickets.Where(t => EF.Functions.ToTsVector("simple", t.Subject).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(t => EF.Functions.ToTsVector("simple", t.Subject).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .ThenByDescending(t => t.CreatedAt)
+            : Like(tickets, t => t.Subject, terms).OrderByDescending(t => t.CreatedAt);
+        var rows = await found.Take(PerGroup)
+            .Select(t => new { t.Id, t.Number, t.Subject, Customer = t.Customer!.Name, t.Status }).ToListAsync(ct);
+        hits.AddRange(rows.Where(r => hits.All(h => h.Id != r.Id))
+            .Select(r => new SearchHit(r.Id, $"T-{r.Number} {r.Subject}", $"{r.Customer} · {Tickets.Describe(r.Status)}", $"/service/tickets/{r.Id}")));
+        return hits.Take(PerGroup).ToList();
+    }
+
+    private static async Task<List<SearchHit>> CustomersAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var customers = db.Customers.AsNoTracking().Where(c => c.ArchivedAt == null);
+        var found = !db.IsSqlite
+            ? customers.Where(c => EF.Functions.ToTsVector("simple", c.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(c => EF.Functions.ToTsVector("simple", c.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .ThenBy(c => c.Name.Length).ThenBy(c => c.Name)
+            : Like(customers, c => c.Name, terms).OrderByDescending(c => EF.Functions.Like(c.Name, Escape(q) + "%", "\\"))
+                .ThenBy(c => c.Name.Length).ThenBy(c => c.Name);
+        var rows = await found.Take(PerGroup).Select(c => new { c.Id, c.Name, c.Plan, c.Country, c.Industry }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, Join(r.Plan, r.Industry, r.Country), $"/customers/{r.Id}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> InitiativesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var initiatives = db.Initiatives.AsNoTracking();
+        var found = !db.IsSqlite
+            ? initiatives.Where(i => EF.Functions.ToTsVector("simple", i.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(i => EF.Functions.ToTsVector("simple", i.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+            : Like(initiatives, i => i.Name, terms).OrderByDescending(i => EF.Functions.Like(i.Name, Escape(q) + "%", "\\"));
+        var rows = await found.ThenBy(i => i.Name).Take(PerGroup).Select(i => new { i.Id, i.Name, i.Status }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, Roadmap.Roadmap.Describe(r.Status), $"/roadmap/initiatives/{r.Id}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> ObjectivesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var objectives = db.Objectives.AsNoTracking();
+        var found = !db.IsSqlite
+            ? objectives.Where(o => EF.Functions.ToTsVector("simple", o.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(o => EF.Functions.ToTsVector("simple", o.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+            : Like(objectives, o => o.Name, terms).OrderByDescending(o => EF.Functions.Like(o.Name, Escape(q) + "%", "\\"));
+        var rows = await found.ThenBy(o => o.Name).Take(PerGroup).Select(o => new { o.Id, o.Name, o.Status, o.Type }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Infrastructure.Text.Words.Of(r.Type)} · {Infrastructure.Text.Words.Of(r.Status)}", $"/objectives/{r.Id}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> FeedbackAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var feedback = db.Feedback.AsNoTracking();
+        var found = !db.IsSqlite
+            ? feedback.Where(f => EF.Functions.ToTsVector("simple", f.Text).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(f => EF.Functions.ToTsVector("simple", f.Text).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .ThenByDescending(f => f.ReceivedAt)
+            : Like(feedback, f => f.Text, terms).OrderByDescending(f => f.ReceivedAt);
+        var rows = await found.Take(PerGroup)
+            .Select(f => new { f.Id, f.Text, f.Channel, Customer = f.Customer == null ? null : f.Customer.Name, f.ReceivedAt }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(
+            r.Id, r.Text.Length > 120 ? r.Text[..117] + "…" : r.Text,
+            Join(Infrastructure.Text.Words.Of(r.Channel), r.Customer ?? "anonymous", r.ReceivedAt.ToString("d MMM yyyy", CultureInfo.InvariantCulture)),
+            $"/feedback?search={Uri.EscapeDataString(string.Join(' ', terms))}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> CampaignsAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var campaigns = db.Campaigns.AsNoTracking();
+        var found = !db.IsSqlite
+            ? campaigns.Where(c => EF.Functions.ToTsVector("simple", c.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(c => EF.Functions.ToTsVector("simple", c.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+            : Like(campaigns, c => c.Name, terms).OrderByDescending(c => EF.Functions.Like(c.Name, Escape(q) + "%", "\\"));
+        var rows = await found.ThenBy(c => c.Name).Take(PerGroup).Select(c => new { c.Id, c.Name, c.Status, c.Goal }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Infrastructure.Text.Words.Of(r.Goal)} · {Infrastructure.Text.Words.Of(r.Status)}", $"/campaigns/{r.Id}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> ArticlesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var articles = db.Articles.AsNoTracking();
+        var found = !db.IsSqlite
+            ? articles.Where(a => EF.Functions.ToTsVector("simple", a.Title).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+                .OrderByDescending(a => EF.Functions.ToTsVector("simple", a.Title).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+            : Like(articles, a => a.Title, terms).OrderByDescending(a => EF.Functions.Like(a.Title, Escape(q) + "%", "\\"));
+        var rows = await found.ThenBy(a => a.Title).Take(PerGroup).Select(a => new { a.Id, a.Title, a.Status }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Title, Infrastructure.Text.Words.Of(r.Status), $"/service/help-centre/{r.Id}")).ToList();
+    }
+
+    private static async Task<List<SearchHit>> UsersAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var users = db.Users.AsNoTracking();
+        var found = !db.IsSqlite
+            ? users.Where(u => EF.Functions.ToTsVector("simple", u.DisplayName + " " + u.Email!).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
+            : Like(users, u => u.DisplayName + " " + u.Email, terms);
+        var rows = await found.OrderBy(u => u.DisplayName).Take(PerGroup).Select(u => new { u.Id, u.DisplayName, u.Email }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.DisplayName, r.Email ?? "", $"/admin/users?search={Uri.EscapeDataString(r.Email ?? "")}")).ToList();
+    }
+
+    // SQLite: every word somewhere in the text (LIKE is case-insensitive for ASCII there).
+    private static IQueryable<T> Like<T>(IQueryable<T> rows, System.Linq.Expressions.Expression<Func<T, string>> text, IReadOnlyList<string> terms)
+    {
+        foreach (var term in terms)
+        {
+            var pattern = "%" + Escape(term) + "%";
+            var parameter = text.Parameters[0];
+            var like = System.Linq.Expressions.Expression.Call(
+                typeof(DbFunctionsExtensions).GetMethod(nameof(DbFunctionsExtensions.Like),
+                    [typeof(DbFunctions), typeof(string), typeof(string), typeof(string)])!,
+                System.Linq.Expressions.Expression.Constant(EF.Functions),
+                text.Body,
+                System.Linq.Expressions.Expression.Constant(pattern),
+                System.Linq.Expressions.Expression.Constant("\\"));
+            rows = rows.Where(System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(like, parameter));
+        }
+
+        return rows;
+    }
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    private static string Join(params string?[] parts) => string.Join(" · ", parts.Where(p => !string.IsNullOrWhiteSpace(p)));
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"^\s*[Tt]-?(\d{1,9})\s*$")]
+    private static partial Regex TicketKey();
+}

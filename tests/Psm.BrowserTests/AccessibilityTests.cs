@@ -1,0 +1,102 @@
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.BrowserTests;
+
+/// <summary>
+/// Every page in the navigation, on the demo company, audited by axe-core (Session.ScreenshotAsync audits each page it
+/// saves; a serious or critical violation fails the test), and the app's own page for an address that leads nowhere.
+/// </summary>
+[Collection(BrowserLanes.One)]
+public sealed class AccessibilityTests(BrowserFixture browser)
+{
+    // The pages a phone user is most likely to open: checked at 390 px as well.
+    private static readonly string[] PhonePages = ["/", "/service/queue", "/feedback", "/roadmap", "/customers", "/objectives", "/surveys"];
+
+    [Fact]
+    public async Task EveryPageInTheNavigationIsAccessibleOnTheDemoCompanyAtDesktopAndPhoneWidths()
+    {
+        await using var session = await Session.StartAsync(browser, new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Admin));
+            var links = await page.GetByTestId("nav").Locator("a[href]:not([target='_blank'])").EvaluateAllAsync<string[]>(
+                "links => links.map(a => a.getAttribute('href'))");
+            Assert.True(links.Length >= 30, $"The admin's navigation has {links.Length} links.");
+
+            foreach (var href in links.Distinct())
+            {
+                await OpenAsync(session, href);
+                await session.ScreenshotAsync("page" + Name(href));
+            }
+
+            // At 1366 px the board's eight columns do not all fit: the strip above it names each with its count, and a click
+            // brings one scrolled out of view into it. The timeline opens with today in view.
+            await OpenAsync(session, "/roadmap");
+            var dropped = page.GetByTestId("column-Dropped");
+            await Expect(dropped).Not.ToBeInViewportAsync(new() { Ratio = 0.9f });
+            foreach (var column in new[] { "Idea", "Backlog", "Planned", "InProgress", "Released", "Measuring", "Done", "Dropped" })
+            {
+                await Expect(page.GetByTestId("strip-" + column)).ToBeInViewportAsync();
+                var count = await page.GetByTestId("column-" + column).Locator(".board-card").CountAsync();
+                await Expect(page.GetByTestId("strip-" + column)).ToContainTextAsync(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            await page.GetByTestId("strip-Dropped").ClickAsync();
+            await Expect(dropped).ToBeInViewportAsync(new() { Ratio = 0.9f });
+            await session.ScreenshotAsync("board-dropped-revealed");
+            await OpenAsync(session, "/roadmap/timeline");
+            await Expect(page.GetByTestId("today")).ToBeInViewportAsync();
+
+            await page.SetViewportSizeAsync(390, 844);
+            foreach (var href in PhonePages)
+            {
+                await OpenAsync(session, href);
+                await session.ScreenshotAsync("phone" + Name(href));
+            }
+        });
+    }
+
+    [Fact]
+    public async Task EachRoleLandsOnAnAccessibleHomeAndAnUnknownAddressShowsTheAppsOwnNotFoundPage()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            foreach (var role in Roles.All)
+            {
+                await session.SignInAndWaitAsync(PsmServer.EmailOf(role));
+                await OpenAsync(session, "/");
+                await session.ScreenshotAsync("home-" + role);
+                await page.GetByTestId("sign-out").ClickAsync();
+                await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/sign-in"));
+            }
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            var response = await page.GotoAsync("/roadmap/no-such-page");
+            Assert.Equal(404, response!.Status);
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("nav")).ToBeVisibleAsync();
+            await session.ScreenshotAsync("not-found");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Go to the home page" }).ClickAsync();
+            await Expect(page).ToHaveURLAsync(session.Server.BaseAddress.ToString());
+        });
+    }
+
+    private static async Task OpenAsync(Session session, string href)
+    {
+        await session.Page.GotoAsync(href);
+        // The account pages (password, two-step sign-in) are plain forms in their own layout, never live.
+        if (await session.Page.Locator("[data-interactive]").CountAsync() > 0)
+        {
+            await session.WaitUntilInteractiveAsync();
+        }
+
+        // Pages show a named "Loading…" bar until their data is in.
+        await Expect(session.Page.Locator("[role=progressbar][aria-label^='Loading']")).ToHaveCountAsync(0);
+    }
+
+    private static string Name(string href) => href == "/" ? "-home" : href.Replace('/', '-');
+}
