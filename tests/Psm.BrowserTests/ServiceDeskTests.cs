@@ -258,4 +258,42 @@ public sealed class ServiceDeskTests(BrowserFixture browser)
             await Expect(page.GetByTestId("ticket-key")).ToHaveTextAsync(keys[1]);
         });
     }
+
+    [Fact]
+    public async Task ASavedViewSurvivesSignOutAndTheQueueOpensOnIt()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+            var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" })).ReadAsync<CustomerDto>();
+            (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Server down", customerId = customer.Id, priority = "Urgent" })).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/tickets", new { subject = "Typo on invoice", customerId = customer.Id, priority = "Low" })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await page.GotoAsync("/service/queue?view=All&priority=Urgent");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(1);
+            await page.GetByTestId("views-menu").ClickAsync();
+            await page.GetByTestId("save-view").ClickAsync();
+            await page.GetByTestId("view-name").FillAsync("Urgent only");
+            await page.GetByTestId("view-default").CheckAsync();
+            await session.ScreenshotAsync("save-view");
+            await page.GetByTestId("save-view-confirm").ClickAsync();
+            await Expect(page.GetByText("Saved the view “Urgent only”.")).ToBeVisibleAsync();
+
+            // Signed out and in again, the queue opens on the default view.
+            await page.GetByTestId("sign-out").ClickAsync();
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await page.GotoAsync("/service/queue");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Urgent only");
+            await Expect(page.GetByTestId("ticket-link")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("ticket-link")).ToContainTextAsync("Server down");
+            await page.GetByTestId("views-menu").ClickAsync();
+            await Expect(page.GetByTestId("view-item")).ToContainTextAsync("Urgent only (default)");
+            await session.ScreenshotAsync("default-view");
+        });
+    }
 }

@@ -22,12 +22,16 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
                 .ReadAsync<SurveyDto>();
             // One detractor so far: NPS -100.
             await api.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 2 });
+            // The public page carries the company's name (the help-centre settings), not PSM's own wording.
+            (await api.PutAsJsonAsync("/api/v1/help-centre/settings", new { companyName = "Northwind Cloud", accentColour = "#0b6e4f" })).EnsureSuccessStatusCode();
 
             // A visitor on a phone, not signed in.
             var phone = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString(), ViewportSize = new() { Width = 390, Height = 844 } });
             var visitor = await phone.NewPageAsync();
             await visitor.GotoAsync(survey.PublicPath);
             await Expect(visitor.GetByRole(AriaRole.Heading)).ToHaveTextAsync("How likely are you to recommend us?");
+            await Expect(visitor.GetByTestId("public-brand")).ToContainTextAsync("Northwind Cloud");
+            await Expect(visitor.Locator("body")).Not.ToContainTextAsync("Product Service Management");
             await visitor.GetByTestId("survey-submit").ClickAsync();
             await Expect(visitor.GetByTestId("survey-error")).ToContainTextAsync("Choose a score");
             await visitor.GetByText("10", new() { Exact = true }).ClickAsync();

@@ -19,6 +19,7 @@ namespace Psm.Web.Data;
 public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, IdentityRole<Guid>, Guid>(options)
 {
     public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<Features.Views.SavedView> SavedViews => Set<Features.Views.SavedView>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Features.HelpCentre.Article> Articles => Set<Features.HelpCentre.Article>();
     public DbSet<Features.HelpCentre.ArticleRevision> ArticleRevisions => Set<Features.HelpCentre.ArticleRevision>();

@@ -80,6 +80,7 @@ public static class PsmApp
         services.AddScoped<Features.Strategy.MetricRegistry>();
         services.AddScoped<Features.Roadmap.Roadmap>();
         services.AddScoped<Features.Search.GlobalSearch>();
+        services.AddScoped<Features.Views.SavedViews>();
         services.AddScoped<Features.Roadmap.RoadmapReviews>();
         services.AddScoped<Features.Roadmap.RoadmapSharing>();
         services.AddScoped<Features.Roadmap.ReleaseImpact>();
@@ -299,6 +300,7 @@ public static class PsmApp
         Features.Insights.InsightsApi.MapDashboardsApi(Area(Permissions.InsightsDashboards));
         Features.Insights.InsightsApi.MapPublicDashboardsApi(app);
         Features.Search.SearchApi.MapSearchApi(Area(Permissions.SearchUse));
+        Features.Views.SavedViewsApi.MapSavedViewsApi(Area(Permissions.AccountSelf));
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {
