@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
@@ -6,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
 using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Text;
 
 namespace Psm.Web.Features.Search;
 
@@ -100,13 +102,7 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
             }
         }
 
-        var tickets = db.Tickets.AsNoTracking();
-        var found = !db.IsSqlite
-            ? tickets.Where(t => EF.Functions.ToTsVector("simple", t.Subject).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(t => EF.Functions.ToTsVector("simple", t.Subject).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .ThenByDescending(t => t.CreatedAt)
-            : Like(tickets, t => t.Subject, terms).OrderByDescending(t => t.CreatedAt);
-        var rows = await found.Take(PerGroup)
+        var rows = await Ranked(db, db.Tickets.AsNoTracking(), t => t.Subject, q, terms).ThenByDescending(t => t.CreatedAt).Take(PerGroup)
             .Select(t => new { t.Id, t.Number, t.Subject, Customer = t.Customer!.Name, t.Status }).ToListAsync(ct);
         hits.AddRange(rows.Where(r => hits.All(h => h.Id != r.Id))
             .Select(r => new SearchHit(r.Id, $"T-{r.Number} {r.Subject}", $"{r.Customer} · {Tickets.Describe(r.Status)}", $"/service/tickets/{r.Id}")));
@@ -115,106 +111,92 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
 
     private static async Task<List<SearchHit>> CustomersAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var customers = db.Customers.AsNoTracking().Where(c => c.ArchivedAt == null);
-        var found = !db.IsSqlite
-            ? customers.Where(c => EF.Functions.ToTsVector("simple", c.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(c => EF.Functions.ToTsVector("simple", c.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .ThenBy(c => c.Name.Length).ThenBy(c => c.Name)
-            : Like(customers, c => c.Name, terms).OrderByDescending(c => EF.Functions.Like(c.Name, Escape(q) + "%", "\\"))
-                .ThenBy(c => c.Name.Length).ThenBy(c => c.Name);
-        var rows = await found.Take(PerGroup).Select(c => new { c.Id, c.Name, c.Plan, c.Country, c.Industry }).ToListAsync(ct);
+        var rows = await Ranked(db, db.Customers.AsNoTracking().Where(c => c.ArchivedAt == null), c => c.Name, q, terms)
+            .ThenBy(c => c.Name.Length).ThenBy(c => c.Name).Take(PerGroup).Select(c => new { c.Id, c.Name, c.Plan, c.Country, c.Industry }).ToListAsync(ct);
         return rows.Select(r => new SearchHit(r.Id, r.Name, Join(r.Plan, r.Industry, r.Country), $"/customers/{r.Id}")).ToList();
     }
 
     private static async Task<List<SearchHit>> InitiativesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var initiatives = db.Initiatives.AsNoTracking();
-        var found = !db.IsSqlite
-            ? initiatives.Where(i => EF.Functions.ToTsVector("simple", i.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(i => EF.Functions.ToTsVector("simple", i.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-            : Like(initiatives, i => i.Name, terms).OrderByDescending(i => EF.Functions.Like(i.Name, Escape(q) + "%", "\\"));
-        var rows = await found.ThenBy(i => i.Name).Take(PerGroup).Select(i => new { i.Id, i.Name, i.Status }).ToListAsync(ct);
+        var rows = await Ranked(db, db.Initiatives.AsNoTracking(), i => i.Name, q, terms).ThenBy(i => i.Name).Take(PerGroup)
+            .Select(i => new { i.Id, i.Name, i.Status }).ToListAsync(ct);
         return rows.Select(r => new SearchHit(r.Id, r.Name, Roadmap.Roadmap.Describe(r.Status), $"/roadmap/initiatives/{r.Id}")).ToList();
     }
 
     private static async Task<List<SearchHit>> ObjectivesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var objectives = db.Objectives.AsNoTracking();
-        var found = !db.IsSqlite
-            ? objectives.Where(o => EF.Functions.ToTsVector("simple", o.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(o => EF.Functions.ToTsVector("simple", o.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-            : Like(objectives, o => o.Name, terms).OrderByDescending(o => EF.Functions.Like(o.Name, Escape(q) + "%", "\\"));
-        var rows = await found.ThenBy(o => o.Name).Take(PerGroup).Select(o => new { o.Id, o.Name, o.Status, o.Type }).ToListAsync(ct);
-        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Infrastructure.Text.Words.Of(r.Type)} · {Infrastructure.Text.Words.Of(r.Status)}", $"/objectives/{r.Id}")).ToList();
+        var rows = await Ranked(db, db.Objectives.AsNoTracking(), o => o.Name, q, terms).ThenBy(o => o.Name).Take(PerGroup)
+            .Select(o => new { o.Id, o.Name, o.Status, o.Type }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Words.Of(r.Type)} · {Words.Of(r.Status)}", $"/objectives/{r.Id}")).ToList();
     }
 
     private static async Task<List<SearchHit>> FeedbackAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var feedback = db.Feedback.AsNoTracking();
-        var found = !db.IsSqlite
-            ? feedback.Where(f => EF.Functions.ToTsVector("simple", f.Text).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(f => EF.Functions.ToTsVector("simple", f.Text).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .ThenByDescending(f => f.ReceivedAt)
-            : Like(feedback, f => f.Text, terms).OrderByDescending(f => f.ReceivedAt);
-        var rows = await found.Take(PerGroup)
+        var rows = await Ranked(db, db.Feedback.AsNoTracking(), f => f.Text, q, terms).ThenByDescending(f => f.ReceivedAt).Take(PerGroup)
             .Select(f => new { f.Id, f.Text, f.Channel, Customer = f.Customer == null ? null : f.Customer.Name, f.ReceivedAt }).ToListAsync(ct);
         return rows.Select(r => new SearchHit(
             r.Id, r.Text.Length > 120 ? r.Text[..117] + "…" : r.Text,
-            Join(Infrastructure.Text.Words.Of(r.Channel), r.Customer ?? "anonymous", r.ReceivedAt.ToString("d MMM yyyy", CultureInfo.InvariantCulture)),
+            Join(Words.Of(r.Channel), r.Customer ?? "anonymous", r.ReceivedAt.ToString("d MMM yyyy", CultureInfo.InvariantCulture)),
             $"/feedback?search={Uri.EscapeDataString(string.Join(' ', terms))}")).ToList();
     }
 
     private static async Task<List<SearchHit>> CampaignsAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var campaigns = db.Campaigns.AsNoTracking();
-        var found = !db.IsSqlite
-            ? campaigns.Where(c => EF.Functions.ToTsVector("simple", c.Name).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(c => EF.Functions.ToTsVector("simple", c.Name).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-            : Like(campaigns, c => c.Name, terms).OrderByDescending(c => EF.Functions.Like(c.Name, Escape(q) + "%", "\\"));
-        var rows = await found.ThenBy(c => c.Name).Take(PerGroup).Select(c => new { c.Id, c.Name, c.Status, c.Goal }).ToListAsync(ct);
-        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Infrastructure.Text.Words.Of(r.Goal)} · {Infrastructure.Text.Words.Of(r.Status)}", $"/campaigns/{r.Id}")).ToList();
+        var rows = await Ranked(db, db.Campaigns.AsNoTracking(), c => c.Name, q, terms).ThenBy(c => c.Name).Take(PerGroup)
+            .Select(c => new { c.Id, c.Name, c.Status, c.Goal }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Name, $"{Words.Of(r.Goal)} · {Words.Of(r.Status)}", $"/campaigns/{r.Id}")).ToList();
     }
 
     private static async Task<List<SearchHit>> ArticlesAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var articles = db.Articles.AsNoTracking();
-        var found = !db.IsSqlite
-            ? articles.Where(a => EF.Functions.ToTsVector("simple", a.Title).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-                .OrderByDescending(a => EF.Functions.ToTsVector("simple", a.Title).Rank(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-            : Like(articles, a => a.Title, terms).OrderByDescending(a => EF.Functions.Like(a.Title, Escape(q) + "%", "\\"));
-        var rows = await found.ThenBy(a => a.Title).Take(PerGroup).Select(a => new { a.Id, a.Title, a.Status }).ToListAsync(ct);
-        return rows.Select(r => new SearchHit(r.Id, r.Title, Infrastructure.Text.Words.Of(r.Status), $"/service/help-centre/{r.Id}")).ToList();
+        var rows = await Ranked(db, db.Articles.AsNoTracking(), a => a.Title, q, terms).ThenBy(a => a.Title).Take(PerGroup)
+            .Select(a => new { a.Id, a.Title, a.Status }).ToListAsync(ct);
+        return rows.Select(r => new SearchHit(r.Id, r.Title, Words.Of(r.Status), $"/service/help-centre/{r.Id}")).ToList();
     }
 
     private static async Task<List<SearchHit>> UsersAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var users = db.Users.AsNoTracking();
-        var found = !db.IsSqlite
-            ? users.Where(u => EF.Functions.ToTsVector("simple", u.DisplayName + " " + u.Email!).Matches(EF.Functions.ToTsQuery("simple", PrefixQuery(terms))))
-            : Like(users, u => u.DisplayName + " " + u.Email, terms);
-        var rows = await found.OrderBy(u => u.DisplayName).Take(PerGroup).Select(u => new { u.Id, u.DisplayName, u.Email }).ToListAsync(ct);
+        var rows = await Ranked(db, db.Users.AsNoTracking(), u => u.DisplayName + " " + u.Email, q, terms).ThenBy(u => u.DisplayName).Take(PerGroup)
+            .Select(u => new { u.Id, u.DisplayName, u.Email }).ToListAsync(ct);
         return rows.Select(r => new SearchHit(r.Id, r.DisplayName, r.Email ?? "", $"/admin/users?search={Uri.EscapeDataString(r.Email ?? "")}")).ToList();
     }
 
-    // SQLite: every word somewhere in the text (LIKE is case-insensitive for ASCII there).
-    private static IQueryable<T> Like<T>(IQueryable<T> rows, System.Linq.Expressions.Expression<Func<T, string>> text, IReadOnlyList<string> terms)
+    /// <summary>
+    /// The rows whose text holds every word, best first. PostgreSQL: to_tsvector('simple', text) @@ the prefix tsquery,
+    /// by ts_rank (the expression the GIN indexes of migration SearchIndexes are built on). SQLite: a LIKE per word,
+    /// texts that start with the query first. The words and patterns go to the database as parameters.
+    /// </summary>
+    private static IOrderedQueryable<T> Ranked<T>(PsmDb db, IQueryable<T> rows, Expression<Func<T, string>> text, string q, IReadOnlyList<string> terms)
     {
-        foreach (var term in terms)
+        var row = text.Parameters[0];
+        if (db.IsSqlite)
         {
-            var pattern = "%" + Escape(term) + "%";
-            var parameter = text.Parameters[0];
-            var like = System.Linq.Expressions.Expression.Call(
-                typeof(DbFunctionsExtensions).GetMethod(nameof(DbFunctionsExtensions.Like),
-                    [typeof(DbFunctions), typeof(string), typeof(string), typeof(string)])!,
-                System.Linq.Expressions.Expression.Constant(EF.Functions),
-                text.Body,
-                System.Linq.Expressions.Expression.Constant(pattern),
-                System.Linq.Expressions.Expression.Constant("\\"));
-            rows = rows.Where(System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(like, parameter));
+            foreach (var term in terms)
+            {
+                rows = rows.Where(Expression.Lambda<Func<T, bool>>(LikeCall(text.Body, "%" + Escape(term) + "%"), row));
+            }
+
+            return rows.OrderByDescending(Expression.Lambda<Func<T, bool>>(LikeCall(text.Body, Escape(q) + "%"), row));
         }
 
-        return rows;
+        var functions = Expression.Constant(EF.Functions);
+        var vector = Expression.Call(typeof(NpgsqlFullTextSearchDbFunctionsExtensions), nameof(NpgsqlFullTextSearchDbFunctionsExtensions.ToTsVector), null,
+            functions, Expression.Constant("simple"), text.Body);
+        var query = Expression.Call(typeof(NpgsqlFullTextSearchDbFunctionsExtensions), nameof(NpgsqlFullTextSearchDbFunctionsExtensions.ToTsQuery), null,
+            functions, Expression.Constant("simple"), Parameter(PrefixQuery(terms)));
+        var matches = Expression.Call(typeof(NpgsqlFullTextSearchLinqExtensions), nameof(NpgsqlFullTextSearchLinqExtensions.Matches), null, vector, query);
+        var rank = Expression.Call(typeof(NpgsqlFullTextSearchLinqExtensions), nameof(NpgsqlFullTextSearchLinqExtensions.Rank), null, vector, query);
+        return rows.Where(Expression.Lambda<Func<T, bool>>(matches, row)).OrderByDescending(Expression.Lambda<Func<T, float>>(rank, row));
     }
+
+    private static MethodCallExpression LikeCall(Expression text, string pattern) =>
+        Expression.Call(typeof(DbFunctionsExtensions), nameof(DbFunctionsExtensions.Like), null,
+            Expression.Constant(EF.Functions), text, Parameter(pattern), Expression.Constant("\\"));
+
+    // A value read from a captured object becomes a SQL parameter, not a literal: one plan for every query.
+    private static Expression Parameter(string value) => Expression.Property(Expression.Constant(new Box(value)), nameof(Box.Value));
+
+    private sealed record Box(string Value);
 
     private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
