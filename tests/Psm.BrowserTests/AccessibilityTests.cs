@@ -10,7 +10,7 @@ namespace Psm.BrowserTests;
 public sealed class AccessibilityTests(BrowserFixture browser)
 {
     // The pages a phone user is most likely to open: checked at 390 px as well.
-    private static readonly string[] PhonePages = ["/", "/service/queue", "/feedback", "/roadmap", "/customers", "/objectives", "/surveys"];
+    private static readonly string[] PhonePages = ["/", "/service/queue", "/feedback", "/customers"];
 
     [Fact]
     public async Task EveryPageInTheNavigationIsAccessibleOnTheDemoCompanyAtDesktopAndPhoneWidths()
@@ -20,8 +20,10 @@ public sealed class AccessibilityTests(BrowserFixture browser)
         {
             var page = session.Page;
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.Admin));
-            var links = await page.GetByTestId("nav").Locator("a[href]:not([target='_blank'])").EvaluateAllAsync<string[]>(
-                "links => links.map(a => a.getAttribute('href'))");
+            // The password and two-step pages are plain forms the account tests audit; opening the two-step page starts an
+            // enrolment, which signs the session out a minute later.
+            var links = (await page.GetByTestId("nav").Locator("a[href]:not([target='_blank'])").EvaluateAllAsync<string[]>(
+                "links => links.map(a => a.getAttribute('href'))")).Where(h => h is not "/account/password" and not "/account/mfa").ToArray();
             Assert.True(links.Length >= 30, $"The admin's navigation has {links.Length} links.");
 
             foreach (var href in links.Distinct())
@@ -57,22 +59,14 @@ public sealed class AccessibilityTests(BrowserFixture browser)
         });
     }
 
+    // Every kind of home (company, support, marketing, stakeholder) is audited where InsightsTests save them.
     [Fact]
-    public async Task EachRoleLandsOnAnAccessibleHomeAndAnUnknownAddressShowsTheAppsOwnNotFoundPage()
+    public async Task AnUnknownAddressShowsTheAppsOwnNotFoundPageInsideTheLayout()
     {
         await using var session = await Session.StartAsync(browser);
         await session.RunAsync(async () =>
         {
             var page = session.Page;
-            foreach (var role in Roles.All)
-            {
-                await session.SignInAndWaitAsync(PsmServer.EmailOf(role));
-                await OpenAsync(session, "/");
-                await session.ScreenshotAsync("home-" + role);
-                await page.GetByTestId("sign-out").ClickAsync();
-                await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/sign-in"));
-            }
-
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
             var response = await page.GotoAsync("/roadmap/no-such-page");
             Assert.Equal(404, response!.Status);

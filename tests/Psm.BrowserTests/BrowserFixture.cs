@@ -54,6 +54,7 @@ public sealed class Session : IAsyncDisposable
     public static readonly string ScreenshotFolder = FindScreenshotFolder();
     private readonly string testName;
     private readonly List<string> accessibility = [];
+    private readonly HashSet<string> audited = [];
 
     private Session(PsmServer server, IBrowserContext context, IPage page, string testName)
     {
@@ -128,11 +129,18 @@ public sealed class Session : IAsyncDisposable
             Path = Path.Combine(ScreenshotFolder, TestProvider.Name, $"{testName}-{step}.png"),
             FullPage = true,
         });
-        if (step != "FAILED")
+        if (step != "FAILED" && AuditsPages)
         {
             await AuditAsync(step);
         }
     }
+
+    /// <summary>
+    /// Pages are audited in the SQLite run: their markup does not depend on the database, and an audit costs seconds on
+    /// two cores (PSM_TEST_AXE=always audits in the PostgreSQL run too).
+    /// </summary>
+    public static bool AuditsPages { get; } =
+        !TestProvider.IsPostgres || Environment.GetEnvironmentVariable("PSM_TEST_AXE") == "always";
 
     /// <summary>Runs axe-core on the page as it stands (WCAG 2.x A and AA rules and best practices) and keeps what is serious or critical.</summary>
     public async Task AuditAsync(string step)
@@ -145,6 +153,14 @@ public sealed class Session : IAsyncDisposable
         // Snackbars fade in and out, and axe reads a fading one's colours half-blended; their colours are the theme's
         // filled-alert colours, which the pages' own buttons and chips are audited in. Frames are left out: the only one
         // PSM shows is a customer's own mail in a sandbox without scripts, which axe cannot enter (it waited forever).
+        // A page is audited once per test in each state that adds markup (an open dialog); later saves of it are not.
+        var key = System.Text.RegularExpressions.Regex.Replace(new Uri(Page.Url).AbsolutePath, "[0-9a-f]{8}-[0-9a-f-]{27}", "{id}")
+            + "|" + await Page.Locator("[role=dialog]:visible").CountAsync();
+        if (!audited.Add(key))
+        {
+            return;
+        }
+
         var result = await Page.RunAxe(
             new AxeRunContext { Exclude = [new AxeSelector(".mud-snackbar")] },
             new AxeRunOptions { Iframes = false });
