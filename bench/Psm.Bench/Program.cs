@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|responses-import-http|feedback-import-http|survey-scores|rollup-upkeep|company-view|alert-rules|churn-training|churn-scoring|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|responses-import-http|feedback-import-http|survey-scores|rollup-upkeep|company-view|alert-rules|churn-training|churn-scoring|global-search|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -85,6 +85,8 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (AlertRulesScenario.Name, p => AlertRulesScenario.RunAsync(p, 1_000, rows, Math.Min(options.Repeats, 3)), 1 / 1.5),
     (ChurnScenarios.Training, p => ChurnScenarios.RunTrainingAsync(p, rows, Math.Min(options.Repeats, 3)), 0.2),
     (ChurnScenarios.Scoring, p => ChurnScenarios.RunScoringAsync(p, rows, options.Repeats), 0.5),
+    // Global search over ten customers and ten tickets per generated customer (1 000 000 each at the default scale).
+    (SearchScenario.Name, p => SearchScenario.RunAsync(p, rows * 10, rows * 10, options.Repeats * 3), 1 / 1.5),
 };
 foreach (var provider in options.Providers)
 {
@@ -124,7 +126,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
             or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or PeerScenario.Name or HttpImportScenario.Name
             or FeedbackImportScenario.Name or RollupScenarios.SurveyScores or RollupScenarios.Upkeep or CompanyViewScenario.Name or AlertRulesScenario.Name
-            or ChurnScenarios.Training or ChurnScenarios.Scoring or "all"))
+            or ChurnScenarios.Training or ChurnScenarios.Scoring or SearchScenario.Name or "all"))
         {
             return null;
         }

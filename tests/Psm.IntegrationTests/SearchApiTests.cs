@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Psm.Web.Data;
 using Psm.Web.Features.Customers;
 using Psm.Web.Features.Search;
 using Psm.Web.Features.ServiceDesk;
@@ -7,7 +10,7 @@ using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.IntegrationTests;
 
-/// <summary>The app bar's search, through the API, on the engine under test (full-text search on PostgreSQL, LIKE on SQLite).</summary>
+/// <summary>The app bar's search, through the API, on the engine under test (each engine's full-text search: tsvector on PostgreSQL, FTS5 on SQLite).</summary>
 public sealed class SearchApiTests
 {
     [Fact]
@@ -45,6 +48,35 @@ public sealed class SearchApiTests
         // Symbols a full-text query would choke on are only separators.
         var symbols = await agent.GetFromJsonAsync<SearchResults>("/api/v1/search?q=" + Uri.EscapeDataString("lindq' & | ! :*"), Json.Options);
         Assert.Equal("Lindqvist Logistics", Assert.Single(Assert.Single(symbols!.Groups, g => g.Kind == "customers").Hits).Title);
+    }
+
+    [Fact]
+    public async Task TheFullTextIndexesFollowRenamesAndDeletes()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var customer = await (await pm.PostAsJsonAsync("/api/v1/customers", new { name = "Ostrava Optics", email = "eye@ostrava.example", country = "CZ" })).ReadAsync<CustomerDto>();
+        Assert.Single((await pm.GetFromJsonAsync<SearchResults>("/api/v1/search?q=ostrava", Json.Options))!.Groups, g => g.Kind == "customers");
+
+        (await pm.PutAsJsonAsync($"/api/v1/customers/{customer.Id}", new { name = "Brno Bearings", email = customer.Email, country = "CZ", version = customer.Version }))
+            .EnsureSuccessStatusCode();
+        Assert.DoesNotContain((await pm.GetFromJsonAsync<SearchResults>("/api/v1/search?q=ostrava", Json.Options))!.Groups, g => g.Kind == "customers");
+        var renamed = Assert.Single(Assert.Single((await pm.GetFromJsonAsync<SearchResults>("/api/v1/search?q=brno%20bear", Json.Options))!.Groups, g => g.Kind == "customers").Hits);
+        Assert.Equal(customer.Id, renamed.Id);
+
+        await using var scope = app.Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync();
+        await db.Customers.Where(c => c.Id == customer.Id).ExecuteDeleteAsync();
+        Assert.DoesNotContain((await pm.GetFromJsonAsync<SearchResults>("/api/v1/search?q=brno", Json.Options))!.Groups, g => g.Kind == "customers");
+        if (db.IsSqlite)
+        {
+            // A later migration that rebuilds Customers or Tickets on SQLite drops the triggers that keep the FTS5 indexes
+            // (migration SearchFts): they must all be there, and each index must agree with its table.
+            var triggers = await db.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%Search\\_%' ESCAPE '\\' ORDER BY name").ToListAsync();
+            Assert.Equal(["CustomersSearch_Delete", "CustomersSearch_Insert", "CustomersSearch_Update", "TicketsSearch_Delete", "TicketsSearch_Insert", "TicketsSearch_Update"], triggers);
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO \"CustomersSearch\"(\"CustomersSearch\", rank) VALUES ('integrity-check', 1)");
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO \"TicketsSearch\"(\"TicketsSearch\", rank) VALUES ('integrity-check', 1)");
+        }
     }
 
     [Fact]

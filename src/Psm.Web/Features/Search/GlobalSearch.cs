@@ -25,7 +25,8 @@ public sealed record SearchResults(string Query, IReadOnlyList<SearchGroup> Grou
 /// help-centre articles and, for administrators, users. Each kind is searched only when the caller holds its area's read
 /// permission. Every word must match the start of a word in the name (a ticket key matches exactly).
 /// PostgreSQL uses its full-text search (a prefix tsquery over to_tsvector('simple', ...), ranked by ts_rank, with GIN
-/// indexes on the large tables); SQLite matches each word with LIKE and ranks names that start with the query first.
+/// indexes on the large tables); SQLite uses FTS5 (bm25) for customers and tickets (migration SearchFts) and matches each word
+/// with LIKE elsewhere, ranking texts that start with the query first (ADR-018).
 /// </summary>
 public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthorizationService authorization)
 {
@@ -50,7 +51,11 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
         return Terms(q).Count == 0 ? "Type a word or a ticket key (letters or digits)." : null;
     }
 
-    public async Task<SearchResults> SearchAsync(ClaimsPrincipal user, string query, CancellationToken ct = default)
+    public Task<SearchResults> SearchAsync(ClaimsPrincipal user, string query, CancellationToken ct = default) =>
+        SearchAsync(dbs, async permission => (await authorization.AuthorizeAsync(user, permission)).Succeeded, query, ct);
+
+    /// <summary>Searches the kinds whose read permission <paramref name="mayRead"/> grants (the bench grants two).</summary>
+    public static async Task<SearchResults> SearchAsync(IDbContextFactory<PsmDb> dbs, Func<string, Task<bool>> mayRead, string query, CancellationToken ct = default)
     {
         var q = query.Trim();
         var terms = Terms(q);
@@ -59,7 +64,7 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
 
         async Task AddAsync(string permission, string kind, string label, Func<Task<List<SearchHit>>> find)
         {
-            if ((await authorization.AuthorizeAsync(user, permission)).Succeeded)
+            if (await mayRead(permission))
             {
                 var hits = await find();
                 if (hits.Count > 0)
@@ -102,8 +107,9 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
             }
         }
 
-        var rows = await Ranked(db, db.Tickets.AsNoTracking(), t => t.Subject, q, terms).ThenByDescending(t => t.CreatedAt).Take(PerGroup)
-            .Select(t => new { t.Id, t.Number, t.Subject, Customer = t.Customer!.Name, t.Status }).ToListAsync(ct);
+        var rows = await BestAsync(db, db.Tickets.AsNoTracking(), t => t.Subject, q, terms, r => r.ThenByDescending(t => t.CreatedAt),
+            new SqliteIndex("Tickets", "TicketsSearch", "", "t.\"CreatedAt\" DESC"),
+            t => new { t.Id, t.Number, t.Subject, Customer = t.Customer!.Name, t.Status }, r => r.Id, ct);
         hits.AddRange(rows.Where(r => hits.All(h => h.Id != r.Id))
             .Select(r => new SearchHit(r.Id, $"T-{r.Number} {r.Subject}", $"{r.Customer} · {Tickets.Describe(r.Status)}", $"/service/tickets/{r.Id}")));
         return hits.Take(PerGroup).ToList();
@@ -111,8 +117,10 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
 
     private static async Task<List<SearchHit>> CustomersAsync(PsmDb db, string q, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var rows = await Ranked(db, db.Customers.AsNoTracking().Where(c => c.ArchivedAt == null), c => c.Name, q, terms)
-            .ThenBy(c => c.Name.Length).ThenBy(c => c.Name).Take(PerGroup).Select(c => new { c.Id, c.Name, c.Plan, c.Country, c.Industry }).ToListAsync(ct);
+        var rows = await BestAsync(db, db.Customers.AsNoTracking().Where(c => c.ArchivedAt == null), c => c.Name, q, terms,
+            r => r.ThenBy(c => c.Name.Length).ThenBy(c => c.Name),
+            new SqliteIndex("Customers", "CustomersSearch", " AND t.\"ArchivedAt\" IS NULL", "length(t.\"Name\"), t.\"Name\""),
+            c => new { c.Id, c.Name, c.Plan, c.Country, c.Industry }, r => r.Id, ct);
         return rows.Select(r => new SearchHit(r.Id, r.Name, Join(r.Plan, r.Industry, r.Country), $"/customers/{r.Id}")).ToList();
     }
 
@@ -161,6 +169,41 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
         return rows.Select(r => new SearchHit(r.Id, r.DisplayName, r.Email ?? "", $"/admin/users?search={Uri.EscapeDataString(r.Email ?? "")}")).ToList();
     }
 
+    /// <summary>An FTS5 index of migration SearchFts: the table, the index, the filter and the tie-break order in SQL.</summary>
+    private sealed record SqliteIndex(string Table, string Index, string Filter, string ThenBy);
+
+    /// <summary>
+    /// The first page of a large table's matches, shaped by <paramref name="select"/>. PostgreSQL: <see cref="Ranked{T}"/>
+    /// then <paramref name="thenBy"/>. SQLite: the table's FTS5 index (every word a prefix, ranked by bm25, then the same tie-break)
+    /// gives the page's ids, and the rows are read by id. The filter in <paramref name="rows"/> must equal the index's.
+    /// </summary>
+    private static async Task<List<TResult>> BestAsync<T, TResult>(
+        PsmDb db, IQueryable<T> rows, Expression<Func<T, string>> text, string q, IReadOnlyList<string> terms,
+        Func<IOrderedQueryable<T>, IOrderedQueryable<T>> thenBy, SqliteIndex index, Expression<Func<T, TResult>> select,
+        Func<TResult, Guid> idOf, CancellationToken ct)
+        where T : class
+    {
+        if (!db.IsSqlite)
+        {
+            return await thenBy(Ranked(db, rows, text, q, terms)).Take(PerGroup).Select(select).ToListAsync(ct);
+        }
+
+        // The words are letters and digits only (Terms), so quoting each one is the whole of FTS5's escaping; the match
+        // expression still goes to the database as a parameter.
+        var match = string.Join(' ', terms.Select(t => $"\"{t}\"*"));
+        // Only the index's constant names and the page size are written into the SQL; the match is parameter {0}.
+#pragma warning disable EF1003
+        var ids = await db.Database.SqlQueryRaw<Guid>(
+            $"SELECT t.\"Id\" AS \"Value\" FROM \"{index.Index}\" s JOIN \"{index.Table}\" t ON t.rowid = s.rowid " +
+            $"WHERE \"{index.Index}\" MATCH {{0}}{index.Filter} ORDER BY s.rank, {index.ThenBy} LIMIT {PerGroup}", match).ToListAsync(ct);
+#pragma warning restore EF1003
+        var row = Expression.Parameter(typeof(T), "r");
+        var inPage = Expression.Lambda<Func<T, bool>>(
+            Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(Guid)], Parameter(ids), Expression.Property(row, "Id")), row);
+        var found = await rows.Where(inPage).Select(select).ToListAsync(ct);
+        return found.OrderBy(r => ids.IndexOf(idOf(r))).ToList();
+    }
+
     /// <summary>
     /// The rows whose text holds every word, best first. PostgreSQL: to_tsvector('simple', text) @@ the prefix tsquery,
     /// by ts_rank (the expression the GIN indexes of migration SearchIndexes are built on). SQLite: a LIKE per word,
@@ -193,10 +236,10 @@ public sealed partial class GlobalSearch(IDbContextFactory<PsmDb> dbs, IAuthoriz
         Expression.Call(typeof(DbFunctionsExtensions), nameof(DbFunctionsExtensions.Like), null,
             Expression.Constant(EF.Functions), text, Parameter(pattern), Expression.Constant("\\"));
 
-    // A value read from a captured object becomes a SQL parameter, not a literal: one plan for every query.
-    private static Expression Parameter(string value) => Expression.Property(Expression.Constant(new Box(value)), nameof(Box.Value));
+    // A value read from a captured object becomes a SQL parameter, not a literal: one plan (and one compiled query) for every search.
+    private static Expression Parameter<TValue>(TValue value) => Expression.Property(Expression.Constant(new Box<TValue>(value)), nameof(Box<TValue>.Value));
 
-    private sealed record Box(string Value);
+    private sealed record Box<TValue>(TValue Value);
 
     private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
