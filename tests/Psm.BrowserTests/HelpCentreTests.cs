@@ -20,6 +20,10 @@ public sealed class HelpCentreTests(BrowserFixture browser)
             await Expect(page.GetByTestId("article-row").First).ToBeVisibleAsync();
             await session.ScreenshotAsync("articles");
 
+            // The company's logo, uploaded on the settings card, shows on the public pages.
+            await page.Locator("input[type=file][accept*='.png']").SetInputFilesAsync(new FilePayload { Name = "northwind.png", MimeType = "image/png", Buffer = Images.Logo });
+            await Expect(page.GetByTestId("help-logo-preview")).ToBeVisibleAsync();
+
             // A new article: written as a draft with a live preview, then published.
             await page.GetByTestId("new-article").ClickAsync();
             await session.WaitUntilInteractiveAsync();
@@ -40,6 +44,7 @@ public sealed class HelpCentreTests(BrowserFixture browser)
             var phone = await outside.NewPageAsync();
             await phone.GotoAsync("/help");
             await Expect(phone.GetByTestId("help-company-name")).ToHaveTextAsync("Northwind Cloud");
+            Assert.Equal(96, await phone.GetByTestId("help-logo").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))"));
             await Expect(phone.GetByTestId("help-shelf").First).ToBeVisibleAsync();
             await phone.GetByTestId("help-search-box").FillAsync("second language widget");
             await phone.GetByTestId("help-search-button").ClickAsync();

@@ -24,6 +24,8 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await api.PostAsJsonAsync($"/api/v1/surveys/{survey.Id}/responses", new { score = 2 });
             // The public page carries the company's name (the help-centre settings), not PSM's own wording.
             (await api.PutAsJsonAsync("/api/v1/help-centre/settings", new { companyName = "Northwind Cloud", accentColour = "#0b6e4f" })).EnsureSuccessStatusCode();
+            using var lead = await session.Server.ClientFor(PsmServer.EmailOf(Roles.SupportLead));
+            (await lead.PutAsync("/api/v1/help-centre/logo", new ByteArrayContent(Images.Logo) { Headers = { ContentType = new("image/png") } })).EnsureSuccessStatusCode();
 
             // A visitor on a phone, not signed in.
             var phone = await browser.Browser.NewContextAsync(new() { BaseURL = session.Server.BaseAddress.ToString(), ViewportSize = new() { Width = 390, Height = 844 } });
@@ -31,6 +33,9 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await visitor.GotoAsync(survey.PublicPath);
             await Expect(visitor.GetByRole(AriaRole.Heading)).ToHaveTextAsync("How likely are you to recommend us?");
             await Expect(visitor.GetByTestId("public-brand")).ToContainTextAsync("Northwind Cloud");
+            // The company's logo, loaded (the content policy allows only the app's own images): 96 px wide as uploaded.
+            await Expect(visitor.GetByTestId("public-logo")).ToHaveAttributeAsync("alt", "Northwind Cloud logo");
+            Assert.Equal(96, await visitor.GetByTestId("public-logo").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))"));
             await Expect(visitor.Locator("body")).Not.ToContainTextAsync("Product Service Management");
             await visitor.GetByTestId("survey-submit").ClickAsync();
             await Expect(visitor.GetByTestId("survey-error")).ToContainTextAsync("Choose a score");

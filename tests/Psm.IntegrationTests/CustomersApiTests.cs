@@ -242,11 +242,36 @@ public sealed class CustomersApiTests
         Assert.Equal("text/csv", export.Content.Headers.ContentType?.MediaType);
         var lines = (await export.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.StartsWith("id,name,email", lines[0]);
-        Assert.Contains("\"Quartz, Ltd\",q@example.com,SE,Media,12", lines[1]);
+        Assert.StartsWith("name,email,country,industry,employees,externalRef,plan,region,signupDate,lifetimeValue", lines[0]);
+        Assert.StartsWith("\"Quartz, Ltd\",q@example.com,SE,Media,12", lines[1]);
 
         var all = await client.GetStringAsync("/api/v1/customers/export.csv");
         Assert.Contains("'=Formula", all);
+    }
+
+    [Fact]
+    public async Task TheExportCarriesEveryFieldTheImportAcceptsAndImportsIntoAnotherCompanyUnchanged()
+    {
+        await using var app = new PsmServer();
+        using var client = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        const string csv = "name,email,country,industry,employees,externalRef,plan,region,signupDate\n" +
+                           "Aurora Analytics,ops@aurora.example,DE,Software,120,C-AURORA,Pro,Europe,2024-03-18\n" +
+                           "Birch Foods,hi@birch.example,US,Food,15,C-BIRCH,Starter,North America,2025-11-02\n";
+        Assert.Equal(2, (await (await client.PostAsync("/api/v1/customers/import", new StringContent(csv, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>()).Imported);
+        var exported = await client.GetStringAsync("/api/v1/customers/export.csv");
+
+        // Into the same company, every row is known by its reference; into another, the customers arrive with every field.
+        var again = await (await client.PostAsync("/api/v1/customers/import?allOrNothing=false", new StringContent(exported, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>();
+        Assert.Equal((0, 2), (again.Imported, again.Duplicates));
+        await using var other = new PsmServer();
+        using var elsewhere = await other.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var moved = await (await elsewhere.PostAsync("/api/v1/customers/import", new StringContent(exported, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>();
+        Assert.Equal((2, 0), (moved.Imported, moved.Rejected.Count));
+        static object Fields(CustomerDto c) => (c.Name, c.Email, c.Country, c.Industry, c.Employees, c.ExternalRef, c.Plan, c.Region, c.SignupDate);
+        var before = (await client.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers", Json.Options))!.Items.Select(Fields);
+        var after = (await elsewhere.GetFromJsonAsync<Page<CustomerDto>>("/api/v1/customers", Json.Options))!.Items.Select(Fields);
+        Assert.Equal(before, after);
+        Assert.Contains(("Aurora Analytics", "ops@aurora.example", "DE", "Software", 120, (string?)"C-AURORA", "Pro", "Europe", (DateOnly?)new DateOnly(2024, 3, 18)), after);
     }
 
     [Fact]

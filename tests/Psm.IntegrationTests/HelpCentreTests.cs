@@ -203,4 +203,35 @@ public sealed class HelpCentreTests
         // Reading is limited apart (HelpCentre:ReadsPerMinute): the help centre still opens.
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/public/help/shelves")).StatusCode);
     }
+
+    [Fact]
+    public async Task ALogoIsCheckedByItsBytesServedToEveryoneAndRemovable()
+    {
+        var (app, lead) = await ServerAsync();
+        await using var _ = app;
+        using var anonymous = app.Anonymous();
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        HttpContent Image(byte[] bytes, string type = "image/png") => new ByteArrayContent(bytes) { Headers = { ContentType = new(type) } };
+
+        // Refused, each naming the field: not an image (whatever the upload claims), an SVG, too large; and not an agent's to set.
+        var svg = System.Text.Encoding.UTF8.GetBytes("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>");
+        Assert.Contains("PNG, JPEG or WebP", Assert.Single((await Problems.Errors(await lead.PutAsync("/api/v1/help-centre/logo", Image(svg, "image/png"))))["logo"]));
+        var large = new byte[Psm.Web.Features.HelpCentre.HelpCentre.MaxLogoBytes + 1];
+        Images.Logo.CopyTo(large, 0);
+        Assert.Contains("at most 256 KB", Assert.Single((await Problems.Errors(await lead.PutAsync("/api/v1/help-centre/logo", Image(large))))["logo"]));
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PutAsync("/api/v1/help-centre/logo", Image(Images.Logo))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/brand/logo")).StatusCode);
+
+        // Set: the settings name its address, and anyone gets the same bytes with the type read from them.
+        var saved = await (await lead.PutAsync("/api/v1/help-centre/logo", Image(Images.Logo, "image/jpeg"))).ReadAsync<HelpCentreSettingsDto>();
+        Assert.StartsWith("/brand/logo?v=", saved.LogoPath);
+        var served = await anonymous.GetAsync(saved.LogoPath);
+        Assert.Equal("image/png", served.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Images.Logo, await served.Content.ReadAsByteArrayAsync());
+        Assert.Equal(saved.LogoPath, (await lead.GetFromJsonAsync<HelpCentreSettingsDto>("/api/v1/help-centre/settings", Json.Options))!.LogoPath);
+
+        // Removed: gone for everyone.
+        Assert.Null((await (await lead.DeleteAsync("/api/v1/help-centre/logo")).ReadAsync<HelpCentreSettingsDto>()).LogoPath);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/brand/logo")).StatusCode);
+    }
 }

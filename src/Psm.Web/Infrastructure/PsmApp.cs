@@ -302,6 +302,7 @@ public static class PsmApp
         Features.Search.SearchApi.MapSearchApi(Area(Permissions.SearchUse));
         Features.Views.SavedViewsApi.MapSavedViewsApi(Area(Permissions.AccountSelf));
         app.MapHub<Features.Chat.ChatHub>("/chat/hub").AllowAnonymous();
+        Features.HelpCentre.HelpCentreApi.MapBrandLogo(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Demo:Seed", false) || app.Configuration.GetValue("Chat:SamplePage", false))
         {
             app.MapChatSamplePage();

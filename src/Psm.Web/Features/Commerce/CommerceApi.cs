@@ -10,6 +10,10 @@ public static class CommerceApi
         var orders = api.MapGroup("/orders").WithTags("Orders and subscriptions");
         orders.MapGet("/", (Orders o, Guid? customerId, int? limit, CancellationToken ct) => o.OrdersAsync(customerId, limit ?? 200, ct))
             .WithName("ListOrders").WithSummary("Orders, latest first (up to 1 000), optionally for one customer.");
+        orders.MapGet("/export.csv", (HttpContext http, Orders o, Guid? customerId, CancellationToken ct) =>
+                Csv.WriteAsync(http.Response, "orders.csv", Orders.OrderExportHeader, o.ExportOrdersAsync(customerId, ct), ct))
+            .WithName("ExportOrders")
+            .WithSummary("Exports every order (optionally one customer's) as CSV, oldest first: the import's columns in its formats, then the customer's name and the id.");
         orders.MapPost("/", async (OrderInput input, Orders o, CancellationToken ct) =>
             {
                 var order = await o.AddOrderAsync(input, ct);
@@ -26,6 +30,10 @@ public static class CommerceApi
         var subscriptions = api.MapGroup("/subscriptions").WithTags("Orders and subscriptions");
         subscriptions.MapGet("/", (Orders o, Guid? customerId, int? limit, CancellationToken ct) => o.SubscriptionsAsync(customerId, limit ?? 200, ct))
             .WithName("ListSubscriptions").WithSummary("Subscriptions, latest start first (up to 1 000), optionally for one customer.");
+        subscriptions.MapGet("/export.csv", (HttpContext http, Orders o, Guid? customerId, CancellationToken ct) =>
+                Csv.WriteAsync(http.Response, "subscriptions.csv", Orders.SubscriptionExportHeader, o.ExportSubscriptionsAsync(customerId, ct), ct))
+            .WithName("ExportSubscriptions")
+            .WithSummary("Exports every subscription (optionally one customer's) as CSV, earliest start first: the import's columns in its formats, then the customer's name and the id.");
         subscriptions.MapPost("/", async (SubscriptionInput input, Orders o, CancellationToken ct) =>
             {
                 var subscription = await o.AddSubscriptionAsync(input, ct);

@@ -31,6 +31,54 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
         return await Project(query.OrderByDescending(s => s.StartedOn).ThenByDescending(s => s.Id).Take(Math.Clamp(limit, 1, 1000))).ToListAsync(ct);
     }
 
+    /// <summary>The import's columns first, in its formats (a re-import of the file skips every row by its reference), then names and ids.</summary>
+    public static string[] OrderExportHeader => [.. OrderFields.Select(f => f.Name), "customer", "id"];
+
+    public static string[] SubscriptionExportHeader => [.. SubscriptionFields.Select(f => f.Name), "customer", "id"];
+
+    /// <summary>Every order (of one customer, when given), oldest first, as CSV rows under <see cref="OrderExportHeader"/>; streamed.</summary>
+    public async IAsyncEnumerable<string?[]> ExportOrdersAsync(Guid? customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Orders.AsNoTracking();
+        if (customerId is { } id) query = query.Where(o => o.CustomerId == id);
+        var rows = query.OrderBy(o => o.OrderedOn).ThenBy(o => o.Id)
+            .Select(o => new { CustomerRef = o.Customer!.ExternalRef, Product = o.Product!.Name, o.Amount, o.Currency, o.OrderedOn, o.ExternalRef, Customer = o.Customer.Name, o.Id })
+            .AsAsyncEnumerable().WithCancellation(ct);
+        await foreach (var o in rows)
+        {
+            yield return [o.CustomerRef, o.Product, Amount(o.Amount), o.Currency, Day(o.OrderedOn), o.ExternalRef, o.Customer, o.Id.ToString()];
+        }
+    }
+
+    /// <summary>Every subscription (of one customer, when given), earliest start first, as CSV rows under <see cref="SubscriptionExportHeader"/>; streamed.</summary>
+    public async IAsyncEnumerable<string?[]> ExportSubscriptionsAsync(Guid? customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Subscriptions.AsNoTracking();
+        if (customerId is { } id) query = query.Where(s => s.CustomerId == id);
+        var rows = query.OrderBy(s => s.StartedOn).ThenBy(s => s.Id)
+            .Select(s => new
+            {
+                CustomerRef = s.Customer!.ExternalRef, Product = s.Product!.Name, s.Plan, s.MonthlyAmount, s.Currency, s.StartedOn, s.CancelledOn, s.CancelReason,
+                s.ExternalRef, Customer = s.Customer.Name, s.Id,
+            })
+            .AsAsyncEnumerable().WithCancellation(ct);
+        await foreach (var s in rows)
+        {
+            yield return
+            [
+                s.CustomerRef, s.Product, s.Plan, Amount(s.MonthlyAmount), s.Currency, Day(s.StartedOn),
+                s.CancelledOn is { } end ? Day(end) : null, s.CancelReason, s.ExternalRef, s.Customer, s.Id.ToString(),
+            ];
+        }
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    // Without trailing zeros, whatever scale the engine kept: 1200.50 and 1200.5 export alike.
+    private static string Amount(decimal amount) => amount.ToString("0.############", CultureInfo.InvariantCulture);
+
     public async Task<OrderDto> AddOrderAsync(OrderInput input, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

@@ -53,8 +53,10 @@ public static class CustomersApi
         ListSort? sort, CancellationToken ct)
     {
         var filter = new CustomerFilter(search, country, includeArchived ?? false, sort ?? ListSort.Name);
+        // The import's columns first, in its formats (a re-import of the file skips every row that has a reference), then what
+        // PSM computes or keeps about the record.
         return Csv.WriteAsync(http.Response, "customers.csv",
-            ["id", "name", "email", "country", "industry", "employees", "created_at", "archived_at"],
+            [.. CustomerImport.Fields.Select(f => f.Name), "lifetimeValue", "churnedAt", "profilingConsent", "marketingConsent", "id", "createdAt", "archivedAt"],
             Rows(customers.StreamAsync(filter, ct)), ct);
 
         static async IAsyncEnumerable<string?[]> Rows(IAsyncEnumerable<CustomerDto> items)
@@ -63,8 +65,10 @@ public static class CustomersApi
             {
                 yield return
                 [
-                    c.Id.ToString(), c.Name, c.Email, c.Country, c.Industry,
-                    c.Employees.ToString(CultureInfo.InvariantCulture), c.CreatedAt.ToString("O"), c.ArchivedAt?.ToString("O"),
+                    c.Name, c.Email, c.Country, c.Industry, c.Employees.ToString(CultureInfo.InvariantCulture), c.ExternalRef, c.Plan, c.Region,
+                    c.SignupDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.LifetimeValue.ToString(CultureInfo.InvariantCulture),
+                    c.ChurnedAt?.ToString("O", CultureInfo.InvariantCulture), c.ProfilingConsent ? "yes" : "no", c.MarketingConsent ? "yes" : "no",
+                    c.Id.ToString(), c.CreatedAt.ToString("O", CultureInfo.InvariantCulture), c.ArchivedAt?.ToString("O", CultureInfo.InvariantCulture),
                 ];
             }
         }

@@ -75,6 +75,18 @@ public static class FeedbackApi
         surveys.MapPost("/{id:guid}/waves", (Guid id, Surveys s, CancellationToken ct) => ApiResults.Found(s.StartWaveAsync(id, ct)))
             .WithName("StartSurveyWave").WithSummary("Starts the next wave: every customer may answer once more.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapGet("/{id:guid}/responses", Responses).WithName("ListSurveyResponses").WithSummary("Lists answers, newest first.");
+        surveys.MapGet("/{id:guid}/responses/export.csv", async Task<Results<EmptyHttpResult, NotFound>> (Guid id, HttpContext http, Surveys s, CancellationToken ct) =>
+            {
+                if (await s.ExportResponsesAsync(id, ct) is not { } rows)
+                {
+                    return TypedResults.NotFound();
+                }
+
+                await Csv.WriteAsync(http.Response, "survey-answers.csv", Surveys.ResponseExportHeader, rows, ct);
+                return TypedResults.Empty;
+            })
+            .WithName("ExportSurveyResponses")
+            .WithSummary("Exports a survey's answers as CSV, oldest first: the import's columns in its formats (the customer by reference, else id), then channel, wave and id.");
         surveys.MapPost("/{id:guid}/responses", Respond).WithName("RecordSurveyResponse")
             .WithSummary("Records an answer (for a known customer, once per wave). A comment becomes feedback.").RequireAuthorization(Permissions.SurveysManage);
         surveys.MapPost("/{id:guid}/responses/bulk", IngestResponses).WithName("IngestSurveyResponses")
@@ -169,8 +181,10 @@ public static class FeedbackApi
         CancellationToken ct)
     {
         var filter = Filter(search, status, channel, themeId, untagged, productId, serviceId, customerId, initiativeId, sentiment, open);
+        // The import's columns first, in its formats (the customer by id; a re-import skips items that have a source
+        // reference), then what PSM keeps and computes about the item.
         return Csv.WriteAsync(http.Response, "feedback.csv",
-            ["id", "received_at", "channel", "status", "customer", "rating", "sentiment", "sentiment_label", "themes", "initiatives", "source_ref", "text"],
+            [.. Imports.FeedbackFields.Select(f => f.Name), "id", "status", "sentiment", "sentimentLabel", "themes", "initiatives", "customerName"],
             Rows(inbox.StreamAsync(filter, ct)), ct);
 
         static async IAsyncEnumerable<string?[]> Rows(IAsyncEnumerable<FeedbackDto> items)
@@ -179,9 +193,9 @@ public static class FeedbackApi
             {
                 yield return
                 [
-                    f.Id.ToString(), f.ReceivedAt.ToString("O"), f.Channel.ToString(), f.Status.ToString(), f.Customer?.Name,
-                    f.Rating?.ToString(CultureInfo.InvariantCulture), f.Sentiment.ToString(CultureInfo.InvariantCulture), f.SentimentLabel.ToString(),
-                    string.Join("; ", f.Themes.Select(t => t.Name)), string.Join("; ", f.Initiatives.Select(i => i.Initiative)), f.SourceRef, f.Text,
+                    f.Text, f.Channel.ToString(), f.Customer?.Id.ToString(), f.Rating?.ToString(CultureInfo.InvariantCulture), f.ReceivedAt.ToString("O", CultureInfo.InvariantCulture),
+                    f.SourceRef, f.Id.ToString(), f.Status.ToString(), f.Sentiment.ToString(CultureInfo.InvariantCulture), f.SentimentLabel.ToString(),
+                    string.Join("; ", f.Themes.Select(t => t.Name)), string.Join("; ", f.Initiatives.Select(i => i.Initiative)), f.Customer?.Name,
                 ];
             }
         }

@@ -248,6 +248,39 @@ public sealed class Surveys(IDbContextFactory<PsmDb> dbs, TimeProvider time)
         return page.ToPage(rows, r => PageRequest.NewestFirstKey(r.RespondedAt, r.Id));
     }
 
+    /// <summary>The answer import's columns in its formats (the customer by reference, else by id), then channel, wave and id.</summary>
+    public static string[] ResponseExportHeader => [.. Imports.ResponseFields.Select(f => f.Name), "channel", "wave", "id"];
+
+    /// <summary>Every answer to a survey, oldest first, as CSV rows under <see cref="ResponseExportHeader"/>; null when there is no such survey.</summary>
+    public async Task<IAsyncEnumerable<string?[]>?> ExportResponsesAsync(Guid surveyId, CancellationToken ct = default)
+    {
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            if (!await db.Set<Survey>().AnyAsync(s => s.Id == surveyId, ct))
+            {
+                return null;
+            }
+        }
+
+        return Rows(ct);
+
+        async IAsyncEnumerable<string?[]> Rows([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
+        {
+            await using var db = await dbs.CreateDbContextAsync(token);
+            var rows = db.Set<SurveyResponse>().AsNoTracking().Where(r => r.SurveyId == surveyId).OrderBy(r => r.RespondedAt).ThenBy(r => r.Id)
+                .Select(r => new { r.Score, r.Comment, r.CustomerId, CustomerRef = r.Customer == null ? null : r.Customer.ExternalRef, r.RespondedAt, r.ExternalRef, r.Channel, r.Wave, r.Id })
+                .AsAsyncEnumerable().WithCancellation(token);
+            await foreach (var r in rows)
+            {
+                yield return
+                [
+                    r.Score.ToString(CultureInfo.InvariantCulture), r.Comment, r.CustomerRef ?? r.CustomerId?.ToString(), r.RespondedAt.ToString("O", CultureInfo.InvariantCulture),
+                    r.ExternalRef, Infrastructure.Text.Words.Of(r.Channel), r.Wave.ToString(CultureInfo.InvariantCulture), r.Id.ToString(),
+                ];
+            }
+        }
+    }
+
     /// <summary>The results page: overall score, distribution, monthly trend, breakdowns and the latest comments.</summary>
     public async Task<SurveyResultsDto?> ResultsAsync(Guid surveyId, DateOnly from, DateOnly to, CancellationToken ct = default)
     {

@@ -87,6 +87,17 @@ public sealed class HelpCentreSettings : IVersioned
     public string CompanyName { get; set; } = "";
     public string AccentColour { get; set; } = "#1f6feb";
     public string Welcome { get; set; } = "";
+
+    /// <summary>The company's logo (PNG, JPEG or WebP, at most <see cref="HelpCentre.MaxLogoBytes"/>), shown on every public page.</summary>
+    [NotAudited]
+    public byte[]? Logo { get; set; }
+
+    /// <summary>The logo's media type, from its first bytes; null without a logo.</summary>
+    public string? LogoType { get; set; }
+
+    /// <summary>The logo's SHA-256, hex: what the audit log records of a new logo, and the public address's cache key.</summary>
+    public string? LogoHash { get; set; }
+
     public Guid Version { get; set; } = Guid.NewGuid();
 }
 
@@ -154,7 +165,8 @@ public sealed record PublicArticleDto(string Title, string Slug, string Html, IR
 
 public sealed record PublicArticleHit(string Title, string Slug, string? Product, string Excerpt);
 
-public sealed record HelpCentreSettingsDto(string CompanyName, string AccentColour, string Welcome, Guid Version);
+/// <summary>The public pages' presentation; <c>LogoPath</c> is the logo's public address, null without one.</summary>
+public sealed record HelpCentreSettingsDto(string CompanyName, string AccentColour, string Welcome, Guid Version, string? LogoPath = null);
 
 /// <summary>A product with its published articles, for browsing.</summary>
 public sealed record HelpCentreShelf(Guid? ProductId, string Product, IReadOnlyList<PublicArticleHit> Articles);
@@ -223,5 +235,7 @@ internal sealed class HelpCentreSettingsConfiguration : IEntityTypeConfiguration
         settings.Property(s => s.CompanyName).HasMaxLength(100);
         settings.Property(s => s.AccentColour).HasMaxLength(7);
         settings.Property(s => s.Welcome).HasMaxLength(300);
+        settings.Property(s => s.LogoType).HasMaxLength(20);
+        settings.Property(s => s.LogoHash).HasMaxLength(64);
     }
 }

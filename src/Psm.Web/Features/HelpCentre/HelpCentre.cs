@@ -304,11 +304,72 @@ public sealed partial class HelpCentre(IDbContextFactory<PsmDb> dbs, TimeProvide
     public async Task<HelpCentreSettingsDto> SettingsAsync(CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var settings = await db.HelpCentreSettings.AsNoTracking().SingleOrDefaultAsync(ct);
+        // Every public page reads these: the logo's bytes stay in the database.
+        var settings = await db.HelpCentreSettings.AsNoTracking()
+            .Select(s => new { s.CompanyName, s.AccentColour, s.Welcome, s.Version, s.LogoHash }).SingleOrDefaultAsync(ct);
         return settings is null
             ? new HelpCentreSettingsDto("Help centre", "#1f6feb", "", Guid.Empty)
-            : new HelpCentreSettingsDto(settings.CompanyName, settings.AccentColour, settings.Welcome, settings.Version);
+            : new HelpCentreSettingsDto(settings.CompanyName, settings.AccentColour, settings.Welcome, settings.Version,
+                settings.LogoHash is { } hash ? $"{LogoPath}?v={hash[..12]}" : null);
     }
+
+    /// <summary>Where the logo is served to anyone (public pages show it); the query names the logo, so browsers may keep it.</summary>
+    public const string LogoPath = "/brand/logo";
+
+    public const int MaxLogoBytes = 256 * 1024;
+
+    /// <summary>The logo and its media type; null without one.</summary>
+    public async Task<(byte[] Bytes, string Type, string Hash)?> LogoAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var logo = await db.HelpCentreSettings.AsNoTracking().Where(s => s.Logo != null)
+            .Select(s => new { s.Logo, s.LogoType, s.LogoHash }).SingleOrDefaultAsync(ct);
+        return logo is null ? null : (logo.Logo!, logo.LogoType!, logo.LogoHash!);
+    }
+
+    /// <summary>
+    /// Sets the logo from an uploaded image: PNG, JPEG or WebP by its first bytes (not by what the upload claims; SVG is
+    /// refused, it can carry script), at most <see cref="MaxLogoBytes"/>. Null bytes remove it.
+    /// </summary>
+    public async Task<HelpCentreSettingsDto> SaveLogoAsync(byte[]? image, CancellationToken ct = default)
+    {
+        string? type = null;
+        if (image is not null)
+        {
+            type = ImageType(image);
+            if (image.Length == 0 || image.Length > MaxLogoBytes)
+            {
+                RequestValidationException.ThrowIfAny([("logo", $"The logo must be an image of at most {MaxLogoBytes / 1024} KB.")]);
+            }
+
+            if (type is null)
+            {
+                RequestValidationException.ThrowIfAny([("logo", "The logo must be a PNG, JPEG or WebP image.")]);
+            }
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var settings = await db.HelpCentreSettings.SingleOrDefaultAsync(ct);
+        if (settings is null)
+        {
+            settings = new HelpCentreSettings { CompanyName = "Help centre" };
+            db.HelpCentreSettings.Add(settings);
+        }
+
+        settings.Logo = image;
+        settings.LogoType = type;
+        settings.LogoHash = image is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image));
+        await db.SaveChangesAsync(ct);
+        return await SettingsAsync(ct);
+    }
+
+    private static string? ImageType(ReadOnlySpan<byte> bytes) => bytes switch
+    {
+        [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "image/webp",
+        _ => null,
+    };
 
     public async Task<HelpCentreSettingsDto> SaveSettingsAsync(HelpCentreSettingsInput input, CancellationToken ct = default)
     {

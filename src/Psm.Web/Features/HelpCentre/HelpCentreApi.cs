@@ -55,7 +55,43 @@ public static class HelpCentreApi
         settings.MapPut("/settings", (HelpCentreSettingsInput input, HelpCentre h, CancellationToken ct) => h.SaveSettingsAsync(input, ct)).WithName("SaveHelpCentreSettings")
             .WithSummary("Changes the public help centre's name, accent colour and welcome line. Send the version you read.")
             .RequireAuthorization(Permissions.HelpCentrePublish);
+        settings.MapPut("/logo", async (HttpRequest request, HelpCentre h, CancellationToken ct) =>
+                TypedResults.Ok(await h.SaveLogoAsync(await ReadLogoAsync(request, ct), ct)))
+            .WithName("SaveHelpCentreLogo").Accepts<byte[]>("image/png", "image/jpeg", "image/webp")
+            .WithSummary($"Sets the logo public pages show: the image as the body (PNG, JPEG or WebP, at most {HelpCentre.MaxLogoBytes / 1024} KB; the type is read from its bytes).")
+            .RequireAuthorization(Permissions.HelpCentrePublish);
+        settings.MapDelete("/logo", (HelpCentre h, CancellationToken ct) => h.SaveLogoAsync(null, ct)).WithName("RemoveHelpCentreLogo")
+            .WithSummary("Removes the logo: public pages show the company's initials again.")
+            .RequireAuthorization(Permissions.HelpCentrePublish);
         return api;
+    }
+
+    /// <summary>The logo for everyone (public pages show it), cached by its hash.</summary>
+    public static void MapBrandLogo(this IEndpointRouteBuilder app) =>
+        app.MapGet(HelpCentre.LogoPath, async Task<Results<FileContentHttpResult, NotFound>> (HttpContext http, HelpCentre h, CancellationToken ct) =>
+            {
+                if (await h.LogoAsync(ct) is not { } logo)
+                {
+                    return TypedResults.NotFound();
+                }
+
+                http.Response.Headers.CacheControl = "public, max-age=86400";
+                return TypedResults.File(logo.Bytes, logo.Type, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{logo.Hash[..16]}\""));
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+
+    /// <summary>The body, up to one byte past the limit (so a larger one is refused by size, not cut).</summary>
+    private static async Task<byte[]> ReadLogoAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0 && buffer.Length <= HelpCentre.MaxLogoBytes)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>The public help centre's API: no sign-in, published articles only, rate-limited per client address.</summary>
