@@ -41,6 +41,30 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task APersonsTimeZoneDateStyleAndClosedNavigationGroupsAreCheckedAndKept()
+    {
+        await using var app = new PsmServer();
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        var fresh = await pm.GetFromJsonAsync<PreferencesDto>("/api/v1/me/preferences", Json.Options);
+        Assert.Equal((null, DateStyle.DayMonthName, (IReadOnlyList<string>?)null), (fresh!.TimeZone, fresh.DateStyle, fresh.CollapsedNavGroups));
+
+        var saved = await (await pm.PutAsJsonAsync("/api/v1/me/preferences",
+            new { timeZone = "Asia/Tokyo", dateStyle = "Iso", collapsedNavGroups = new[] { "Promotion", "Roadmap" } })).ReadAsync<PreferencesDto>();
+        Assert.Equal(("Asia/Tokyo", DateStyle.Iso), (saved.TimeZone, saved.DateStyle));
+        Assert.Equal(["Roadmap", "Promotion"], saved.CollapsedNavGroups!);
+        Assert.Equal("2026-12-03, 00:30", PreferencesDto.Format(TimeZoneInfo.ConvertTime(new DateTimeOffset(2026, 12, 2, 15, 30, 0, TimeSpan.Zero),
+            TimeZoneInfo.FindSystemTimeZoneById(saved.TimeZone!)), saved.DateStyle, dateOnly: false));
+        Assert.Equal("12/02/2026, 3:30 PM", PreferencesDto.Format(new DateTimeOffset(2026, 12, 2, 15, 30, 0, TimeSpan.Zero), DateStyle.MonthDayYear, dateOnly: false));
+
+        // Each refusal names its field and changes nothing; "" follows the browser again.
+        Assert.Contains("not a time zone", Assert.Single((await Problems.Errors(await pm.PutAsJsonAsync("/api/v1/me/preferences", new { timeZone = "Mars/Olympus" })))["timeZone"]));
+        Assert.Contains("not a navigation group", Assert.Single((await Problems.Errors(await pm.PutAsJsonAsync("/api/v1/me/preferences", new { collapsedNavGroups = new[] { "Secrets" } })))["collapsedNavGroups"]));
+        Assert.Contains("dateStyle", (await Problems.Errors(await pm.PutAsJsonAsync("/api/v1/me/preferences", new { dateStyle = "Roman" }))).Keys);
+        Assert.Equal("Asia/Tokyo", (await pm.GetFromJsonAsync<PreferencesDto>("/api/v1/me/preferences", Json.Options))!.TimeZone);
+        Assert.Null((await (await pm.PutAsJsonAsync("/api/v1/me/preferences", new { timeZone = "" })).ReadAsync<PreferencesDto>()).TimeZone);
+    }
+
+    [Fact]
     public async Task AcceptsAValidApiKeyAndRejectsItOnceRevoked()
     {
         await using var app = new PsmServer();

@@ -55,7 +55,7 @@ public static class PsmApp
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddScoped<Components.Shared.BrowserTimeZone>();
+        services.AddScoped<Components.Shared.UserClock>();
 
         services.AddScoped<DatabaseInitializer>();
         services.AddScoped<OperationScope>();

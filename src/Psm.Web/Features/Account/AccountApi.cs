@@ -19,7 +19,7 @@ public static class AccountApi
             .WithSummary("Creates an API key; the token is in this response only.");
         me.MapDelete("/api-keys/{id:guid}", RevokeKey).WithName("RevokeMyApiKey").WithSummary("Revokes one of the caller's API keys.");
         me.MapGet("/preferences", (Preferences preferences, CancellationToken ct) => preferences.MineAsync(ct)).WithName("GetMyPreferences")
-            .WithSummary("How the app looks to the caller (dark mode), on every device they sign in on.");
+            .WithSummary("How the app looks to the caller on every device they sign in on: dark mode, time zone (null follows the browser), date style, closed navigation groups.");
         me.MapPut("/preferences", (PreferencesInput input, Preferences preferences, CancellationToken ct) => preferences.SaveAsync(input, ct)).WithName("SaveMyPreferences")
             .WithSummary("Changes the caller's preferences; a field left out stays as it is.");
         me.MapPost("/password", ChangePassword).WithName("ChangeMyPassword")

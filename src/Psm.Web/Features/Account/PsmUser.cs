@@ -29,6 +29,15 @@ public sealed class PsmUser : IdentityUser<Guid>
 
     /// <summary>The app in dark colours for them (<see cref="Preferences"/>).</summary>
     public bool DarkMode { get; set; }
+
+    /// <summary>The IANA time zone every time is shown in; null follows their browser's.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>How dates are written for them.</summary>
+    public DateStyle DateStyle { get; set; }
+
+    /// <summary>The navigation groups they closed, by title, separated by "|".</summary>
+    public string? CollapsedNavGroups { get; set; }
 }
 
 internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>
@@ -36,6 +45,9 @@ internal sealed class PsmUserConfiguration : IEntityTypeConfiguration<PsmUser>
     public void Configure(EntityTypeBuilder<PsmUser> user)
     {
         user.Property(u => u.DisplayName).HasMaxLength(200);
+        user.Property(u => u.TimeZone).HasMaxLength(64);
+        user.Property(u => u.DateStyle).HasConversion<string>().HasMaxLength(20);
+        user.Property(u => u.CollapsedNavGroups).HasMaxLength(400);
         user.Ignore(u => u.IsActive);
     }
 }

@@ -407,6 +407,10 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CollapsedNavGroups")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -417,6 +421,11 @@ namespace Psm.Web.Data.Migrations.Sqlite
 
                     b.Property<bool>("DarkMode")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("DateStyle")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("DeactivatedAt")
                         .HasColumnType("TEXT");
@@ -463,6 +472,10 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SecurityStamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("TwoFactorEnabled")
