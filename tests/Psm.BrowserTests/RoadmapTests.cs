@@ -38,6 +38,47 @@ public sealed class RoadmapTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task MovesACardWithTheKeyboardAlone()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            (await api.PostAsJsonAsync("/api/v1/initiatives", new { title = "Offline mode" })).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/initiatives", new { title = "Bulk edit" })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await session.NavigateAsync("Board");
+            var board = page.GetByTestId("board");
+            await board.FocusAsync();
+            await board.PressAsync("?");
+            await Expect(page.GetByTestId("board-shortcuts")).ToContainTextAsync("move it to the previous / next status");
+
+            // The keyboard starts on the first card of the first column; j goes down, ] moves it a column and follows it.
+            var ideas = page.GetByTestId("column-Idea");
+            await Expect(ideas.Locator("[data-current=true]")).ToHaveCountAsync(1);
+            await board.PressAsync("j");
+            var second = await ideas.Locator("[data-current=true] strong").InnerTextAsync();
+            await board.PressAsync("]");
+            await Expect(page.GetByTestId("column-Backlog")).ToContainTextAsync(second);
+            await Expect(page.GetByTestId("column-Backlog").Locator("[data-current=true]")).ToContainTextAsync(second);
+
+            // Planned needs dates: refused with the reason, as when dragging; [ takes it back; Enter opens the other.
+            await board.PressAsync("]");
+            await Expect(page.GetByText($"Give {second} a planned start and end before it moves to Planned.")).ToBeVisibleAsync();
+            await board.PressAsync("[");
+            await Expect(ideas).ToContainTextAsync(second);
+            await session.ScreenshotAsync("board-keyboard");
+            await board.PressAsync("k");
+            var first = await ideas.Locator("[data-current=true] strong").InnerTextAsync();
+            Assert.NotEqual(second, first);
+            await board.PressAsync("Enter");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = first })).ToBeVisibleAsync();
+        });
+    }
+
+    [Fact]
     public async Task ScoresAnInitiativeAndSeesItRankedWithTheHistoryKept()
     {
         await using var session = await Session.StartAsync(browser);
