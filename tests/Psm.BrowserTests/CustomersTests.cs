@@ -120,4 +120,39 @@ public sealed class CustomersTests(BrowserFixture browser)
         });
         File.Delete(file);
     }
+
+    [Fact]
+    public async Task ASavedDefaultViewOpensTheCustomersListOnItsFilters()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            foreach (var (name, country) in new[] { ("Malmö Mills", "SE"), ("Uppsala Umbrellas", "SE"), ("Porto Pumps", "PT") })
+            {
+                (await api.PostAsJsonAsync("/api/v1/customers", new { name, email = $"hi@{country.ToLowerInvariant()}{name.Length}.example", country })).EnsureSuccessStatusCode();
+            }
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await page.GotoAsync("/customers?country=SE");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("customers-table")).Not.ToContainTextAsync("Porto Pumps");
+            await page.GetByTestId("views-menu").ClickAsync();
+            await page.GetByTestId("save-view").ClickAsync();
+            await page.GetByTestId("view-name").FillAsync("Sweden");
+            await page.GetByTestId("view-default").CheckAsync();
+            await page.GetByTestId("save-view-confirm").ClickAsync();
+            await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Saved the view “Sweden”");
+
+            // The bare address opens on the default view; the export takes the same filters.
+            await page.GotoAsync("/customers");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Sweden");
+            await Expect(page.GetByTestId("customers-table")).ToContainTextAsync("Uppsala Umbrellas");
+            await Expect(page.GetByTestId("customers-table")).Not.ToContainTextAsync("Porto Pumps");
+            await Expect(page.GetByTestId("export-csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("country=SE"));
+            await session.ScreenshotAsync("customers-view");
+        });
+    }
 }

@@ -57,7 +57,24 @@ public sealed class SavedViews(IDbContextFactory<PsmDb> dbs, CurrentUser current
     public static readonly IReadOnlyDictionary<string, (string Page, string[] Filters)> Lists = new Dictionary<string, (string, string[])>
     {
         ["queue"] = ("/service/queue", ["view", "status", "priority", "channel", "teamId", "search", "sort"]),
+        ["customers"] = ("/customers", ["search", "country", "includeArchived", "sort"]),
     };
+
+    /// <summary>
+    /// The filters a list opens with: the address's when it names any of the list's filters (a drill-down, a saved view, a
+    /// shared link), else the person's default view's, with that view's name.
+    /// </summary>
+    public async Task<(Dictionary<string, Microsoft.Extensions.Primitives.StringValues> Filters, string? Applied)> OpeningFiltersAsync(
+        string list, Uri address, CancellationToken ct = default)
+    {
+        var filters = QueryHelpers.ParseQuery(address.Query);
+        if (!filters.Keys.Any(k => Lists[list].Filters.Contains(k)) && await DefaultAsync(list, ct) is { } preferred)
+        {
+            return (QueryHelpers.ParseQuery(preferred.Query), preferred.Name);
+        }
+
+        return (filters, null);
+    }
 
     public async Task<IReadOnlyList<SavedViewDto>> ListAsync(string list, CancellationToken ct = default)
     {
