@@ -264,4 +264,36 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await session.ScreenshotAsync("demo-inbox");
         });
     }
+
+    [Fact]
+    public async Task ASavedDefaultViewOpensTheFeedbackInboxOnItsFilters()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            (await api.PostAsJsonAsync("/api/v1/feedback", new { text = "The weekly digest mail arrives twice", channel = "Email" })).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/feedback", new { text = "Dark mode makes the charts unreadable", channel = "InApp" })).EnsureSuccessStatusCode();
+
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await page.GotoAsync("/feedback?channel=Email&view=all");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.Locator("body")).ToContainTextAsync("The weekly digest mail arrives twice");
+            await Expect(page.Locator("body")).Not.ToContainTextAsync("Dark mode makes the charts unreadable");
+            await page.GetByTestId("views-menu").ClickAsync();
+            await page.GetByTestId("save-view").ClickAsync();
+            await page.GetByTestId("view-name").FillAsync("Mail");
+            await page.GetByTestId("view-default").CheckAsync();
+            await page.GetByTestId("save-view-confirm").ClickAsync();
+            await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Saved the view “Mail”");
+
+            await page.GotoAsync("/feedback");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Mail");
+            await Expect(page.Locator("body")).ToContainTextAsync("The weekly digest mail arrives twice");
+            await Expect(page.Locator("body")).Not.ToContainTextAsync("Dark mode makes the charts unreadable");
+            await Expect(page.GetByTestId("export-feedback")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("channel=Email"));
+        });
+    }
 }

@@ -58,6 +58,7 @@ public sealed class SavedViews(IDbContextFactory<PsmDb> dbs, CurrentUser current
     {
         ["queue"] = ("/service/queue", ["view", "status", "priority", "channel", "teamId", "search", "sort"]),
         ["customers"] = ("/customers", ["search", "country", "includeArchived", "sort"]),
+        ["feedback"] = ("/feedback", ["view", "channel", "theme", "search"]),
     };
 
     /// <summary>
