@@ -54,7 +54,7 @@ public sealed class Session : IAsyncDisposable
     public static readonly string ScreenshotFolder = FindScreenshotFolder();
     private readonly string testName;
     private readonly List<string> accessibility = [];
-    private readonly HashSet<string> audited = [];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> AuditedInRun = new();
 
     private Session(PsmServer server, IBrowserContext context, IPage page, string testName)
     {
@@ -153,10 +153,13 @@ public sealed class Session : IAsyncDisposable
         // Snackbars fade in and out, and axe reads a fading one's colours half-blended; their colours are the theme's
         // filled-alert colours, which the pages' own buttons and chips are audited in. Frames are left out: the only one
         // PSM shows is a customer's own mail in a sandbox without scripts, which axe cannot enter (it waited forever).
-        // A page is audited once per test in each state that adds markup (an open dialog); later saves of it are not.
+        // A page is audited once per run for each person who sees it (their role decides the controls it shows) and each
+        // state that adds markup (an open dialog); later saves of it, by this test or another, are not: the markup is the
+        // same, and the audits were a third of the browser suite's time.
+        var user = string.Join("", await Page.Locator("[data-testid=signed-in-user]").AllInnerTextsAsync());
         var key = System.Text.RegularExpressions.Regex.Replace(new Uri(Page.Url).AbsolutePath, "[0-9a-f]{8}-[0-9a-f-]{27}", "{id}")
-            + "|" + await Page.Locator("[role=dialog]:visible").CountAsync();
-        if (!audited.Add(key))
+            + "|" + await Page.Locator("[role=dialog]:visible").CountAsync() + "|" + user;
+        if (!AuditedInRun.TryAdd(key, 0))
         {
             return;
         }

@@ -58,7 +58,10 @@ public sealed class RoadmapTests(BrowserFixture browser)
             // The keyboard starts on the first card of the first column; j goes down, ] moves it a column and follows it.
             var ideas = page.GetByTestId("column-Idea");
             await Expect(ideas.Locator("[data-current=true]")).ToHaveCountAsync(1);
+            var top = await ideas.Locator("[data-current=true] strong").InnerTextAsync();
             await board.PressAsync("j");
+            // The page re-renders after the key: read the card once the mark has moved.
+            await Expect(ideas.Locator("[data-current=true]")).Not.ToContainTextAsync(top);
             var second = await ideas.Locator("[data-current=true] strong").InnerTextAsync();
             await board.PressAsync("]");
             await Expect(page.GetByTestId("column-Backlog")).ToContainTextAsync(second);
@@ -71,8 +74,9 @@ public sealed class RoadmapTests(BrowserFixture browser)
             await Expect(ideas).ToContainTextAsync(second);
             await session.ScreenshotAsync("board-keyboard");
             await board.PressAsync("k");
+            await Expect(ideas.Locator("[data-current=true]")).Not.ToContainTextAsync(second);
             var first = await ideas.Locator("[data-current=true] strong").InnerTextAsync();
-            Assert.NotEqual(second, first);
+            Assert.Equal(top, first);
             await board.PressAsync("Enter");
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = first })).ToBeVisibleAsync();
         });

@@ -100,6 +100,47 @@ public sealed class ExportRoundTripTests
         Assert.Equal((0, 2), await Reimport(elsewhere, "/api/v1/feedback/import", await pm.GetStringAsync("/api/v1/feedback/export.csv")));
     }
 
+    [Fact]
+    public async Task CampaignResultsRoundTripThroughTheirImport()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        string Day(int ago) => today.AddDays(-ago).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var results = "day,channel,impressions,engagements,conversions,spend,revenue\n" +
+                      $"{Day(10)},Email,5000,410,22,120.5,880\n{Day(10)},Search,12000,300,15,340,1200.75\n{Day(9)},Email,4800,395,19,118,760\n";
+        await using var app = new PsmServer();
+        using var pm = await Prepare(app);
+        var copy = await CampaignAsync(app);
+        using var marketer = copy.Marketer;
+        await Import(marketer, $"/api/v1/campaigns/{copy.Campaign}/results/import", results, expected: 3);
+
+        var exported = await pm.GetStringAsync($"/api/v1/campaigns/{copy.Campaign}/results/export.csv");
+        Assert.Equal(Lines(results), Lines(exported));
+        Assert.Equal(3, (await Reimport(copy.Marketer, $"/api/v1/campaigns/{copy.Campaign}/results/import", exported)).Imported);
+        Assert.Equal(Lines(results), Lines(await pm.GetStringAsync($"/api/v1/campaigns/{copy.Campaign}/results/export.csv")));
+        Assert.Equal(HttpStatusCode.NotFound, (await pm.GetAsync($"/api/v1/campaigns/{Guid.NewGuid()}/results/export.csv")).StatusCode);
+
+        await using var other = new PsmServer();
+        using var elsewhere = await Prepare(other);
+        var moved = await CampaignAsync(other);
+        using var otherMarketer = moved.Marketer;
+        await Import(moved.Marketer, $"/api/v1/campaigns/{moved.Campaign}/results/import", exported, expected: 3);
+        Assert.Equal(Lines(results), Lines(await elsewhere.GetStringAsync($"/api/v1/campaigns/{moved.Campaign}/results/export.csv")));
+
+        static async Task<(Guid Campaign, HttpClient Marketer)> CampaignAsync(PsmServer server)
+        {
+            var marketer = await server.ClientFor(PsmServer.EmailOf(Roles.Marketer));
+            var products = (await marketer.GetFromJsonAsync<Page<ProductDto>>("/api/v1/products", Json.Options))!.Items;
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var created = await (await marketer.PostAsJsonAsync("/api/v1/campaigns", new
+            {
+                name = "Winter retention mailing", productId = products.Single(p => p.Name == "Helpdesk").Id, goal = "Retention", channels = new[] { "Email", "Search" },
+                budget = 2000, startsOn = today.AddDays(-20), endsOn = today.AddDays(10), promisedInitiativeIds = Array.Empty<Guid>(),
+            })).ReadAsync<Psm.Web.Features.Campaigns.CampaignDetail>();
+            (await marketer.PutAsJsonAsync($"/api/v1/campaigns/{created.Campaign.Id}/status", new { status = "Scheduled" })).EnsureSuccessStatusCode();
+            return (created.Campaign.Id, marketer);
+        }
+    }
+
     private static async Task<HttpClient> Prepare(PsmServer app)
     {
         var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
@@ -113,7 +154,9 @@ public sealed class ExportRoundTripTests
 
     private static async Task Import(HttpClient client, string path, string csv, int expected)
     {
-        var result = await (await client.PostAsync(path, new StringContent(csv, Encoding.UTF8, "text/csv"))).ReadAsync<CsvImportResult>();
+        var response = await client.PostAsync(path, new StringContent(csv, Encoding.UTF8, "text/csv"));
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var result = await response.ReadAsync<CsvImportResult>();
         Assert.True(result.Imported == expected, $"{path}: imported {result.Imported} of {expected}; {string.Join("; ", result.Rejected.Select(r => $"row {r.Row} {r.Field}: {r.Message}"))}");
     }
 

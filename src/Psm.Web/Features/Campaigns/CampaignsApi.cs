@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Alignment;
@@ -53,6 +54,24 @@ public static class CampaignsApi
 
         group.MapGet("/{id:guid}/results", (Guid id, Campaigns c, CancellationToken ct) => ApiResults.Found(c.ResultsAsync(id, ct)))
             .WithName("ListCampaignResults").WithSummary("Every day and channel of results, latest first.");
+        group.MapGet("/{id:guid}/results/export.csv", async Task<Results<EmptyHttpResult, NotFound>> (Guid id, HttpContext http, Campaigns c, CancellationToken ct) =>
+            {
+                if (await c.ResultsAsync(id, ct) is not { } results)
+                {
+                    return TypedResults.NotFound();
+                }
+
+                // The import's columns in its formats: importing the file again changes nothing (a day and channel replace their figures).
+                await Csv.WriteAsync(http.Response, "campaign-results.csv", [.. Campaigns.ResultFields.Select(f => f.Name)],
+                    results.OrderBy(r => r.Day).ThenBy(r => r.Channel).Select(r => new string?[]
+                    {
+                        r.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Channel.ToString(), r.Impressions.ToString(CultureInfo.InvariantCulture),
+                        r.Engagements.ToString(CultureInfo.InvariantCulture), r.Conversions.ToString(CultureInfo.InvariantCulture),
+                        r.Spend.ToString("0.############", CultureInfo.InvariantCulture), r.Revenue.ToString("0.############", CultureInfo.InvariantCulture),
+                    }).ToAsyncEnumerable(), ct);
+                return TypedResults.Empty;
+            })
+            .WithName("ExportCampaignResults").WithSummary("Exports a campaign's results as CSV, oldest day first, in the import's columns and formats.");
         group.MapPost("/{id:guid}/results", RecordResults).WithName("RecordCampaignResults")
             .WithSummary("Pushes results (up to 1 000 rows of day, channel, impressions, engagements, conversions, spend, revenue). A day and channel sent again replaces the earlier figures. One bad row and nothing is written.")
             .RequireAuthorization(Permissions.CampaignsManage).DisableValidation();
