@@ -61,6 +61,10 @@ public sealed class SavedViews(IDbContextFactory<PsmDb> dbs, CurrentUser current
         ["feedback"] = ("/feedback", ["view", "channel", "theme", "search"]),
     };
 
+    /// <summary>An enum filter from an address: by name only, and only a value the enum has (as the API reads enums).</summary>
+    public static bool TryEnum<T>(Microsoft.Extensions.Primitives.StringValues value, out T result) where T : struct, Enum =>
+        Enum.TryParse(value.ToString(), out result) && Enum.IsDefined(result) && !value.ToString().Any(char.IsAsciiDigit);
+
     /// <summary>
     /// The filters a list opens with: the address's when it names any of the list's filters (a drill-down, a saved view, a
     /// shared link), else the person's default view's, with that view's name.
