@@ -65,9 +65,9 @@ public static class CampaignsApi
                 await Csv.WriteAsync(http.Response, "campaign-results.csv", [.. Campaigns.ResultFields.Select(f => f.Name)],
                     results.OrderBy(r => r.Day).ThenBy(r => r.Channel).Select(r => new string?[]
                     {
-                        r.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Channel.ToString(), r.Impressions.ToString(CultureInfo.InvariantCulture),
+                        Csv.Day(r.Day), r.Channel.ToString(), r.Impressions.ToString(CultureInfo.InvariantCulture),
                         r.Engagements.ToString(CultureInfo.InvariantCulture), r.Conversions.ToString(CultureInfo.InvariantCulture),
-                        r.Spend.ToString("0.############", CultureInfo.InvariantCulture), r.Revenue.ToString("0.############", CultureInfo.InvariantCulture),
+                        Csv.Amount(r.Spend), Csv.Amount(r.Revenue),
                     }).ToAsyncEnumerable(), ct);
                 return TypedResults.Empty;
             })

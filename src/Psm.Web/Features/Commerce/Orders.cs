@@ -47,7 +47,7 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
             .AsAsyncEnumerable().WithCancellation(ct);
         await foreach (var o in rows)
         {
-            yield return [o.CustomerRef, o.Product, Amount(o.Amount), o.Currency, Day(o.OrderedOn), o.ExternalRef, o.Customer, o.Id.ToString()];
+            yield return [o.CustomerRef, o.Product, Csv.Amount(o.Amount), o.Currency, Csv.Day(o.OrderedOn), o.ExternalRef, o.Customer, o.Id.ToString()];
         }
     }
 
@@ -68,16 +68,11 @@ public sealed class Orders(IDbContextFactory<PsmDb> dbs, TimeProvider time, Cust
         {
             yield return
             [
-                s.CustomerRef, s.Product, s.Plan, Amount(s.MonthlyAmount), s.Currency, Day(s.StartedOn),
-                s.CancelledOn is { } end ? Day(end) : null, s.CancelReason, s.ExternalRef, s.Customer, s.Id.ToString(),
+                s.CustomerRef, s.Product, s.Plan, Csv.Amount(s.MonthlyAmount), s.Currency, Csv.Day(s.StartedOn),
+                s.CancelledOn is { } end ? Csv.Day(end) : null, s.CancelReason, s.ExternalRef, s.Customer, s.Id.ToString(),
             ];
         }
     }
-
-    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    // Without trailing zeros, whatever scale the engine kept: 1200.50 and 1200.5 export alike.
-    private static string Amount(decimal amount) => amount.ToString("0.############", CultureInfo.InvariantCulture);
 
     public async Task<OrderDto> AddOrderAsync(OrderInput input, CancellationToken ct = default)
     {

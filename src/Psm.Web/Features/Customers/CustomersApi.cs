@@ -66,7 +66,7 @@ public static class CustomersApi
                 yield return
                 [
                     c.Name, c.Email, c.Country, c.Industry, c.Employees.ToString(CultureInfo.InvariantCulture), c.ExternalRef, c.Plan, c.Region,
-                    c.SignupDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.LifetimeValue.ToString(CultureInfo.InvariantCulture),
+                    c.SignupDate is { } signup ? Csv.Day(signup) : null, c.LifetimeValue.ToString(CultureInfo.InvariantCulture),
                     c.ChurnedAt?.ToString("O", CultureInfo.InvariantCulture), c.ProfilingConsent ? "yes" : "no", c.MarketingConsent ? "yes" : "no",
                     c.Id.ToString(), c.CreatedAt.ToString("O", CultureInfo.InvariantCulture), c.ArchivedAt?.ToString("O", CultureInfo.InvariantCulture),
                 ];

@@ -21,6 +21,12 @@ public static class Csv
         }
     }
 
+    /// <summary>A day as every import reads it: yyyy-MM-dd.</summary>
+    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An amount as every import reads it: a dot for decimals, no trailing zeros whatever scale the engine kept.</summary>
+    public static string Amount(decimal amount) => amount.ToString("0.############", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string Line(IEnumerable<string?> fields) => string.Join(",", fields.Select(Escape));
 
     private static string Escape(string? field)
