@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Psm.Web.Features.Catalog;
 using Psm.Web.Features.Customers;
 using Psm.Web.Infrastructure.Auth;
 
@@ -16,6 +17,9 @@ public sealed class PreferencesTests(BrowserFixture browser)
             var page = session.Page;
             using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
             var customer = await (await api.PostAsJsonAsync("/api/v1/customers", new { name = "Kagoshima Kilns", email = "k@kilns.example", country = "JP" })).ReadAsync<CustomerDto>();
+            var product = await (await api.PostAsJsonAsync("/api/v1/products", new { name = "Glaze Kit", stage = "Growth" })).ReadAsync<ProductDto>();
+            var ordered = await api.PostAsJsonAsync("/api/v1/orders", new { customerId = customer.Id, productId = product.Id, amount = 120, currency = "JPY", orderedOn = "2026-11-15" });
+            Assert.True(ordered.IsSuccessStatusCode, await ordered.Content.ReadAsStringAsync());
             await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
 
             // "My account" starts closed; opening it and closing Roadmap are remembered.
@@ -43,6 +47,13 @@ public sealed class PreferencesTests(BrowserFixture browser)
             await Expect(page.GetByTestId("customers-table")).ToContainTextAsync(TimeZoneInfo.ConvertTime(customer.CreatedAt, tokyo).ToString("yyyy-MM-dd"));
             await Expect(Group("Roadmap")).ToHaveAttributeAsync("aria-expanded", "false");
             await Expect(Group("My account")).ToHaveAttributeAsync("aria-expanded", "true");
+
+            // Days follow the style too, in text and in date fields (the order form's day is today's).
+            await page.GotoAsync($"/customers/{customer.Id}");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("order").First).ToContainTextAsync("2026-11-15");
+            await Expect(page.Locator("[data-testid='order-day'] input, input[data-testid='order-day']").First).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}$"));
+            await session.ScreenshotAsync("preferences-days");
         });
     }
 }

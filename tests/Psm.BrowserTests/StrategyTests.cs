@@ -117,4 +117,72 @@ public sealed class StrategyTests(BrowserFixture browser)
             await session.ScreenshotAsync("alignment");
         });
     }
+
+    [Fact]
+    public async Task SavedDefaultViewsOpenTheObjectivesAndCampaignsListsOnTheirFilters()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            using var api = await session.Server.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            foreach (var (title, type) in new[] { ("Grow renewals revenue", "Financial"), ("Lift support satisfaction", "CustomerSatisfaction") })
+            {
+                (await api.PostAsJsonAsync("/api/v1/objectives", new { title, type, periodStart = today.AddDays(-10), periodEnd = today.AddDays(80) })).EnsureSuccessStatusCode();
+            }
+
+            var product = await (await api.PostAsJsonAsync("/api/v1/products", new { name = "Kiln Care", stage = "Growth" })).ReadAsync<ProductDto>();
+            foreach (var (name, goal) in new[] { ("Spring win-back", "WinBack"), ("Trade show push", "Awareness") })
+            {
+                var created = await api.PostAsJsonAsync("/api/v1/campaigns", new
+                {
+                    name, productId = product.Id, goal, channels = new[] { "Email" }, startsOn = today.AddDays(3), endsOn = today.AddDays(30), budget = 500,
+                });
+                Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+            }
+
+            foreach (var (title, team) in new[] { ("Usage-based billing", "Platform"), ("Onboarding checklist", "Growth") })
+            {
+                (await api.PostAsJsonAsync("/api/v1/initiatives", new { title, team })).EnsureSuccessStatusCode();
+            }
+
+            // Default views kept through the API open the bare campaigns list and board on their filters.
+            (await api.PostAsJsonAsync("/api/v1/saved-views", new { list = "campaigns", name = "Win-backs", query = "goal=WinBack", isDefault = true })).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync("/api/v1/saved-views", new { list = "roadmap", name = "Platform team", query = "team=Platform", isDefault = true })).EnsureSuccessStatusCode();
+
+            // Objectives: saved from the filters on screen, as one's default.
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            await page.GotoAsync("/objectives?type=Financial");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("objectives-table")).Not.ToContainTextAsync("Lift support satisfaction");
+            await page.GetByTestId("views-menu").ClickAsync();
+            await page.GetByTestId("save-view").ClickAsync();
+            await page.GetByTestId("view-name").FillAsync("Money");
+            await page.GetByTestId("view-default").CheckAsync();
+            await page.GetByTestId("save-view-confirm").ClickAsync();
+            await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Saved the view “Money”");
+
+            await page.GotoAsync("/objectives");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Money");
+            await Expect(page.GetByTestId("objectives-table")).ToContainTextAsync("Grow renewals revenue");
+            await Expect(page.GetByTestId("objectives-table")).Not.ToContainTextAsync("Lift support satisfaction");
+
+            await page.GotoAsync("/campaigns");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Win-backs");
+            await Expect(page.GetByText("Spring win-back")).ToBeVisibleAsync();
+            await Expect(page.GetByText("Trade show push")).ToHaveCountAsync(0);
+            await Expect(page.GetByTestId("export-campaigns")).ToHaveAttributeAsync("href", new Regex("goal=WinBack"));
+            await session.ScreenshotAsync("campaigns-view");
+
+            await page.GotoAsync("/roadmap");
+            await session.WaitUntilInteractiveAsync();
+            await Expect(page.GetByTestId("views-menu")).ToContainTextAsync("View: Platform team");
+            await Expect(page.GetByTestId("card-Usage-based billing")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("card-Onboarding checklist")).ToHaveCountAsync(0);
+            await Expect(page.GetByTestId("export-initiatives")).ToHaveAttributeAsync("href", new Regex("team=Platform"));
+        });
+    }
 }

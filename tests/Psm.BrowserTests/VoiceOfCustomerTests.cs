@@ -129,7 +129,7 @@ public sealed class VoiceOfCustomerTests(BrowserFixture browser)
             await page.GotoAsync($"/roadmap/initiatives/{initiative.Summary.Id}");
             await session.WaitUntilInteractiveAsync();
             var evidence = page.GetByTestId("evidence");
-            await Expect(evidence.GetByTestId("evidence-summary")).ToContainTextAsync("1 item from 1 customer with a combined lifetime value of 42,000");
+            await Expect(evidence.GetByTestId("evidence-summary")).ToContainTextAsync("1 item from 1 customer with a combined lifetime value of 42,000 EUR");
             await Expect(evidence.GetByTestId("evidence-quote")).ToContainTextAsync("Acme Retail");
             await Expect(evidence).ToContainTextAsync("Mobile app · 1");
             await session.ScreenshotAsync("evidence");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.JSInterop;
 using Psm.Web.Features.Account;
 
@@ -20,6 +21,9 @@ public sealed class UserClock(IJSRuntime js, Preferences preferences)
     /// <summary>A time in the person's zone and style (the zone known so far, UTC before the lookup).</summary>
     public string Format(DateTimeOffset value, bool dateOnly = false) =>
         PreferencesDto.Format(TimeZoneInfo.ConvertTime(value, Known ?? TimeZoneInfo.Utc), Style, dateOnly);
+
+    /// <summary>A day in the person's style (days carry no zone).</summary>
+    public string Day(DateOnly day) => day.ToString(PreferencesDto.DatePattern(Style), CultureInfo.InvariantCulture);
 
     private async Task<TimeZoneInfo> LookUpAsync()
     {

@@ -50,7 +50,7 @@ public sealed class SavedViewInput
     public bool IsDefault { get; set; }
 }
 
-/// <summary>Saved views of lists: the queue today. Each list names the filters its page reads from the address.</summary>
+/// <summary>Saved views of lists (the queue, customers, feedback, objectives, campaigns, the roadmap board). Each list names the filters its page reads from the address.</summary>
 public sealed class SavedViews(IDbContextFactory<PsmDb> dbs, CurrentUser currentUser, TimeProvider time)
 {
     /// <summary>The lists that take saved views, the page each opens, and the filters it reads.</summary>
@@ -59,6 +59,9 @@ public sealed class SavedViews(IDbContextFactory<PsmDb> dbs, CurrentUser current
         ["queue"] = ("/service/queue", ["view", "status", "priority", "channel", "teamId", "search", "sort"]),
         ["customers"] = ("/customers", ["search", "country", "includeArchived", "sort"]),
         ["feedback"] = ("/feedback", ["view", "channel", "theme", "search"]),
+        ["objectives"] = ("/objectives", ["search", "type", "status", "ownerId", "activeOn", "sort"]),
+        ["campaigns"] = ("/campaigns", ["status", "goal"]),
+        ["roadmap"] = ("/roadmap", ["productId", "objectiveId", "team", "ownerId"]),
     };
 
     /// <summary>An enum filter from an address: by name only, and only a value the enum has (as the API reads enums).</summary>
