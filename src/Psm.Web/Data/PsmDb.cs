@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,8 +17,11 @@ namespace Psm.Web.Data;
 /// PSM's one database context. Code everywhere uses this type; the two provider subclasses below
 /// exist only so each provider keeps its own migrations (see docs/decisions/ADR-001).
 /// </summary>
-public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, IdentityRole<Guid>, Guid>(options)
+public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring, when <c>DataProtection:Keys</c> is <c>Database</c> (every instance shares it).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<Features.Views.SavedView> SavedViews => Set<Features.Views.SavedView>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();

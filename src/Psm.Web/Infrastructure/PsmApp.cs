@@ -28,7 +28,9 @@ public static class PsmApp
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PsmInstance>();
         services.AddPsmDatabase(DatabaseSettings.From(builder.Configuration, builder.Environment.ContentRootPath));
+        services.AddPsmDataProtection(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddPsmAuth(builder.Configuration);
         services.AddHttpContextAccessor();
 

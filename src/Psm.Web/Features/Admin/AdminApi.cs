@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Psm.Web.Data;
+using Psm.Web.Infrastructure.Persistence;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -26,6 +29,8 @@ public static class AdminApi
             .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");
         api.MapGet("/audit/export.csv", ExportAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
             .WithName("ExportAuditEntries").WithSummary("Exports the audit entries matching the filters as CSV.");
+        api.MapGet("/jobs", ListJobs).WithTags("Operations").RequireAuthorization(Permissions.AdminJobs)
+            .WithName("ListJobs").WithSummary("Lists the background jobs: the instance holding each (once-across-instances jobs), its last run, the runs so far and the last error.");
         users.MapGet("/export.csv", ExportUsers).WithName("ExportUsers").WithSummary("Exports users and their roles as CSV (audit-logged).")
             .AuditedExport("User");
         return api;
@@ -62,6 +67,12 @@ public static class AdminApi
             {
                 u.Email, u.DisplayName, string.Join(";", u.Roles), u.Active ? "yes" : "no", u.CreatedAt.ToString("O"),
             }).ToAsyncEnumerable(), ct);
+    }
+
+    private static async Task<Ok<IReadOnlyList<JobDto>>> ListJobs(IDbContextFactory<PsmDb> dbs, TimeProvider time, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return TypedResults.Ok(await Leases.JobsAsync(db, time.GetUtcNow(), ct));
     }
 
     private static async Task<Ok<IReadOnlyList<UserDto>>> ListUsers(UserAdministration admin, string? search, CancellationToken ct) =>

@@ -281,5 +281,8 @@ public sealed class MailFetchJob(IServiceScopeFactory scopes, IConfiguration con
 
     protected override string What => "The mail fetcher";
 
+    // Every instance fetches: each mailbox has a lease of its own.
+    protected override bool OnceAcrossInstances => false;
+
     protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<MailFetcher>().FetchAllAsync(ct);
 }

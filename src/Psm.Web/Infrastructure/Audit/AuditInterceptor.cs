@@ -206,7 +206,9 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
     private static bool IsHidden(PropertyInfo? info, string name) =>
         AlwaysHidden.Contains(name) || (info is not null && NotAuditedProperties.GetOrAdd(info, p => p.GetCustomAttribute<NotAuditedAttribute>() is not null));
 
-    private static bool IsNotAudited(Type type) => NotAuditedTypes.GetOrAdd(type, t => t.GetCustomAttribute<NotAuditedAttribute>() is not null);
+    // Data Protection's keys are no record anyone edits, and their XML is a secret.
+    private static bool IsNotAudited(Type type) => NotAuditedTypes.GetOrAdd(type, t =>
+        t.GetCustomAttribute<NotAuditedAttribute>() is not null || t == typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey));
 
     // Reading an attribute allocates on every call; the answer never changes for a type or property.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> NotAuditedTypes = new();

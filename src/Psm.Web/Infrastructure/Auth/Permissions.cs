@@ -56,6 +56,7 @@ public static class Permissions
     public const string InsightsDashboards = "insights.dashboards";
     public const string AdminUsers = "admin.users";
     public const string AdminAudit = "admin.audit";
+    public const string AdminJobs = "admin.jobs";
     public const string AccountSelf = "account.self";
     public const string SearchUse = "search.use";
 
@@ -122,6 +123,7 @@ public static class Permissions
             [Auth.Roles.Admin, Auth.Roles.ProductManager, Auth.Roles.SupportLead]),
         new(AdminUsers, "Administration", "Users", "Invite users, set roles, deactivate and reactivate accounts, issue reset links.", [Auth.Roles.Admin]),
         new(AdminAudit, "Administration", "Audit log", "Read and export the audit log.", [Auth.Roles.Admin]),
+        new(AdminJobs, "Administration", "Background jobs", "See each background job's last run, its outcome and the instance running it.", [Auth.Roles.Admin]),
         new(SearchUse, "Search", "Read", "Search across the areas from the app bar; each kind of result shows only to those who may read its area.", Everyone),
         new(AccountSelf, "Account", "Own account", "One's own profile, API keys, password, MFA and notifications.", Everyone),
     ];

@@ -170,5 +170,8 @@ public sealed class OutboxJob(IServiceScopeFactory scopes, IConfiguration config
 
     protected override string What => "The outbox sender";
 
+    // Every instance sends: the sender claims its batch row by row.
+    protected override bool OnceAcrossInstances => false;
+
     protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<OutboxSender>().SendDueAsync(ct);
 }

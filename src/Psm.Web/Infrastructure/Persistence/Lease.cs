@@ -14,7 +14,19 @@ public sealed class Lease
     public string Name { get; set; } = "";
     public string Holder { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>For a periodic job (<c>job:…</c>): when its last run ended, on which instance, how many runs so far, and what failed.</summary>
+    public DateTimeOffset? LastRunAt { get; set; }
+
+    public string? LastRunBy { get; set; }
+
+    public long Runs { get; set; }
+
+    public string? LastError { get; set; }
 }
+
+/// <summary>A background job as admins see it: who holds it and how its last run went.</summary>
+public sealed record JobDto(string Name, string? Holder, DateTimeOffset? HeldUntil, DateTimeOffset? LastRunAt, string? LastRunBy, long Runs, string? LastError);
 
 public static class Leases
 {
@@ -54,6 +66,44 @@ public static class Leases
         }
     }
 
+    /// <summary>Records a job's run (its row is made the first time, held by nobody); <paramref name="error"/> is null when it went well.</summary>
+    public static async Task RecordRunAsync(PsmDb db, string name, string by, DateTimeOffset at, string? error, CancellationToken ct = default)
+    {
+        error = error is { Length: > 500 } text ? text[..500] : error;
+        if (await db.Leases.Where(l => l.Name == name)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.LastRunAt, at).SetProperty(l => l.LastRunBy, by)
+                    .SetProperty(l => l.Runs, l => l.Runs + 1).SetProperty(l => l.LastError, error), ct) == 1)
+        {
+            return;
+        }
+
+        db.Leases.Add(new Lease { Name = name, ExpiresAt = at, LastRunAt = at, LastRunBy = by, Runs = 1, LastError = error });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another instance made the row meanwhile: count the run on it.
+            db.ChangeTracker.Clear();
+            await RecordRunAsync(db, name, by, at, error, ct);
+        }
+    }
+
+    /// <summary>The periodic jobs, by name.</summary>
+    public static async Task<IReadOnlyList<JobDto>> JobsAsync(PsmDb db, DateTimeOffset now, CancellationToken ct = default) =>
+        (await db.Leases.AsNoTracking().Where(l => l.Name.StartsWith(JobPrefix)).OrderBy(l => l.Name).ToListAsync(ct))
+        .Select(l => new JobDto(l.Name[JobPrefix.Length..], l.Holder.Length > 0 && l.ExpiresAt > now ? l.Holder : null,
+            l.Holder.Length > 0 && l.ExpiresAt > now ? l.ExpiresAt : null, l.LastRunAt, l.LastRunBy, l.Runs, l.LastError))
+        .ToList();
+
+    public const string JobPrefix = "job:";
+
+    /// <summary>Gives a job's lease up at once and keeps its run record (the next taker need not wait for it to expire).</summary>
+    public static Task GiveUpAsync(PsmDb db, string name, string holder, CancellationToken ct = default) =>
+        db.Leases.Where(l => l.Name == name && l.Holder == holder)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, "").SetProperty(l => l.ExpiresAt, DateTimeOffset.UnixEpoch), ct);
+
     /// <summary>Gives the lease up at once (the next taker need not wait for it to expire).</summary>
     public static Task ReleaseAsync(PsmDb db, string name, string holder, CancellationToken ct = default) =>
         db.Leases.Where(l => l.Name == name && l.Holder == holder).ExecuteDeleteAsync(ct);
@@ -67,5 +117,7 @@ internal sealed class LeaseConfiguration : IEntityTypeConfiguration<Lease>
         lease.HasKey(l => l.Name);
         lease.Property(l => l.Name).HasMaxLength(200);
         lease.Property(l => l.Holder).HasMaxLength(200);
+        lease.Property(l => l.LastRunBy).HasMaxLength(200);
+        lease.Property(l => l.LastError).HasMaxLength(500);
     }
 }
