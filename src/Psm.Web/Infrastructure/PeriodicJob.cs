@@ -13,7 +13,8 @@ public sealed class PsmInstance
 /// <summary>
 /// A job that runs every <see cref="Period"/> (zero or less: never). With <see cref="OnceAcrossInstances"/>, the instance
 /// holding the lease <c>job:{Name}</c> runs it and the others skip their tick; the holder renews it each tick and gives it up
-/// on stopping, and a holder that died loses it after three periods (ADR-008). Every run is recorded on that row, with
+/// on stopping, and a holder that died loses it after three periods, or 30 seconds for short ones (ADR-008): a busy instance
+/// whose tick comes a few seconds late keeps its job. Every run is recorded on that row, with
 /// the instance and any error, for the jobs page.
 /// </summary>
 public abstract class PeriodicJob(IServiceScopeFactory scopes, ILogger logger) : BackgroundService
@@ -33,6 +34,9 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, ILogger logger) :
     protected virtual bool OnceAcrossInstances => true;
 
     protected abstract Task RunAsync(IServiceProvider services, CancellationToken ct);
+
+    /// <summary>How long a tick holds the job: three periods, and never less than 30 seconds.</summary>
+    private TimeSpan Hold => Period * 3 > TimeSpan.FromSeconds(30) ? Period * 3 : TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -73,7 +77,7 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, ILogger logger) :
             var dbs = scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>();
             var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             await using var db = await dbs.CreateDbContextAsync(ct);
-            if (OnceAcrossInstances && !await Leases.TryTakeAsync(db, lease, holder, Period * 3, time.GetUtcNow(), ct))
+            if (OnceAcrossInstances && !await Leases.TryTakeAsync(db, lease, holder, Hold, time.GetUtcNow(), ct))
             {
                 return;
             }

@@ -69,24 +69,33 @@ public static class Leases
     /// <summary>Records a job's run (its row is made the first time, held by nobody); <paramref name="error"/> is null when it went well.</summary>
     public static async Task RecordRunAsync(PsmDb db, string name, string by, DateTimeOffset at, string? error, CancellationToken ct = default)
     {
+        if (!await TryRecordRunAsync(db, name, by, at, error, ct))
+        {
+            // Another instance made the row meanwhile: count the run on it.
+            await TryRecordRunAsync(db, name, by, at, error, ct);
+        }
+    }
+
+    private static async Task<bool> TryRecordRunAsync(PsmDb db, string name, string by, DateTimeOffset at, string? error, CancellationToken ct)
+    {
         error = error is { Length: > 500 } text ? text[..500] : error;
         if (await db.Leases.Where(l => l.Name == name)
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.LastRunAt, at).SetProperty(l => l.LastRunBy, by)
                     .SetProperty(l => l.Runs, l => l.Runs + 1).SetProperty(l => l.LastError, error), ct) == 1)
         {
-            return;
+            return true;
         }
 
         db.Leases.Add(new Lease { Name = name, ExpiresAt = at, LastRunAt = at, LastRunBy = by, Runs = 1, LastError = error });
         try
         {
             await db.SaveChangesAsync(ct);
+            return true;
         }
         catch (DbUpdateException)
         {
-            // Another instance made the row meanwhile: count the run on it.
             db.ChangeTracker.Clear();
-            await RecordRunAsync(db, name, by, at, error, ct);
+            return false;
         }
     }
 
