@@ -25,7 +25,7 @@ public static class Words
     {
         ["InApp"] = "In-app", ["HelpCentre"] = "Help centre", ["StartTls"] = "STARTTLS", ["SslOnConnect"] = "SSL on connect",
         ["Nps"] = "NPS", ["Csat"] = "CSAT", ["Ces"] = "CES", ["Sso"] = "SSO", ["Api"] = "API",
-        ["CsatInvitation"] = "CSAT invitation", ["Wont"] = "Won't", ["NameDescending"] = "Name, Z to A",
+        ["CsatInvitation"] = "CSAT invitation", ["SlaMonitor"] = "SLA monitor", ["Wont"] = "Won't", ["NameDescending"] = "Name, Z to A",
     };
 
     /// <summary>An enum value as a person writes it: "InProgress" is "In progress", "SurveyComment" is "Survey comment".</summary>
