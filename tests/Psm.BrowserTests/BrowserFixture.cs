@@ -215,13 +215,7 @@ public sealed class Session : IAsyncDisposable
 
     private static string FindScreenshotFolder()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Psm.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        var folder = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "artifacts", "screenshots");
+        var folder = Path.Combine(Repository.Root, "artifacts", "screenshots");
         Directory.CreateDirectory(Path.Combine(folder, TestProvider.Name));
         return folder;
     }

@@ -72,13 +72,7 @@ internal static class OidcProvider
 
     private static string Start()
     {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Psm.slnx")))
-        {
-            folder = folder.Parent;
-        }
-
-        var script = Path.Combine(folder?.FullName ?? ".", "tests", "oidc", "provider.mjs");
+        var script = Path.Combine(Repository.Root, "tests", "oidc", "provider.mjs");
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;

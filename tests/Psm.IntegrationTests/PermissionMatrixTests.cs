@@ -89,7 +89,7 @@ public sealed class PermissionMatrixTests
     {
         await using var app = new PsmServer();
         var rendered = PermissionCatalog.Markdown(PermissionCatalog.Operations(app.Services.GetRequiredService<EndpointDataSource>()));
-        var file = Path.Combine(RepositoryRoot(), "docs", "permissions.md");
+        var file = Path.Combine(Repository.Root, "docs", "permissions.md");
         if (Environment.GetEnvironmentVariable("PSM_WRITE_DOCS") == "1")
         {
             await File.WriteAllTextAsync(file, rendered);
@@ -127,17 +127,4 @@ public sealed class PermissionMatrixTests
             _ => new StringContent("{}", Encoding.UTF8, contentType),
         },
     };
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Psm.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (Psm.slnx).");
-    }
 }

@@ -104,6 +104,7 @@ public class PsmDb(DbContextOptions options) : IdentityDbContext<PsmUser, Identi
     public DbSet<Features.Integrations.WebhookAttempt> WebhookAttempts => Set<Features.Integrations.WebhookAttempt>();
     public DbSet<Features.Integrations.ObjectiveRiskState> ObjectiveRiskStates => Set<Features.Integrations.ObjectiveRiskState>();
     public DbSet<Infrastructure.Http.IdempotencyRecord> IdempotencyRecords => Set<Infrastructure.Http.IdempotencyRecord>();
+    public DbSet<Infrastructure.Http.RateWindow> RateWindows => Set<Infrastructure.Http.RateWindow>();
     public DbSet<Infrastructure.Rollups.RollupMark> RollupMarks => Set<Infrastructure.Rollups.RollupMark>();
     public DbSet<Infrastructure.Rollups.RollupState> RollupStates => Set<Infrastructure.Rollups.RollupState>();
     public DbSet<Features.ServiceDesk.TicketDayRollup> TicketDayRollups => Set<Features.ServiceDesk.TicketDayRollup>();

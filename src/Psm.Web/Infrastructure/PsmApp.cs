@@ -210,11 +210,19 @@ public static class PsmApp
 
     public static WebApplication UsePsm(this WebApplication app)
     {
-        // Behind a balancer on this machine (loopback), the client's own address keys the public links' rate limit.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        // Behind a balancer, the client's own address keys the public links' rate limit. The headers are trusted from loopback
+        // and from the addresses in ForwardedHeaders:KnownProxies (the balancers on other machines, comma-separated).
+        var forwarded = new ForwardedHeadersOptions
         {
             ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
-        });
+        };
+        foreach (var proxy in (app.Configuration["ForwardedHeaders:KnownProxies"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            forwarded.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var address) ? address
+                : throw new InvalidOperationException($"ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."));
+        }
+
+        app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseChatCors();
         app.Use((context, next) =>
@@ -253,6 +261,7 @@ public static class PsmApp
         app.UseCurrentUser();
         // Before authorization: a refused call counts against its key too.
         app.UseRateLimiter();
+        app.UseSharedRateLimits(app.Configuration);
         app.UseAuthorization();
         app.UseLargeUploadLimits();
         app.UseIdempotencyKeys();
@@ -345,12 +354,11 @@ public static class RateLimits
     /// </summary>
     public static IServiceCollection AddPublicSurveyRateLimit(this IServiceCollection services, IConfiguration configuration)
     {
-        var perMinute = configuration.GetValue("Surveys:PublicAnswersPerMinute", 30);
-        if (perMinute < 1)
-        {
-            throw new InvalidOperationException("Surveys:PublicAnswersPerMinute must be at least 1.");
-        }
-
+        var perMinute = PublicLinksPerMinute(configuration);
+        var reads = HelpCentreReadsPerMinute(configuration);
+        // Counted in the database instead (RateLimits:Store=Database, several instances): the policies stay, as names the endpoints carry.
+        var shared = SharedRateLimits.InDatabase(configuration);
+        services.AddScoped<RateWindowStore>();
         var keyPerMinute = Math.Max(1, configuration.GetValue("ApiKeys:RequestsPerMinute", 1200));
         return services.AddRateLimiter(options =>
         {
@@ -360,22 +368,7 @@ public static class RateLimits
                 // Say when to try again: the fixed window's remainder, or the whole window when the limiter does not know.
                 var wait = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter)
                     ? retryAfter : TimeSpan.FromMinutes(1);
-                var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-                var http = context.HttpContext;
-                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return ApiPaths.IsApi(http.Request)
-                    ? http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                    {
-                        HttpContext = http,
-                        ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
-                        {
-                            Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.",
-                            Detail = http.Request.Headers.ContainsKey(Features.Account.ApiKey.HeaderName)
-                                ? $"This API key made more than {keyPerMinute} requests in a minute. Try again in {seconds} seconds."
-                                : $"This address sent too many requests to public links. Try again in {seconds} seconds.",
-                        },
-                    })
-                    : new ValueTask(TooManyRequestsPage(http, seconds));
+                return new ValueTask(RejectAsync(context.HttpContext, (int)Math.Ceiling(wait.TotalSeconds), keyPerMinute));
             };
             // Every API key has its own budget (ApiKeys:RequestsPerMinute), by its public prefix; cookie sessions and public links are not counted here.
             options.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -384,17 +377,47 @@ public static class RateLimits
                     ? System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter("key:" + prefix,
                         _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = keyPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
                     : System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("none"));
-            var reads = configuration.GetValue("HelpCentre:ReadsPerMinute", 300);
-            options.AddPolicy(HelpCentreReads, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, reads), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            options.AddPolicy(PublicLinks, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
-                }));
+            options.AddPolicy(HelpCentreReads, context => shared
+                ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("shared")
+                : System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = reads, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            options.AddPolicy(PublicLinks, context => shared
+                ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("shared")
+                : System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
+    }
+
+    /// <summary>Surveys:PublicAnswersPerMinute (30): requests per client address and minute to public links.</summary>
+    public static int PublicLinksPerMinute(IConfiguration configuration)
+    {
+        var perMinute = configuration.GetValue("Surveys:PublicAnswersPerMinute", 30);
+        return perMinute >= 1 ? perMinute : throw new InvalidOperationException("Surveys:PublicAnswersPerMinute must be at least 1.");
+    }
+
+    /// <summary>HelpCentre:ReadsPerMinute (300): reads of the public help centre per client address and minute.</summary>
+    public static int HelpCentreReadsPerMinute(IConfiguration configuration) => Math.Max(1, configuration.GetValue("HelpCentre:ReadsPerMinute", 300));
+
+    /// <summary>The answer past a limit, from either store: Retry-After, and problem details for the API or a page for people.</summary>
+    public static Task RejectAsync(HttpContext http, int seconds, int keyPerMinute = 0)
+    {
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ApiPaths.IsApi(http.Request)
+            ? http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.",
+                    Detail = http.Request.Headers.ContainsKey(Features.Account.ApiKey.HeaderName) && keyPerMinute > 0
+                        ? $"This API key made more than {keyPerMinute} requests in a minute. Try again in {seconds} seconds."
+                        : $"This address sent too many requests to public links. Try again in {seconds} seconds.",
+                },
+            }).AsTask()
+            : TooManyRequestsPage(http, seconds);
     }
 
     /// <summary>What a person sees past the limit: a page of PSM's own that says when to come back, not an empty error.</summary>

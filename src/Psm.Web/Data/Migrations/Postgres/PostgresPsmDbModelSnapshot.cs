@@ -4418,6 +4418,25 @@ namespace Psm.Web.Data.Migrations.Postgres
                     b.ToTable("ImportedRows", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Infrastructure.Http.RateWindow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("Window");
+
+                    b.ToTable("RateWindows", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Infrastructure.Imports.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")

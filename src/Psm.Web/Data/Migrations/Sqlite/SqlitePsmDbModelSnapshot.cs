@@ -4481,6 +4481,25 @@ namespace Psm.Web.Data.Migrations.Sqlite
                     b.ToTable("ImportedRows", (string)null);
                 });
 
+            modelBuilder.Entity("Psm.Web.Infrastructure.Http.RateWindow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("Window");
+
+                    b.ToTable("RateWindows", (string)null);
+                });
+
             modelBuilder.Entity("Psm.Web.Infrastructure.Imports.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
