@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every PSM test suite on SQLite and on PostgreSQL and ends with "Tests: N passed, N failed".
 # On a fresh Debian machine with the .NET SDK it installs what is missing (chromium, postgresql, postfix,
-# dovecot, nodejs, poppler-utils, fonts-dejavu-core; Spectral from npm), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
+# dovecot, nodejs, poppler-utils, fonts-dejavu-core, haproxy; Spectral from npm), starts a throwaway PostgreSQL, mail server and OpenID Provider on free loopback ports,
 # and stops them at the end.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -29,6 +29,12 @@ if ! command -v pdftoppm >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/D
   say "Installing poppler-utils and fonts-dejavu-core from Debian's packages"
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends poppler-utils fonts-dejavu-core >/dev/null \
     || { echo "Could not install poppler-utils"; exit 1; }
+fi
+# HAProxy balances the cluster tests' PSM instances (deploy/haproxy.cfg.template); each test starts its own on loopback.
+if [ ! -x /usr/sbin/haproxy ]; then
+  say "Installing haproxy from Debian's packages"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends haproxy >/dev/null \
+    || { echo "Could not install haproxy"; exit 1; }
 fi
 say "PostgreSQL"
 start_throwaway_postgres || exit 1

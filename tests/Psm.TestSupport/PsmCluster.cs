@@ -206,6 +206,46 @@ public sealed class PsmProcess : IAsyncDisposable
         this.process = process;
     }
 
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    /// <summary>
+    /// PSM as operators run it: <c>dotnet publish</c> of the build the tests use (a few seconds, once per run), so that its
+    /// static files (Blazor's script, MudBlazor's styles) are served in Production as from a real deployment.
+    /// </summary>
+    private static readonly Lazy<string> Published = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("psm-published-").FullName;
+        var project = Path.Combine(Repository.Root, "src", "Psm.Web", "Psm.Web.csproj");
+        using var publish = Process.Start(new ProcessStartInfo("dotnet", $"publish \"{project}\" -c {Configuration} --no-build -nologo -o \"{folder}\"")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        var output = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEnd();
+        publish.WaitForExit();
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed:\n{output.Result}\n{errors}");
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp cleaner.
+            }
+        };
+        return folder;
+    });
+
     public string Name { get; }
     public int Port { get; }
     public Uri Address => new($"http://127.0.0.1:{Port}/");
@@ -215,7 +255,7 @@ public sealed class PsmProcess : IAsyncDisposable
     public static PsmProcess Start(string name, IReadOnlyDictionary<string, string?> settings)
     {
         var port = PsmCluster.FreePort();
-        var dll = typeof(Program).Assembly.Location;
+        var dll = Path.Combine(Published.Value, "Psm.Web.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

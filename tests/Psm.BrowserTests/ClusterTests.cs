@@ -1,0 +1,79 @@
+using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Data.Demo;
+
+namespace Psm.BrowserTests;
+
+/// <summary>A person signed in through the balancer in front of two PSM processes (deploy/haproxy.cfg.template).</summary>
+[Collection(BrowserLanes.One)]
+public sealed class ClusterTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task AnAgentSignedInThroughTheBalancerKeepsWorkingWhenTheirInstanceIsKilled()
+    {
+        await using var cluster = await PsmCluster.StartAsync();
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = cluster.Address.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+            TimezoneId = "Europe/Berlin",
+        });
+        var page = await context.NewPageAsync();
+        var shots = Path.Combine(Session.ScreenshotFolder, TestProvider.Name, nameof(AnAgentSignedInThroughTheBalancerKeepsWorkingWhenTheirInstanceIsKilled));
+        try
+        {
+            await page.GotoAsync("/account/sign-in");
+            await page.GetByLabel("Email").FillAsync(PsmServer.EmailOf(Roles.SupportAgent));
+            await page.GetByLabel("Password").FillAsync(DemoData.Password);
+            await page.GetByTestId("sign-in").ClickAsync();
+            await Expect(page.Locator("[data-interactive='true']")).ToBeVisibleAsync();
+            var first = await InstanceAsync(context);
+            Assert.NotNull(first);
+
+            await page.GetByTestId("nav").GetByRole(AriaRole.Link, new() { Name = "Accounts", Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("No customers");
+            await AddCustomerAsync(page, "Juniper Travel", "hello@juniper.example");
+            await page.ScreenshotAsync(new() { Path = shots + "-before.png", FullPage = true });
+
+            // The instance holding this person's circuit dies at once. The circuit cannot come back there: the browser
+            // reconnects through the balancer, the other instance has no such circuit and refuses it, and the page loads
+            // again from that instance, where the sign-in cookie still opens (the keys are in the database).
+            cluster.Instances.Single(i => i.Name == first).Kill();
+            var until = DateTime.UtcNow.AddSeconds(45);
+            string? now;
+            while ((now = await InstanceAsync(context)) == first && DateTime.UtcNow < until)
+            {
+                await Task.Delay(250);
+            }
+
+            Assert.NotEqual(first, now);
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/customers"));
+            await Expect(page.Locator("[data-interactive='true']")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("customers-table")).ToContainTextAsync("Juniper Travel");
+            await AddCustomerAsync(page, "Kestrel Outfitters", "team@kestrel.example");
+            await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–2 of 2");
+            await page.ScreenshotAsync(new() { Path = shots + "-after-kill.png", FullPage = true });
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = shots + "-FAILED.png", FullPage = true });
+            throw;
+        }
+    }
+
+    private static async Task AddCustomerAsync(IPage page, string name, string email)
+    {
+        await page.GetByTestId("new-customer").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Name").FillAsync(name);
+        await dialog.GetByLabel("Email").FillAsync(email);
+        await dialog.GetByLabel("Country (ISO code, e.g. DE)").FillAsync("NL");
+        await Expect(dialog.GetByLabel("Country (ISO code, e.g. DE)")).ToHaveValueAsync("NL");
+        await page.GetByTestId("save-customer").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("customers-table")).ToContainTextAsync(name);
+    }
+
+    /// <summary>The instance the balancer keeps this browser on (its affinity cookie).</summary>
+    private static async Task<string?> InstanceAsync(IBrowserContext context) =>
+        (await context.CookiesAsync()).FirstOrDefault(c => c.Name == "psm_instance")?.Value;
+}
