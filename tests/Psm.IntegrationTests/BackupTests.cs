@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Psm.Web.Features.Customers;
@@ -16,7 +17,11 @@ public sealed class BackupTests
     [Fact]
     public async Task ABackupKeepsEveryCommittedWriteAndRestoresIntoAWorkingPsm()
     {
-        await using var app = new PsmServer();
+        // The demo company (a year of feedback, tickets, orders) with no background job writing while the backup is compared.
+        await using var app = new PsmServer(new()
+        {
+            ["Demo:Seed"] = "true", ["Sla:MonitorSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Outbox:SendSeconds"] = "0", ["Rollups:Seconds"] = "0",
+        });
         using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         var customer = await (await pm.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora Labs", email = "hi@aurora.example", country = "DE" }))
             .ReadAsync<CustomerDto>();
@@ -53,12 +58,62 @@ public sealed class BackupTests
             restored = new NpgsqlConnectionStringBuilder(connection) { Database = copyName }.ToString();
         }
 
+        // Every table holds the same rows in the restored database: counts and a checksum of every row's values.
+        var tables = TablesOf(app);
+        var before = await FingerprintAsync(connection, tables);
+        var after = await FingerprintAsync(restored, tables);
+        Assert.True(before["Customers"].Rows > 1 && before["Feedback"].Rows > 100 && before["Tickets"].Rows > 10, "The demo company was not there to back up.");
+        Assert.All(tables, table => Assert.True(before[table] == after[table], $"{table}: {before[table]} before the backup, {after[table]} restored."));
+
         // PSM starts on the restored database and shows what was written before the backup.
         await using var again = new PsmServer(new() { ["ConnectionStrings:Psm"] = restored });
         using var reader = await again.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         var found = await reader.GetAsync($"/api/v1/customers/{customer.Id}");
         Assert.Equal(HttpStatusCode.OK, found.StatusCode);
         Assert.Equal("Aurora Labs", (await found.ReadAsync<CustomerDto>()).Name);
+    }
+
+    /// <summary>Every table PSM's model maps, and the migrations' history.</summary>
+    private static List<string> TablesOf(PsmServer app)
+    {
+        using var scope = app.Services.CreateScope();
+        using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<Psm.Web.Data.PsmDb>>().CreateDbContext();
+        return db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Append("__EFMigrationsHistory").Distinct().Order().ToList();
+    }
+
+    /// <summary>Per table: its row count and a SHA-256 over its rows' values, the rows in a fixed order (their text, sorted).</summary>
+    private static async Task<Dictionary<string, (long Rows, string Sum)>> FingerprintAsync(string connectionString, IEnumerable<string> tables)
+    {
+        await using System.Data.Common.DbConnection connection = TestProvider.IsPostgres
+            ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        var result = new Dictionary<string, (long, string)>();
+        foreach (var table in tables)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM \"{table}\"";
+            var rows = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                var values = new object[reader.FieldCount];
+                while (await reader.ReadAsync())
+                {
+                    reader.GetValues(values);
+                    rows.Add(string.Join('\u001f', values.Select(v => v switch
+                    {
+                        byte[] bytes => Convert.ToBase64String(bytes),
+                        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                        _ => v.ToString(),
+                    })));
+                }
+            }
+
+            rows.Sort(StringComparer.Ordinal);
+            var sum = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\u001e', rows))));
+            result[table] = (rows.Count, sum);
+        }
+
+        return result;
     }
 
     private static async Task<string?> ScalarAsync(string connectionString, string sql)
