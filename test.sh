@@ -153,6 +153,8 @@ lint_openapi() {
 }
 
 check "Dependency licences" scripts/licences.sh
+# The cluster as scripts/cluster.sh starts it for operators: PostgreSQL, two instances, HAProxy; one instance SIGKILLed.
+check "Cluster script" scripts/cluster.sh --check --no-build
 check "OpenAPI lint" lint_openapi
 run_suite tests/Psm.UnitTests none
 report_suite tests/Psm.UnitTests none
