@@ -39,6 +39,8 @@ fi
 say "PostgreSQL"
 start_throwaway_postgres || exit 1
 export PSM_TEST_POSTGRES="$PSM_PG_CONNECTION"
+start_throwaway_replica || exit 1
+export PSM_TEST_POSTGRES_REPLICA="$PSM_PG_REPLICA_CONNECTION"
 say "Mail server"
 start_throwaway_mail || exit 1
 trap 'stop_throwaway_mail; stop_throwaway_postgres' EXIT

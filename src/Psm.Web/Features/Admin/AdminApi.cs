@@ -31,6 +31,9 @@ public static class AdminApi
             .WithName("ExportAuditEntries").WithSummary("Exports the audit entries matching the filters as CSV.");
         api.MapGet("/jobs", ListJobs).WithTags("Operations").RequireAuthorization(Permissions.AdminJobs)
             .WithName("ListJobs").WithSummary("Lists the background jobs: the instance holding each (once-across-instances jobs), its last run, the runs so far and the last error.");
+        api.MapGet("/replica", async (ReadReplica replica, CancellationToken ct) => TypedResults.Ok(await replica.StatusAsync(ct)))
+            .WithTags("Operations").RequireAuthorization(Permissions.AdminJobs).WithName("GetReplicaStatus")
+            .WithSummary("The read replica reports read from (ConnectionStrings:PsmReplica): whether one is configured, and how many seconds it is behind (0: up to date; null with a problem when it does not answer).");
         users.MapGet("/export.csv", ExportUsers).WithName("ExportUsers").WithSummary("Exports users and their roles as CSV (audit-logged).")
             .AuditedExport("User");
         return api;

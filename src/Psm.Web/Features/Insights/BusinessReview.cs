@@ -29,7 +29,7 @@ public sealed record OpenConcern(string Stakeholder, string Stance, string Text)
 /// quarter before with their trend, the top feedback themes, what moved on the roadmap since the last review, the decisions
 /// of the quarter and the concerns still open. Fonts are DejaVu, read from the system (Debian's fonts-dejavu-core).
 /// </summary>
-public sealed class BusinessReviews(IDbContextFactory<PsmDb> dbs, CompanyDashboard dashboard, Objectives objectives, FeedbackAnalysis analysis, TimeProvider time)
+public sealed class BusinessReviews(Infrastructure.Persistence.ReportingDbFactory dbs, CompanyDashboard dashboard, Objectives objectives, FeedbackAnalysis analysis, TimeProvider time)
 {
     public static readonly string[] Keys =
     [

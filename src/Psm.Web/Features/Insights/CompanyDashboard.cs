@@ -35,7 +35,7 @@ public sealed record CompanyView(
 /// (<see cref="DrillDowns"/>), which are the rows its drill-down lists.
 /// </summary>
 public sealed class CompanyDashboard(
-    IDbContextFactory<PsmDb> dbs, MetricRegistry registry, DrillDowns drills, Objectives objectives, FeedbackAnalysis analysis,
+    Infrastructure.Persistence.ReportingDbFactory dbs, MetricRegistry registry, DrillDowns drills, Objectives objectives, FeedbackAnalysis analysis,
     Campaigns.Campaigns campaigns, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> CardKeys =

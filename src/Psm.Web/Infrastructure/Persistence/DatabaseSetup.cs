@@ -14,6 +14,9 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
     /// <summary>How long a SQLite writer waits for another's lock before giving up (Database:BusyTimeoutMs).</summary>
     public int BusyTimeoutMs { get; init; } = 5000;
 
+    /// <summary>A PostgreSQL streaming replica reports read from (ConnectionStrings:PsmReplica); null: they read the primary.</summary>
+    public string? ReplicaConnectionString { get; init; }
+
     public static DatabaseSettings From(IConfiguration config, string contentRoot)
     {
         var providerText = config["Database:Provider"] ?? "Sqlite";
@@ -43,7 +46,17 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             throw new InvalidOperationException($"Database:BusyTimeoutMs is {busyTimeout}; use 0 to 600000 milliseconds.");
         }
 
-        return new DatabaseSettings(provider, connectionString) { BusyTimeoutMs = busyTimeout };
+        var replica = config.GetConnectionString("PsmReplica");
+        if (!string.IsNullOrWhiteSpace(replica) && provider != DatabaseProvider.Postgres)
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:PsmReplica names a PostgreSQL read replica, so it needs Database:Provider Postgres; SQLite has no replicas.");
+        }
+
+        return new DatabaseSettings(provider, connectionString)
+        {
+            BusyTimeoutMs = busyTimeout, ReplicaConnectionString = string.IsNullOrWhiteSpace(replica) ? null : replica,
+        };
     }
 
     /// <summary>A relative SQLite file is placed under the content root, and its folder is created.</summary>
@@ -127,6 +140,8 @@ public static class DatabaseServiceCollectionExtensions
         services.AddSingleton<Features.Integrations.EventInterceptor>();
         services.AddSingleton(sp => new PsmDbPool(settings, [sp.GetRequiredService<Features.Integrations.EventInterceptor>(), sp.GetRequiredService<AuditInterceptor>()]));
         services.AddScoped<IDbContextFactory<PsmDb>, PsmDbFactory>();
+        services.AddSingleton<ReadReplica>();
+        services.AddScoped<ReportingDbFactory>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContext());
         return services;
     }
