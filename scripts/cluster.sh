@@ -63,7 +63,7 @@ dotnet publish src/Psm.Web -c Release $build -o "$work/app" -nologo -v quiet >"$
 
 admin_email=admin@psm.example
 admin_password="Cluster-$(head -c 9 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')-1"
-export ASPNETCORE_ENVIRONMENT=Production Database__Provider=Postgres ConnectionStrings__Psm="$connection" \
+export Telemetry__Prometheus=true ASPNETCORE_ENVIRONMENT=Production Database__Provider=Postgres ConnectionStrings__Psm="$connection" \
   DataProtection__Keys=Database RateLimits__Store=Database Demo__Seed=true PublicUrl="http://127.0.0.1:$port" \
   PSM_ADMIN_EMAIL=$admin_email PSM_ADMIN_PASSWORD=$admin_password
 
@@ -112,6 +112,7 @@ if [ "$check" -eq 0 ]; then
   echo
   echo "PSM runs on $instances instances behind $balancer"
   echo "Sign in as $admin_email with the password $admin_password"
+  echo "Metrics of each instance: http://127.0.0.1:<its port>/metrics (the balancer refuses /metrics)."
   echo "Logs: $work/app*.log and $work/haproxy.log. Ctrl+C stops everything."
   wait "${pids[0]}"
   exit 0
@@ -123,6 +124,7 @@ seen=$(for _ in $(seq 1 $((instances * 3))); do answered_by; done | sort -u | tr
 echo "Requests were answered by: $seen"
 [ "$(wc -w <<<"$seen")" -eq "$instances" ] || { echo "The balancer did not reach every instance"; exit 1; }
 curl -sf "$balancer/account/sign-in" | grep -q "Sign in" || { echo "The sign-in page did not open through the balancer"; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$balancer/metrics")" = "404" ] || { echo "The balancer lets /metrics out"; exit 1; }
 
 kill -9 "${pids[0]}"
 echo "Killed app1 (SIGKILL)"

@@ -93,6 +93,7 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, ILogger logger) :
                 logger.LogError(e, "{What} failed; it will try again.", What);
             }
 
+            PsmMetrics.JobRan(Name, error is not null);
             await Leases.RecordRunAsync(db, lease, holder, time.GetUtcNow(), error, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)

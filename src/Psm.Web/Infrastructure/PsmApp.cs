@@ -27,6 +27,7 @@ public static class PsmApp
     public static WebApplicationBuilder AddPsm(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddPsmTelemetry();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PsmInstance>();
         services.AddPsmDatabase(DatabaseSettings.From(builder.Configuration, builder.Environment.ContentRootPath));
@@ -279,6 +280,7 @@ public static class PsmApp
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
             .AllowAnonymous();
+        app.MapPsmTelemetry();
 
         // Every endpoint under /api/v1 needs at least its area's read permission; writes add their own (Permissions.Matrix).
         var api = app.MapGroup("/api/v1").RequireAuthorization().CheckInputs();

@@ -173,5 +173,11 @@ public sealed class OutboxJob(IServiceScopeFactory scopes, IConfiguration config
     // Every instance sends: the sender claims its batch row by row.
     protected override bool OnceAcrossInstances => false;
 
-    protected override Task RunAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<OutboxSender>().SendDueAsync(ct);
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await services.GetRequiredService<OutboxSender>().SendDueAsync(ct);
+        // What is left queued, for the psm.outbox.queued gauge.
+        await using var db = await services.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync(ct);
+        PsmMetrics.OutboxQueued(await db.Outbox.CountAsync(m => m.Status == OutboxStatus.Queued, ct));
+    }
 }

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+using Psm.Web.Infrastructure.Auth;
+
+namespace Psm.IntegrationTests;
+
+/// <summary>What operators read: Prometheus metrics when Telemetry:Prometheus is on, and JSON log lines with Telemetry:JsonLogs.</summary>
+public sealed class TelemetryTests
+{
+    [Fact]
+    public async Task MetricsAreScrapedWhenTurnedOnWithRequestsJobRunsAndTheOutboxDepth()
+    {
+        await using (var off = new PsmServer())
+        {
+            using var anonymous = off.Anonymous();
+            Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync("/metrics")).StatusCode);
+        }
+
+        await using var app = new PsmServer(new()
+        {
+            ["Telemetry:Prometheus"] = "true", ["Sla:MonitorSeconds"] = "1", ["Outbox:SendSeconds"] = "1",
+        });
+        using var agent = await app.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        for (var i = 0; i < 3; i++)
+        {
+            (await agent.GetAsync("/api/v1/customers")).EnsureSuccessStatusCode();
+        }
+
+        using var scraper = app.Anonymous();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        string text;
+        while (true)
+        {
+            var response = await scraper.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            text = await response.Content.ReadAsStringAsync();
+            if ((text.Contains("psm_job_runs_total{") && text.Contains("psm_outbox_queued")) || DateTime.UtcNow > until)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        var lines = text.Split('\n');
+        // Requests by route and status: the three customer lists are counted under their route.
+        Assert.Contains(lines, l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+            && l.Contains("http_route=\"/api/v1/customers/\"") && l.Contains("http_response_status_code=\"200\"") && Count(l) >= 3);
+        Assert.Contains(lines, l => l.StartsWith("psm_job_runs_total{", StringComparison.Ordinal) && l.Contains("job=\"SlaMonitor\"")
+            && l.Contains("outcome=\"ok\"") && Count(l) >= 1);
+        Assert.Contains(lines, l => l.StartsWith("psm_outbox_queued", StringComparison.Ordinal));
+    }
+
+    private static double Count(string line) =>
+        double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task JsonLogsWriteOneObjectPerLine()
+    {
+        await using var owner = new PsmServer();
+        var settings = owner.SameDatabase();
+        settings["Telemetry:JsonLogs"] = "true";
+        await using var instance = PsmProcess.Start("json", settings);
+        await instance.WaitReadyAsync();
+        var lines = instance.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        var started = lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .FirstOrDefault(e => e.GetProperty("Category").GetString() == "Microsoft.Hosting.Lifetime" && e.GetProperty("Message").GetString()!.Contains("listening"));
+        Assert.Equal(JsonValueKind.Object, started.ValueKind);
+        Assert.Equal("Information", started.GetProperty("LogLevel").GetString());
+        Assert.True(started.TryGetProperty("Timestamp", out _));
+    }
+}
