@@ -32,16 +32,19 @@ public static class BenchHost
         return (app, new Uri(app.Urls.First().Replace("[::]", "127.0.0.1")));
     }
 
-    private static string WebRoot()
+    private static string WebRoot() => Path.Combine(RepositoryRoot(), "src", "Psm.Web");
+
+    /// <summary>The checkout's root folder (where Psm.slnx is).</summary>
+    public static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
             if (File.Exists(Path.Combine(folder.FullName, "Psm.slnx")))
             {
-                return Path.Combine(folder.FullName, "src", "Psm.Web");
+                return folder.FullName;
             }
         }
 
-        return AppContext.BaseDirectory;
+        throw new InvalidOperationException("Psm.slnx not found above " + AppContext.BaseDirectory);
     }
 }

@@ -17,7 +17,7 @@ using Psm.Bench;
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|responses-import-http|feedback-import-http|survey-scores|rollup-upkeep|company-view|alert-rules|churn-training|churn-scoring|global-search|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
+    Console.Error.WriteLine("usage: <customers-insert|metric-series|objectives-list|responses-import|nps-by-segment|roadmap-board|roadmap-prioritisation|roadmap-alignment|campaign-audience|campaign-results|service-queue|service-dashboard|sla-job|customer-figures|mrr-series|mail-ingest|mail-outbox|assistant-retrieval|chat-relay|webhook-delivery|ticket-create-with-event|feedback-create-http|feedback-deep-page|queue-deep-page|peer-create-http|cluster-read-http|cluster-write-http|responses-import-http|feedback-import-http|survey-scores|rollup-upkeep|company-view|alert-rules|churn-training|churn-scoring|global-search|all> --provider sqlite|postgres|both --scale N [--repeats R] [--write FILE]");
     return 2;
 }
 
@@ -69,6 +69,9 @@ var scenarios = new (string Name, Func<string, Task<ScenarioResult>> Run, double
     (DeepPageScenarios.Queue, p => DeepPageScenarios.RunQueueAsync(p, 100_000, options.Repeats * 5), 0.8),
     // Single creates against LogChimp on the same PostgreSQL (only when LogChimp runs: LC_BASE, LC_TOKEN, LC_BOARD).
     (PeerScenario.Name, async p => (await PeerScenario.RunAsync(p, 3_000, options.Repeats))!, 3.0),
+    // Two instances behind HAProxy against one reached directly (PostgreSQL): the 0.9x.
+    (ClusterScenarios.Read, async p => (await ClusterScenarios.RunAsync(p, writeHeavy: false, 3_000, options.Repeats))!, 0.9),
+    (ClusterScenarios.Write, async p => (await ClusterScenarios.RunAsync(p, writeHeavy: true, 3_000, options.Repeats))!, 0.9),
     // Survey answers uploaded to PSM running as its own process, as a background import job: fifty per generated customer
     // (5 000 000 at the default scale), against the bare bulk write in the bench's process.
     (HttpImportScenario.Name, p => HttpImportScenario.RunAsync(p, rows * 50, Math.Min(options.Repeats, 3)), 0.5),
@@ -124,7 +127,7 @@ internal sealed record Options(string Scenario, IReadOnlyList<string> Providers,
             or ResponsesImportScenario.Name or NpsBySegmentScenario.Name or RoadmapScenarios.Board or RoadmapScenarios.Prioritisation
             or RoadmapScenarios.Alignment or CampaignScenarios.Audience or CampaignScenarios.Results or ServiceDeskScenarios.Queue
             or ServiceDeskScenarios.Dashboard or ServiceDeskScenarios.SlaJob or CommerceScenarios.Figures or CommerceScenarios.MrrSeries
-            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or PeerScenario.Name or HttpImportScenario.Name
+            or MailScenarios.Ingest or MailScenarios.Outbox or AssistantScenario.Name or ChatScenario.Name or WebhookScenarios.Delivery or WebhookScenarios.EventWrite or HttpCreateScenario.Name or DeepPageScenarios.Feedback or DeepPageScenarios.Queue or PeerScenario.Name or ClusterScenarios.Read or ClusterScenarios.Write or HttpImportScenario.Name
             or FeedbackImportScenario.Name or RollupScenarios.SurveyScores or RollupScenarios.Upkeep or CompanyViewScenario.Name or AlertRulesScenario.Name
             or ChurnScenarios.Training or ChurnScenarios.Scoring or SearchScenario.Name or "all"))
         {
