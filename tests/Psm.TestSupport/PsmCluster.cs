@@ -48,6 +48,7 @@ public sealed class PsmCluster : IAsyncDisposable
 
         var owner = new PsmServer(all);
         var started = new List<PsmProcess>();
+        Process? haproxyProcess = null;
         try
         {
             var database = owner.SameDatabase();
@@ -75,6 +76,7 @@ public sealed class PsmCluster : IAsyncDisposable
             {
                 RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
             })!;
+            haproxyProcess = process;
             var cluster = new PsmCluster(owner, started, process, new Uri($"http://127.0.0.1:{port}/"), folder);
             process.ErrorDataReceived += (_, e) => { lock (cluster.balancerLog) { cluster.balancerLog.AppendLine(e.Data); } };
             process.OutputDataReceived += (_, e) => { lock (cluster.balancerLog) { cluster.balancerLog.AppendLine(e.Data); } };
@@ -89,6 +91,12 @@ public sealed class PsmCluster : IAsyncDisposable
         }
         catch
         {
+            // A balancer that started must not outlive a cluster that did not.
+            if (haproxyProcess is { HasExited: false })
+            {
+                haproxyProcess.Kill();
+            }
+
             foreach (var instance in started)
             {
                 await instance.DisposeAsync();
