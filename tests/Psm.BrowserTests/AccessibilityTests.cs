@@ -71,6 +71,33 @@ public sealed class AccessibilityTests(BrowserFixture browser)
         });
     }
 
+    // The audit every screenshot runs would pass every page if it found nothing: it must name a missing alternative text and
+    // unreadable text, and leave out the fading snackbars as it says.
+    [Fact]
+    public async Task TheAuditNamesAnImageWithoutAlternativeTextAndTextTooPaleToReadButNotASnackbar()
+    {
+        await using var session = await Session.StartAsync(browser);
+        await session.RunAsync(async () =>
+        {
+            var page = session.Page;
+            await session.SignInAndWaitAsync(PsmServer.EmailOf(Roles.ProductManager));
+            Assert.Empty(await session.FindViolationsAsync());
+
+            await page.EvaluateAsync("""
+                () => document.querySelector('.mud-main-content').insertAdjacentHTML('beforeend',
+                  '<img src="/favicon.png" data-probe="image"><p style="color:#ddd;background:#fff" data-probe="pale">Hard to read</p>' +
+                  '<div class="mud-snackbar"><img src="/favicon.png" data-probe="snackbar"></div>')
+                """);
+            var found = await session.FindViolationsAsync();
+            var image = Assert.Single(found, v => v.StartsWith("image-alt (critical, 1 nodes)", StringComparison.Ordinal));
+            Assert.Contains("data-probe=\"image\"", image);
+            var contrast = Assert.Single(found, v => v.StartsWith("color-contrast (serious", StringComparison.Ordinal));
+            Assert.Contains("Hard to read", contrast);
+            Assert.Contains("insufficient color contrast", contrast);
+            Assert.DoesNotContain(found, v => v.Contains("data-probe=\"snackbar\"", StringComparison.Ordinal));
+        });
+    }
+
     // Every kind of home (company, support, marketing, stakeholder) is audited where InsightsTests save them.
     [Fact]
     public async Task AnUnknownAddressShowsTheAppsOwnNotFoundPageInsideTheLayout()
