@@ -3,13 +3,17 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
+using Psm.Web.Features.Customers;
+using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.IntegrationTests;
 
 /// <summary>
 /// Two PSM processes behind a real HAProxy (deploy/haproxy.cfg.template) on one database, as docs/operations.md deploys
-/// them: writes survive an instance killed mid-load, and the public links' limits are one per client address across instances.
+/// them: writes survive an instance killed mid-load, periodic jobs run once across instances and move to the survivor when
+/// their holder is killed, and the public links' limits are one per client address across instances.
 /// </summary>
 public sealed class ClusterTests
 {
@@ -111,6 +115,120 @@ public sealed class ClusterTests
         }
 
         throw new TimeoutException($"'{text}' was not answered in 200 attempts.");
+    }
+
+    [Fact]
+    public async Task TheSlaMonitorActsOnceAcrossInstancesAndTheSurvivorTakesOverWhenItsHolderIsKilled()
+    {
+        // Both instances tick the SLA monitor and the rollups every second; only the holder of each job's lease runs it.
+        await using var cluster = await PsmCluster.StartAsync(settings: new() { ["Sla:MonitorSeconds"] = "1", ["Rollups:Seconds"] = "1" });
+        using var admin = await cluster.Owner.ClientFor(PsmServer.EmailOf(Roles.Admin));
+        using var agent = await cluster.Owner.ClientFor(PsmServer.EmailOf(Roles.SupportAgent));
+        // A desk open around the clock (00:00-23:59) in a time zone where the next few minutes are not near midnight, and
+        // urgent tickets answered within one minute: they are "about to breach" 48 s after they open and breach at 60 s.
+        var zone = DateTime.UtcNow.Hour is >= 2 and < 21 ? "UTC" : "Asia/Tokyo";
+        var calendar = await (await admin.PostAsJsonAsync("/api/v1/sla/calendars", new
+        {
+            name = "Around the clock", timeZoneId = zone, opens = "00:00", closes = "23:59",
+            workingDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" },
+        })).ReadAsync<ServiceCalendarDto>();
+        (await admin.PostAsJsonAsync("/api/v1/sla/policies", new { name = "Urgent", priority = "Urgent", firstResponseMinutes = 1, resolutionMinutes = 600, calendarId = calendar.Id }))
+            .EnsureSuccessStatusCode();
+        var customer = await (await agent.PostAsJsonAsync("/api/v1/customers", new { name = "Aurora", email = "ops@aurora.example", country = "DE", plan = "Pro" }))
+            .ReadAsync<CustomerDto>();
+        var tickets = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            var ticket = await (await agent.PostAsJsonAsync("/api/v1/tickets", new { subject = $"Checkout fails for region {i}", customerId = customer.Id, priority = "Urgent" }))
+                .ReadAsync<TicketDto>();
+            Assert.NotNull(ticket.Sla?.FirstResponseDueAt);
+            tickets.Add(ticket.Summary.Id);
+        }
+
+        // With both instances up, one holds the monitor and runs it at most once a second: two would count about twice as many.
+        var holding = await WaitForJobAsync(admin, "SlaMonitor", j => j.Runs >= 2 && j.Holder is not null, TimeSpan.FromSeconds(30));
+        var holder = cluster.Instances.Single(i => holding.Holder!.Split('/')[1] == i.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var survivor = cluster.Instances.Single(i => i != holder);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var later = await WaitForJobAsync(admin, "SlaMonitor", _ => true, TimeSpan.Zero);
+        Assert.InRange(later.Runs - holding.Runs, 1, (long)Math.Ceiling(watch.Elapsed.TotalSeconds) + 1);
+        Assert.Equal(holding.Holder, later.LastRunBy);
+
+        // The near-breach escalation (read, then written: only the lease keeps two runs from escalating twice) happens while
+        // both are up; then the holder is killed without giving its leases up.
+        await WaitForEffectsAsync(cluster, tickets, "Escalated: about to breach%", TimeSpan.FromSeconds(75));
+        holder.Kill();
+
+        // The survivor takes the monitor over once the dead holder's lease runs out (30 s) and records the breaches.
+        await WaitForEffectsAsync(cluster, tickets, "First-response target missed%", TimeSpan.FromSeconds(75));
+        var taken = await WaitForJobAsync(admin, "SlaMonitor", j => j.LastRunBy == j.Holder && j.Holder!.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Null(taken.LastError);
+        await WaitForJobAsync(admin, "Rollup", j => j.LastRunBy?.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(45));
+
+        // Each effect happened once: one escalation and one breach per ticket, in the timeline and as webhook events, and the
+        // survivor's later runs add nothing.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var scope = cluster.Owner.Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync();
+        var events = await db.TicketEvents.AsNoTracking().Where(e => tickets.Contains(e.TicketId) && e.Actor == "SLA monitor")
+            .Select(e => new { e.TicketId, e.Text }).ToListAsync();
+        foreach (var ticket in tickets)
+        {
+            Assert.Single(events, e => e.TicketId == ticket && e.Text.StartsWith("Escalated: about to breach", StringComparison.Ordinal));
+            Assert.Single(events, e => e.TicketId == ticket && e.Text.StartsWith("First-response target missed", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(10, events.Count);
+        var levels = await db.Tickets.AsNoTracking().Where(t => tickets.Contains(t.Id)).Select(t => t.EscalationLevel).ToListAsync();
+        Assert.All(levels, level => Assert.Equal(2, level));
+        var webhookEvents = await db.WebhookEvents.AsNoTracking()
+            .Where(e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketSlaBreached || e.Type == Psm.Web.Features.Integrations.EventTypes.TicketEscalated)
+            .Select(e => new { e.Type, e.Data }).ToListAsync();
+        foreach (var ticket in tickets)
+        {
+            var id = ticket.ToString();
+            Assert.Single(webhookEvents, e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketSlaBreached && e.Data.Contains(id, StringComparison.OrdinalIgnoreCase));
+            Assert.Single(webhookEvents, e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketEscalated && e.Data.Contains(id, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    private static async Task<JobDto> WaitForJobAsync(HttpClient admin, string name, Func<JobDto, bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var jobs = await admin.GetFromJsonAsync<List<JobDto>>("/api/v1/jobs", Json.Options);
+            var job = jobs!.SingleOrDefault(j => j.Name == name) ?? new JobDto(name, null, null, null, null, 0, null);
+            if (condition(job))
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The {name} job never got there: {job}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Waits until every ticket has a timeline entry from the SLA monitor whose text is like <paramref name="like"/>.</summary>
+    private static async Task WaitForEffectsAsync(PsmCluster cluster, List<Guid> tickets, string like, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            await using var scope = cluster.Owner.Services.CreateAsyncScope();
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContextAsync();
+            var done = await db.TicketEvents.AsNoTracking()
+                .Where(e => tickets.Contains(e.TicketId) && e.Actor == "SLA monitor" && EF.Functions.Like(e.Text, like))
+                .Select(e => e.TicketId).Distinct().CountAsync();
+            if (done == tickets.Count)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{done} of {tickets.Count} tickets have an SLA monitor entry like '{like}'.");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Psm.TestSupport;
 /// <summary>
 /// Several PSM instances as real processes (Psm.Web.dll, Production) on one database, behind a real HAProxy configured
 /// from deploy/haproxy.cfg.template, as docs/operations.md deploys them. An in-process <see cref="Owner"/> made the
-/// database (and drops it) and issues API keys; it runs its own jobs too, like a third instance that no request reaches.
+/// database (and drops it) and issues API keys; it runs no periodic jobs, so that the jobs' leases are the instances' alone.
 /// Every instance keeps its Data Protection keys and its public rate-limit counts in the database.
 /// </summary>
 public sealed class PsmCluster : IAsyncDisposable
@@ -38,6 +38,14 @@ public sealed class PsmCluster : IAsyncDisposable
         ["RateLimits:Store"] = "Database",
     };
 
+    /// <summary>The owner's settings that switch its periodic jobs off (the instances keep theirs).</summary>
+    private static readonly Dictionary<string, string?> NoJobs = new()
+    {
+        ["Sla:MonitorSeconds"] = "0", ["Rollups:Seconds"] = "0",
+        ["Outbox:SendSeconds"] = "0", ["Mail:FetchSeconds"] = "0", ["Alerts:Seconds"] = "0", ["Commerce:RecomputeMinutes"] = "0",
+        ["BusinessReview:MailHours"] = "0", ["Webhooks:PollSeconds"] = "0", ["Churn:TrainHours"] = "0",
+    };
+
     public static async Task<PsmCluster> StartAsync(int instances = 2, Dictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>(SharedSettings);
@@ -46,7 +54,13 @@ public sealed class PsmCluster : IAsyncDisposable
             all[key] = value;
         }
 
-        var owner = new PsmServer(all);
+        var ownerSettings = new Dictionary<string, string?>(all);
+        foreach (var (key, value) in NoJobs)
+        {
+            ownerSettings[key] = value;
+        }
+
+        var owner = new PsmServer(ownerSettings);
         var started = new List<PsmProcess>();
         Process? haproxyProcess = null;
         try
@@ -258,6 +272,9 @@ public sealed class PsmProcess : IAsyncDisposable
     public int Port { get; }
     public Uri Address => new($"http://127.0.0.1:{Port}/");
     public bool HasExited => process.HasExited;
+
+    /// <summary>The process id, which the instance's name in leases and job records (machine/process/random) carries.</summary>
+    public int ProcessId => process.Id;
 
     /// <summary>Starts Psm.Web.dll with <paramref name="settings"/> (as environment variables, "a:b" as "a__b").</summary>
     public static PsmProcess Start(string name, IReadOnlyDictionary<string, string?> settings)
