@@ -61,14 +61,14 @@ public sealed class BenchDatabase : IAsyncDisposable
     public IDbContextFactory<PsmDb> Factory()
     {
         pool ??= new PsmDbPool(Settings, [Events(), new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
-        return new PsmDbFactory(pool, new CurrentUser());
+        return new PsmDbFactory(pool, new CurrentUser(), new ReadRouting(), new ReadReplica(Settings));
     }
 
     /// <summary>Contexts that write no webhook events: the cost of a change without its event, for comparison.</summary>
     public IDbContextFactory<PsmDb> FactoryWithoutEvents()
     {
         bare ??= new PsmDbPool(Settings, [new Psm.Web.Infrastructure.Audit.AuditInterceptor(TimeProvider.System)]);
-        return new PsmDbFactory(bare, new CurrentUser());
+        return new PsmDbFactory(bare, new CurrentUser(), new ReadRouting(), new ReadReplica(Settings));
     }
 
     /// <summary>Drops the triggers that mark rollup days: the cost of a change without keeping the rollups, for comparison.</summary>

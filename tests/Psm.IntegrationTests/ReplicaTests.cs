@@ -12,7 +12,7 @@ public sealed class ReplicaTests
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
 
     [Fact]
-    public async Task TheCompanyViewReadsTheReplicaWhichShowsAWriteOnceItIsReplayedAndAdminsSeeItsLag()
+    public async Task ReportsDashboardsAndExportsReadTheReplicaWhichShowsAWriteOnceItIsReplayedAndAdminsSeeItsLag()
     {
         if (!TestProvider.IsPostgres)
         {
@@ -36,6 +36,11 @@ public sealed class ReplicaTests
         using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
         using var admin = await app.ClientFor(PsmServer.EmailOf(Roles.Admin));
 
+        // A custom dashboard with one figure: the customers won this month.
+        var board = await (await pm.PostAsJsonAsync("/api/v1/dashboards", new { name = "Growth" })).ReadAsync<JsonElement>();
+        var boardId = board.GetProperty("id").GetString();
+        (await pm.PostAsJsonAsync($"/api/v1/dashboards/{boardId}/charts", new { metricKey = "customers.new", months = 1, kind = "Figure" })).EnsureSuccessStatusCode();
+
         // The database was copied on the primary just now: wait until the replica has it all.
         await WaitAsync(async () => (await admin.GetFromJsonAsync<JsonElement>("/api/v1/replica")).GetProperty("lagSeconds") is { ValueKind: JsonValueKind.Number } lag
             && lag.GetDouble() == 0, "the replica to catch up");
@@ -58,8 +63,16 @@ public sealed class ReplicaTests
                 var onPrimary = await pm.GetFromJsonAsync<JsonElement>($"/api/v1/objectives/{id}");
                 Assert.Equal("Active", onPrimary.GetProperty("summary").GetProperty("status").GetString());
 
-                // The company view reads the replica: the new objective is not there yet, and admins are told the replica lags.
+                var wonBefore = await NewCustomersAsync(pm, boardId);
+                var customer = await admin.PostAsJsonAsync("/api/v1/customers", new { name = "Replica Lag Ltd", email = "ops@replica-lag.example", country = "DE" });
+                Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
+
+                // The company view, custom dashboards and exports read the replica: the new objective and customer are not there
+                // yet (the export's audit entry is written to the primary all the same), and admins are told the replica lags.
                 Assert.DoesNotContain(id, await CompanyObjectivesAsync(pm));
+                Assert.Equal(wonBefore, await NewCustomersAsync(pm, boardId));
+                Assert.DoesNotContain("Replica Lag Ltd", await admin.GetStringAsync("/api/v1/customers/export.csv"));
+                Assert.DoesNotContain("Replica Lag Ltd", await admin.GetStringAsync("/api/v1/objectives/export.csv"));
                 await WaitAsync(async () =>
                 {
                     var status = await admin.GetFromJsonAsync<JsonElement>("/api/v1/replica");
@@ -71,8 +84,13 @@ public sealed class ReplicaTests
                     await resume.ExecuteNonQueryAsync();
                 }
 
-                // Replayed, it shows.
+                // Replayed, they show.
                 await WaitAsync(async () => (await CompanyObjectivesAsync(pm)).Contains(id), "the objective to reach the replica");
+                Assert.Equal(wonBefore + 1, await NewCustomersAsync(pm, boardId));
+                Assert.Contains("Replica Lag Ltd", await admin.GetStringAsync("/api/v1/customers/export.csv"));
+                Assert.Contains("Halve the onboarding time", await admin.GetStringAsync("/api/v1/objectives/export.csv"));
+                var exported = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=Exported&entity=Customer");
+                Assert.Equal(2, exported.GetProperty("items").GetArrayLength());
             }
             finally
             {
@@ -81,6 +99,9 @@ public sealed class ReplicaTests
             }
         }
     }
+
+    private static async Task<double> NewCustomersAsync(HttpClient client, string? board) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/api/v1/dashboards/{board}")).GetProperty("charts")[0].GetProperty("value").GetDouble();
 
     private static async Task<List<string>> CompanyObjectivesAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<JsonElement>("/api/v1/insights/company")).GetProperty("objectives").EnumerateArray()

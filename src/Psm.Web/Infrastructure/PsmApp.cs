@@ -81,6 +81,8 @@ public static class PsmApp
             sp.GetRequiredService<Features.Catalog.Catalog>(),
             sp.GetRequiredService<TimeProvider>()) { AtRiskMargin = atRiskMargin });
         services.AddScoped<Features.Strategy.MetricRegistry>();
+        services.AddKeyedScoped(Features.Strategy.MetricRegistry.Reporting, (sp, _) => new Features.Strategy.MetricRegistry(
+            sp.GetServices<Features.Strategy.IMetric>(), sp.GetRequiredService<Persistence.ReportingDbFactory>()));
         services.AddScoped<Features.Roadmap.Roadmap>();
         services.AddScoped<Features.Search.GlobalSearch>();
         services.AddScoped<Features.Views.SavedViews>();

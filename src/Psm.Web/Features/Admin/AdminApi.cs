@@ -28,7 +28,7 @@ public static class AdminApi
         api.MapGet("/audit", ListAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
             .WithName("ListAuditEntries").WithSummary("Lists audit entries newest first, filtered, one page at a time.");
         api.MapGet("/audit/export.csv", ExportAudit).WithTags("Audit").RequireAuthorization(Permissions.AdminAudit)
-            .WithName("ExportAuditEntries").WithSummary("Exports the audit entries matching the filters as CSV.");
+            .WithName("ExportAuditEntries").ReadsFromReplica().WithSummary("Exports the audit entries matching the filters as CSV.");
         api.MapGet("/jobs", ListJobs).WithTags("Operations").RequireAuthorization(Permissions.AdminJobs)
             .WithName("ListJobs").WithSummary("Lists the background jobs: the instance holding each (once-across-instances jobs), its last run, the runs so far and the last error.");
         api.MapGet("/replica", async (ReadReplica replica, CancellationToken ct) => TypedResults.Ok(await replica.StatusAsync(ct)))

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -44,7 +45,7 @@ public static class AlignmentApi
 
                 static string Names(IReadOnlyList<NamedRef> refs) => string.Join(";", refs.Select(r => r.Name));
             })
-            .WithName("ExportDecisions").WithSummary("Exports the decision log as CSV, newest first.");
+            .WithName("ExportDecisions").ReadsFromReplica().WithSummary("Exports the decision log as CSV, newest first.");
         group.MapGet("/decisions/{id:guid}", GetDecision).WithName("GetDecision").WithSummary("Gets a decision.");
         group.MapPost("/decisions", RecordDecision).WithName("RecordDecision")
             .WithSummary("Records a decision: context, options, outcome, rationale, who decided and who was consulted.")

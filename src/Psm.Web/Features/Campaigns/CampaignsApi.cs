@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,7 +27,7 @@ public static class CampaignsApi
                 Csv.WriteAsync(http.Response, "campaigns.csv",
                     ["name", "product", "goal", "planned_stage", "stage_fit", "status", "starts_on", "ends_on", "budget", "spend", "conversions", "segment", "channels", "owner", "id"],
                     CampaignRows(c, status, productId, goal, from, to, ct), ct))
-            .WithName("ExportCampaigns")
+            .WithName("ExportCampaigns").ReadsFromReplica()
             .WithSummary("Exports the campaigns the list's filters match as CSV, latest start first.");
         group.MapGet("/", (Campaigns c, CampaignStatus? status, Guid? productId, CampaignGoal? goal, DateOnly? from, DateOnly? to, CancellationToken ct) =>
                 c.ListAsync(status, productId, goal, from, to, ct))
@@ -71,7 +72,7 @@ public static class CampaignsApi
                     }).ToAsyncEnumerable(), ct);
                 return TypedResults.Empty;
             })
-            .WithName("ExportCampaignResults").WithSummary("Exports a campaign's results as CSV, oldest day first, in the import's columns and formats.");
+            .WithName("ExportCampaignResults").ReadsFromReplica().WithSummary("Exports a campaign's results as CSV, oldest day first, in the import's columns and formats.");
         group.MapPost("/{id:guid}/results", RecordResults).WithName("RecordCampaignResults")
             .WithSummary("Pushes results (up to 1 000 rows of day, channel, impressions, engagements, conversions, spend, revenue). A day and channel sent again replaces the earlier figures. One bad row and nothing is written.")
             .RequireAuthorization(Permissions.CampaignsManage).DisableValidation();

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -14,7 +15,7 @@ public static class CatalogApi
         var products = api.MapGroup("/products").WithTags("Catalog");
         products.MapGet("/", ListProducts).WithName("ListProducts")
             .WithSummary("Lists products, filtered by stage, owner or text, one page at a time.");
-        products.MapGet("/export.csv", ExportProducts).WithName("ExportProducts").WithSummary("Exports matching products as CSV.");
+        products.MapGet("/export.csv", ExportProducts).WithName("ExportProducts").ReadsFromReplica().WithSummary("Exports matching products as CSV.");
         products.MapGet("/{id:guid}", GetProduct).WithName("GetProduct").WithSummary("Gets a product with its services and stage guidance.");
         products.MapPost("/", CreateProduct).WithName("CreateProduct").WithSummary("Adds a product to the catalog.")
             .RequireAuthorization(Permissions.CatalogManage);

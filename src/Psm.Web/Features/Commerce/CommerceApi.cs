@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
 
@@ -12,7 +13,7 @@ public static class CommerceApi
             .WithName("ListOrders").WithSummary("Orders, latest first (up to 1 000), optionally for one customer.");
         orders.MapGet("/export.csv", (HttpContext http, Orders o, Guid? customerId, CancellationToken ct) =>
                 Csv.WriteAsync(http.Response, "orders.csv", Orders.OrderExportHeader, o.ExportOrdersAsync(customerId, ct), ct))
-            .WithName("ExportOrders")
+            .WithName("ExportOrders").ReadsFromReplica()
             .WithSummary("Exports every order (optionally one customer's) as CSV, oldest first: the import's columns in its formats, then the customer's name and the id.");
         orders.MapPost("/", async (OrderInput input, Orders o, CancellationToken ct) =>
             {
@@ -32,7 +33,7 @@ public static class CommerceApi
             .WithName("ListSubscriptions").WithSummary("Subscriptions, latest start first (up to 1 000), optionally for one customer.");
         subscriptions.MapGet("/export.csv", (HttpContext http, Orders o, Guid? customerId, CancellationToken ct) =>
                 Csv.WriteAsync(http.Response, "subscriptions.csv", Orders.SubscriptionExportHeader, o.ExportSubscriptionsAsync(customerId, ct), ct))
-            .WithName("ExportSubscriptions")
+            .WithName("ExportSubscriptions").ReadsFromReplica()
             .WithSummary("Exports every subscription (optionally one customer's) as CSV, earliest start first: the import's columns in its formats, then the customer's name and the id.");
         subscriptions.MapPost("/", async (SubscriptionInput input, Orders o, CancellationToken ct) =>
             {

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Customers;
@@ -85,7 +86,7 @@ public static class FeedbackApi
                 await Csv.WriteAsync(http.Response, "survey-answers.csv", Surveys.ResponseExportHeader, rows, ct);
                 return TypedResults.Empty;
             })
-            .WithName("ExportSurveyResponses")
+            .WithName("ExportSurveyResponses").ReadsFromReplica()
             .WithSummary("Exports a survey's answers as CSV, oldest first: the import's columns in its formats (the customer by reference, else id), then channel, wave and id.");
         surveys.MapPost("/{id:guid}/responses", Respond).WithName("RecordSurveyResponse")
             .WithSummary("Records an answer (for a known customer, once per wave). A comment becomes feedback.").RequireAuthorization(Permissions.SurveysManage);

@@ -99,7 +99,9 @@ public sealed record DashboardSummaryDto(Guid Id, string Name, NamedRef Owner, i
 /// Custom dashboards: whoever builds one owns it and may share it with roles or through a link anyone can read without signing
 /// in until it is revoked. Every chart is a registry metric over whole weeks, months or quarters ending with the current one.
 /// </summary>
-public sealed class Dashboards(IDbContextFactory<PsmDb> dbs, MetricRegistry registry, CurrentUser user, TimeProvider time)
+public sealed class Dashboards(
+    IDbContextFactory<PsmDb> dbs, MetricRegistry registry, [FromKeyedServices(MetricRegistry.Reporting)] MetricRegistry figures, CurrentUser user,
+    TimeProvider time)
 {
     private Guid Me => user.Actor.UserId ?? Guid.Empty;
 
@@ -295,8 +297,9 @@ public sealed class Dashboards(IDbContextFactory<PsmDb> dbs, MetricRegistry regi
             IReadOnlyList<MetricPoint> points = [];
             try
             {
-                points = await registry.SeriesAsync(c.MetricKey, Query(c, from, to), c.Granularity, ct);
-                value = c.Kind == ChartKind.Figure ? await registry.EvaluateAsync(c.MetricKey, Query(c, from, to), ct) : null;
+                // Shown figures read the replica when one is configured; the check when a chart is added reads the primary.
+                points = await figures.SeriesAsync(c.MetricKey, Query(c, from, to), c.Granularity, ct);
+                value = c.Kind == ChartKind.Figure ? await figures.EvaluateAsync(c.MetricKey, Query(c, from, to), ct) : null;
             }
             catch (RequestValidationException)
             {

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Strategy;
 using Psm.Web.Infrastructure.Auth;
@@ -115,7 +116,7 @@ public static class InsightsApi
 
                 await Csv.WriteAsync(http.Response, $"{chart.MetricKey}.csv", ["period_start", chart.MetricKey], Dashboards.CsvRows(chart), ct);
                 return TypedResults.Empty;
-            }).WithName("ExportDashboardChart").WithSummary("A chart's data as CSV: one row per period with its value.").Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            }).WithName("ExportDashboardChart").ReadsFromReplica().WithSummary("A chart's data as CSV: one row per period with its value.").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         boards.MapPost("/{id:guid}/link", (Guid id, Dashboards d, CancellationToken ct) => ApiResults.Found(d.LinkAsync(id, ct))).WithName("LinkDashboard")
             .WithSummary("Makes the dashboard's read-only link (shareLink), readable without signing in until revoked.");
         boards.MapDelete("/{id:guid}/link", (Guid id, Dashboards d, CancellationToken ct) => ApiResults.Found(d.RevokeLinkAsync(id, ct))).WithName("RevokeDashboardLink")

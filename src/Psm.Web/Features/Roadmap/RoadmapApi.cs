@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -11,7 +12,7 @@ public static class RoadmapApi
         var initiatives = api.MapGroup("/initiatives").WithTags("Roadmap");
         initiatives.MapGet("/", List).WithName("ListInitiatives")
             .WithSummary("Lists initiatives, filtered by status, product, objective, team or owner, one page at a time.");
-        initiatives.MapGet("/export.csv", Export).WithName("ExportInitiatives").WithSummary("Exports matching initiatives with their scores as CSV.");
+        initiatives.MapGet("/export.csv", Export).WithName("ExportInitiatives").ReadsFromReplica().WithSummary("Exports matching initiatives with their scores as CSV.");
         initiatives.MapGet("/board", Board).WithName("GetBoard").WithSummary("Every matching initiative, for the board's status columns.");
         initiatives.MapGet("/{id:guid}", Get).WithName("GetInitiative")
             .WithSummary("Gets an initiative with its objectives, products, dependencies and scores.");

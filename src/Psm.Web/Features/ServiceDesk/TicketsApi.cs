@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -9,7 +10,7 @@ public static class TicketsApi
     public static RouteGroupBuilder MapTicketsApi(this RouteGroupBuilder api)
     {
         var tickets = api.MapGroup("/tickets").WithTags("Service desk");
-        tickets.MapGet("/export.csv", Export).WithName("ExportTickets")
+        tickets.MapGet("/export.csv", Export).WithName("ExportTickets").ReadsFromReplica()
             .WithSummary("Exports every ticket the queue's filters match as CSV, in the queue's order.");
         tickets.MapGet("/", Queue).WithName("ListTickets")
             .WithSummary("The queue: view=Mine|TeamUnassigned|AllOpen|All, filters by status, priority, channel, team, assignee, customer, search (subject, customer or T-key); sort=Newest|Oldest|Priority; paged.");

@@ -69,6 +69,12 @@ public interface IRolledUpMetric : IMetric
 /// </summary>
 public sealed class MetricRegistry(IEnumerable<IMetric> metrics, IDbContextFactory<PsmDb> dbs)
 {
+    /// <summary>
+    /// The key of the registry that reads the replica when one is configured: for pages and endpoints that only show figures
+    /// (the service dashboard, custom dashboards). Whatever stores a computed figure uses the default registry, on the primary.
+    /// </summary>
+    public const string Reporting = "reporting";
+
     private readonly Dictionary<string, IMetric> byKey = metrics.ToDictionary(m => m.Definition.Key);
 
     /// <summary>A cut given by name (a channel, a goal, a priority) read as the metric's own enum, or a 400 naming the field.</summary>

@@ -1,3 +1,4 @@
+using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
@@ -11,7 +12,7 @@ public static class StrategyApi
         var objectives = api.MapGroup("/objectives").WithTags("Strategy");
         objectives.MapGet("/", List).WithName("ListObjectives")
             .WithSummary("Lists objectives with progress and at-risk, filtered by type, status, owner or day, one page at a time.");
-        objectives.MapGet("/export.csv", Export).WithName("ExportObjectives").WithSummary("Exports matching objectives with progress as CSV.");
+        objectives.MapGet("/export.csv", Export).WithName("ExportObjectives").ReadsFromReplica().WithSummary("Exports matching objectives with progress as CSV.");
         objectives.MapGet("/{id:guid}", Get).WithName("GetObjective")
             .WithSummary("Gets an objective with its key results, check-ins, progress and SMART check.");
         objectives.MapGet("/{id:guid}/smart", Smart).WithName("GetObjectiveSmartCheck").WithSummary("The SMART check of an objective.");

@@ -50,7 +50,7 @@ public static class ExportAuditing
 {
     /// <summary>
     /// Writes an Exported audit entry (who, what, with which filters) before a CSV export of personal
-    /// data starts streaming, so no export leaves PSM unrecorded.
+    /// data starts streaming, so no export leaves PSM unrecorded; the export then reads the replica, when one is configured.
     /// </summary>
     public static RouteHandlerBuilder AuditedExport(this RouteHandlerBuilder builder, string entity) =>
         builder.AddEndpointFilter(async (context, next) =>
@@ -69,6 +69,8 @@ public static class ExportAuditing
                 }),
             });
             await db.SaveChangesAsync(http.RequestAborted);
+            // Recorded on the primary; the rows themselves are read from the replica when there is one.
+            http.RequestServices.GetRequiredService<Persistence.ReadRouting>().ToReplica = true;
             return await next(context);
         });
 }

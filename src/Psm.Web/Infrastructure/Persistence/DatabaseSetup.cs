@@ -117,10 +117,15 @@ public sealed class PsmDbPool
 }
 
 /// <summary>Leases the provider's context, bound to whoever is acting in this scope.</summary>
-public sealed class PsmDbFactory(PsmDbPool pool, CurrentUser currentUser) : IDbContextFactory<PsmDb>
+public sealed class PsmDbFactory(PsmDbPool pool, CurrentUser currentUser, ReadRouting routing, ReadReplica replica) : IDbContextFactory<PsmDb>
 {
     public PsmDb CreateDbContext()
     {
+        if (routing.ToReplica && replica.LeaseFor(currentUser) is { } onReplica)
+        {
+            return onReplica;
+        }
+
         var db = pool.Lease();
         // A pooled context keeps its own properties between leases: set every one of them.
         db.CurrentUser = currentUser;
@@ -142,6 +147,7 @@ public static class DatabaseServiceCollectionExtensions
         services.AddScoped<IDbContextFactory<PsmDb>, PsmDbFactory>();
         services.AddSingleton<ReadReplica>();
         services.AddScoped<ReportingDbFactory>();
+        services.AddScoped<ReadRouting>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PsmDb>>().CreateDbContext());
         return services;
     }

@@ -7,8 +7,9 @@ using Psm.Web.Infrastructure.Auth;
 namespace Psm.Web.Infrastructure.Persistence;
 
 /// <summary>
-/// A PostgreSQL streaming replica PSM reads reports from (<c>ConnectionStrings:PsmReplica</c>): the company view's figures
-/// and KPI cards. Everything else, and every write, goes to the primary. Without the setting, reports read the primary.
+/// A PostgreSQL streaming replica PSM reads reports from (<c>ConnectionStrings:PsmReplica</c>): the company view, the
+/// quarterly business review, the service dashboard, custom dashboards and every CSV export. Everything else, and every
+/// write, goes to the primary. Without the setting, reports read the primary.
 /// </summary>
 public sealed class ReadReplica
 {
@@ -35,6 +36,48 @@ public sealed class ReadReplica
 
     /// <summary>A context on the replica, or null when none is configured.</summary>
     public PsmDb? Lease() => pool?.CreateDbContext();
+
+    /// <summary>
+    /// A context on the replica bound to <paramref name="user"/>, which records nothing (it takes no writes); null without a
+    /// replica, or while the replica did not answer its last check (then reports read the primary rather than fail).
+    /// </summary>
+    public PsmDb? LeaseFor(CurrentUser user)
+    {
+        if (pool is null)
+        {
+            return null;
+        }
+
+        CheckNowAndThen();
+        if (!answering || Lease() is not { } db)
+        {
+            return null;
+        }
+
+        db.CurrentUser = user;
+        db.SuppressRowAudit = true;
+        db.SuppressEvents = true;
+        return db;
+    }
+
+    private volatile bool answering;
+    private long checkedAt = long.MinValue;
+
+    /// <summary>Whether the replica answered its last check (checked in the background at most every five seconds).</summary>
+    public bool Answering => answering;
+
+    /// <summary>Starts a check in the background when the last one is five seconds old; until the first answers, reports read the primary.</summary>
+    private void CheckNowAndThen()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref checkedAt);
+        if (now - last < 5_000 || Interlocked.CompareExchange(ref checkedAt, now, last) != last)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () => await StatusAsync());
+    }
 
     /// <summary>
     /// How far the replica is behind, read on the replica: zero when it has replayed all it received, else the time since
@@ -64,11 +107,13 @@ public sealed class ReadReplica
             var standby = reader.GetBoolean(0);
             double? lag = reader.IsDBNull(1) ? null : Convert.ToDouble(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
             DateTimeOffset? replayed = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
+            answering = true;
             return new ReplicaStatus(true, standby ? null : "The replica's server is not in recovery: it is a primary, not a standby.",
                 lag is { } seconds ? Math.Max(0, seconds) : null, replayed, reader.GetBoolean(3));
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
         {
+            answering = false;
             return new ReplicaStatus(true, $"The replica does not answer: {e.Message}", null, null, null);
         }
     }
@@ -83,18 +128,28 @@ public sealed record ReplicaStatus(bool Configured, string? Problem, double? Lag
 /// <summary>Contexts for reports: on the replica when one is configured, else on the primary.</summary>
 public sealed class ReportingDbFactory(ReadReplica replica, IDbContextFactory<PsmDb> primary, CurrentUser currentUser) : IDbContextFactory<PsmDb>
 {
-    public PsmDb CreateDbContext()
-    {
-        if (replica.Lease() is not { } db)
-        {
-            return primary.CreateDbContext();
-        }
-
-        db.CurrentUser = currentUser;
-        db.SuppressRowAudit = true;
-        db.SuppressEvents = true;
-        return db;
-    }
+    public PsmDb CreateDbContext() => replica.LeaseFor(currentUser) ?? primary.CreateDbContext();
 
     public Task<PsmDb> CreateDbContextAsync(CancellationToken ct = default) => Task.FromResult(CreateDbContext());
+}
+
+/// <summary>Whether this request reads the replica (set on endpoints that only read: see <see cref="ReadRoutingExtensions.ReadsFromReplica"/>).</summary>
+public sealed class ReadRouting
+{
+    public bool ToReplica { get; set; }
+}
+
+public static class ReadRoutingExtensions
+{
+    /// <summary>
+    /// The endpoint only reads (an export): once the filters added before this one have run, every context the request
+    /// takes is on the replica, when one is configured. An audited export needs no call: its audit filter writes its entry to
+    /// the primary, then routes the rest of the request to the replica.
+    /// </summary>
+    public static RouteHandlerBuilder ReadsFromReplica(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ReadRouting>().ToReplica = true;
+            return await next(context);
+        });
 }
