@@ -1,10 +1,10 @@
-using Psm.Web.Infrastructure.Persistence;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Alignment;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Campaigns;
 

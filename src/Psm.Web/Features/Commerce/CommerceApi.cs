@@ -1,6 +1,6 @@
-using Psm.Web.Infrastructure.Persistence;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Commerce;
 

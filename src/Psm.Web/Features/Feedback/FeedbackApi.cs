@@ -1,4 +1,3 @@
-using Psm.Web.Infrastructure.Persistence;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Features.Customers;
@@ -7,6 +6,7 @@ using Psm.Web.Infrastructure;
 using Psm.Web.Infrastructure.Audit;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Feedback;
 

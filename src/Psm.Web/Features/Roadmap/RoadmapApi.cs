@@ -1,7 +1,7 @@
-using Psm.Web.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Psm.Web.Infrastructure.Auth;
 using Psm.Web.Infrastructure.Http;
+using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.Web.Features.Roadmap;
 
