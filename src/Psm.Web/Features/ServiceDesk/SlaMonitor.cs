@@ -205,28 +205,33 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
         var ids = escalate.Select(e => e.Id).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var tickets = await db.Tickets.AsNoTracking().Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null).ToDictionaryAsync(t => t.Id, ct);
-        await db.Tickets.Where(t => ids.Contains(t.Id) && t.NearBreachEscalatedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.NearBreachEscalatedAt, now).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct);
+        var escalated = 0;
         foreach (var e in escalate)
         {
+            // Each ticket is escalated by the update that marks it, so a run that lost a race (the lease normally prevents
+            // one) writes no second entry, event or notification for it.
+            if (!tickets.TryGetValue(e.Id, out var ticket) || await db.Tickets.Where(t => t.Id == e.Id && t.NearBreachEscalatedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.NearBreachEscalatedAt, now).SetProperty(t => t.EscalationLevel, t => t.EscalationLevel + 1), ct) == 0)
+            {
+                continue;
+            }
+
+            escalated++;
             db.TicketEvents.Add(new TicketEvent
             {
                 TicketId = e.Id, At = now, Kind = TicketEventKind.Escalation, Actor = "SLA monitor",
                 Text = $"Escalated: about to breach, {e.LeftMinutes:0} business minutes left.",
             });
-            if (tickets.TryGetValue(e.Id, out var ticket))
+            ticket.EscalationLevel++;
+            db.WebhookEvents.Add(new Integrations.WebhookEvent
             {
-                ticket.EscalationLevel++;
-                db.WebhookEvents.Add(new Integrations.WebhookEvent
+                Type = Integrations.EventTypes.TicketEscalated, OccurredAt = now,
+                Data = Integrations.EventTypes.Serialize(new
                 {
-                    Type = Integrations.EventTypes.TicketEscalated, OccurredAt = now,
-                    Data = Integrations.EventTypes.Serialize(new
-                    {
-                        ticket = Integrations.EventInterceptor.TicketData(ticket), level = ticket.EscalationLevel,
-                        reason = $"about to breach, {e.LeftMinutes:0} business minutes left",
-                    }),
-                });
-            }
+                    ticket = Integrations.EventInterceptor.TicketData(ticket), level = ticket.EscalationLevel,
+                    reason = $"about to breach, {e.LeftMinutes:0} business minutes left",
+                }),
+            });
 
             if (e.Lead is { } lead)
             {
@@ -236,7 +241,7 @@ public sealed class SlaMonitor(IDbContextFactory<PsmDb> dbs, TimeProvider time, 
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return escalate.Count;
+        return escalated;
     }
 }
 
