@@ -6,7 +6,6 @@ using Psm.Web.Data;
 using Psm.Web.Features.Customers;
 using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
-using Psm.Web.Infrastructure.Persistence;
 
 namespace Psm.IntegrationTests;
 
@@ -146,12 +145,12 @@ public sealed class ClusterTests
         }
 
         // With both instances up, one holds the monitor and runs it at most once a second: two would count about twice as many.
-        var holding = await WaitForJobAsync(admin, "SlaMonitor", j => j.Runs >= 2 && j.Holder is not null, TimeSpan.FromSeconds(30));
+        var holding = await JobsTests.WaitForJobAsync(admin, "SlaMonitor", j => j.Runs >= 2 && j.Holder is not null, TimeSpan.FromSeconds(30));
         var holder = cluster.Instances.Single(i => holding.Holder!.Split('/')[1] == i.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var survivor = cluster.Instances.Single(i => i != holder);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var later = await WaitForJobAsync(admin, "SlaMonitor", _ => true, TimeSpan.Zero);
+        var later = await JobsTests.JobAsync(admin, "SlaMonitor");
         Assert.InRange(later.Runs - holding.Runs, 1, (long)Math.Ceiling(watch.Elapsed.TotalSeconds) + 1);
         Assert.Equal(holding.Holder, later.LastRunBy);
 
@@ -162,9 +161,9 @@ public sealed class ClusterTests
 
         // The survivor takes the monitor over once the dead holder's lease runs out (30 s) and records the breaches.
         await WaitForEffectsAsync(cluster, tickets, "First-response target missed%", TimeSpan.FromSeconds(75));
-        var taken = await WaitForJobAsync(admin, "SlaMonitor", j => j.LastRunBy == j.Holder && j.Holder!.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var taken = await JobsTests.WaitForJobAsync(admin, "SlaMonitor", j => j.LastRunBy == j.Holder && j.Holder!.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Null(taken.LastError);
-        await WaitForJobAsync(admin, "Rollup", j => j.LastRunBy?.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(45));
+        await JobsTests.WaitForJobAsync(admin, "Rollup", j => j.LastRunBy?.Contains($"/{survivor.ProcessId}/", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(45));
 
         // Each effect happened once: one escalation and one breach per ticket, in the timeline and as webhook events, and the
         // survivor's later runs add nothing.
@@ -190,23 +189,6 @@ public sealed class ClusterTests
             var id = ticket.ToString();
             Assert.Single(webhookEvents, e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketSlaBreached && e.Data.Contains(id, StringComparison.OrdinalIgnoreCase));
             Assert.Single(webhookEvents, e => e.Type == Psm.Web.Features.Integrations.EventTypes.TicketEscalated && e.Data.Contains(id, StringComparison.OrdinalIgnoreCase));
-        }
-    }
-
-    private static async Task<JobDto> WaitForJobAsync(HttpClient admin, string name, Func<JobDto, bool> condition, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var jobs = await admin.GetFromJsonAsync<List<JobDto>>("/api/v1/jobs", Json.Options);
-            var job = jobs!.SingleOrDefault(j => j.Name == name) ?? new JobDto(name, null, null, null, null, 0, null);
-            if (condition(job))
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"The {name} job never got there: {job}");
-            await Task.Delay(250);
         }
     }
 

@@ -57,26 +57,33 @@ public sealed class JobsTests
 
     private static string Id(PsmServer server) => server.Services.GetRequiredService<PsmInstance>().Id;
 
-    private static async Task<JobDto> SlaMonitorAsync(HttpClient admin)
+    private static Task<JobDto> SlaMonitorAsync(HttpClient admin) => JobAsync(admin, "SlaMonitor");
+
+    private static Task<JobDto> WaitForAsync(HttpClient admin, Func<JobDto, bool> condition) =>
+        WaitForJobAsync(admin, "SlaMonitor", condition, TimeSpan.FromSeconds(30));
+
+    /// <summary>The job's record as admins see it (an empty one before its first run).</summary>
+    internal static async Task<JobDto> JobAsync(HttpClient admin, string name)
     {
         var response = await admin.GetAsync("/api/v1/jobs");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var jobs = await response.Content.ReadFromJsonAsync<List<JobDto>>(Json.Options);
-        return jobs!.SingleOrDefault(j => j.Name == "SlaMonitor") ?? new JobDto("SlaMonitor", null, null, null, null, 0, null);
+        return jobs!.SingleOrDefault(j => j.Name == name) ?? new JobDto(name, null, null, null, null, 0, null);
     }
 
-    private static async Task<JobDto> WaitForAsync(HttpClient admin, Func<JobDto, bool> condition)
+    /// <summary>Reads the job's record until <paramref name="condition"/> holds, failing after <paramref name="limit"/>.</summary>
+    internal static async Task<JobDto> WaitForJobAsync(HttpClient admin, string name, Func<JobDto, bool> condition, TimeSpan limit)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var job = await SlaMonitorAsync(admin);
+            var job = await JobAsync(admin, name);
             if (condition(job))
             {
                 return job;
             }
 
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"The SLA monitor's record never got there: {job}");
+            Assert.True(deadline.Elapsed < limit, $"The {name} job's record never got there: {job}");
             await Task.Delay(250);
         }
     }

@@ -34,9 +34,6 @@ public sealed class ReadReplica
 
     public string? ConnectionString { get; }
 
-    /// <summary>A context on the replica, or null when none is configured.</summary>
-    public PsmDb? Lease() => pool?.CreateDbContext();
-
     /// <summary>
     /// A context on the replica bound to <paramref name="user"/>, which records nothing (it takes no writes); null without a
     /// replica, or while the replica did not answer its last check (then reports read the primary rather than fail).
@@ -49,10 +46,12 @@ public sealed class ReadReplica
         }
 
         CheckNowAndThen();
-        if (!answering || Lease() is not { } db)
+        if (!answering)
         {
             return null;
         }
+
+        var db = pool.CreateDbContext();
 
         db.CurrentUser = user;
         db.SuppressRowAudit = true;
