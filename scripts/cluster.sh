@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # PSM as a cluster on this machine, the way docs/operations.md deploys it on several: a throwaway PostgreSQL, N PSM
 # instances (a `dotnet publish` of this checkout, in Production) and HAProxy in front (deploy/haproxy.cfg.template),
-# all on loopback. Every instance keeps its Data Protection keys and the public rate limits in the database.
+# all on loopback. The migration bundle (scripts/migrations-bundle.sh) migrates the database; the instances do not. Every instance keeps its Data Protection keys and the public rate limits in the database.
 #
 #   scripts/cluster.sh                         2 instances behind http://127.0.0.1:8080 with the demo company; Ctrl+C stops all
 #   scripts/cluster.sh --instances 3 --port 9000
 #   scripts/cluster.sh --check                 starts the set, checks that the balancer spreads requests and keeps
-#                                              answering when an instance is killed (SIGKILL), stops the set
+#                                              answering when an instance is killed (SIGKILL), and that an instance
+#                                              refuses a database the bundle has not migrated; stops the set
 #   --no-build                                 publishes the Release build already made (test.sh builds first)
 #
 # Installs Debian's postgresql and haproxy first when they are missing.
@@ -61,6 +62,25 @@ connection="${PSM_PG_CONNECTION/Database=postgres/Database=psm}"
 echo "Publishing PSM (Release) to $work/app"
 dotnet publish src/Psm.Web -c Release $build -o "$work/app" -nologo -v quiet >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 
+# As in production: the migration bundle brings the schema up to date before any instance starts, and the instances
+# (Database:MigrateOnStart=false) only check that it did.
+scripts/migrations-bundle.sh --provider postgres --output "$work/psm-migrate-postgres" $build | tail -n 1 || exit 1
+export Database__MigrateOnStart=false
+if [ "$check" -eq 1 ]; then
+  (cd "$work/app" && ASPNETCORE_ENVIRONMENT=Production Database__Provider=Postgres ConnectionStrings__Psm="$connection" \
+    timeout 60 dotnet Psm.Web.dll --urls "http://127.0.0.1:0") >"$work/unmigrated.log" 2>&1 \
+    && { echo "An instance started on a database the bundle had not migrated"; exit 1; }
+  grep -q "Database:MigrateOnStart is false" "$work/unmigrated.log" \
+    || { echo "An instance on an unmigrated database did not say why it stopped:"; tail -n 20 "$work/unmigrated.log"; exit 1; }
+  echo "Before the bundle ran, an instance refused the database: $(grep -o 'The database lacks [0-9]* of' "$work/unmigrated.log")"
+fi
+"$work/psm-migrate-postgres" --connection "$connection" >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
+echo "The bundle applied $(grep -c "^Applying migration" "$work/migrate.log") migrations"
+if [ "$check" -eq 1 ]; then
+  "$work/psm-migrate-postgres" --connection "$connection" 2>&1 | grep -q "already up to date" \
+    || { echo "A second run of the bundle did not find the database up to date"; exit 1; }
+fi
+
 admin_email=admin@psm.example
 admin_password="Cluster-$(head -c 9 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')-1"
 export Telemetry__Prometheus=true ASPNETCORE_ENVIRONMENT=Production Database__Provider=Postgres ConnectionStrings__Psm="$connection" \
@@ -85,9 +105,9 @@ for i in $(seq 1 "$instances"); do
   pids+=($!)
   names+=("$name")
   servers+="    server $name 127.0.0.1:$next_port cookie $name"$'\n'
-  # The first instance migrates the database and writes the demo company; the others start on it.
+  # The first instance writes the demo company; the others start on it.
   if [ "$i" -eq 1 ]; then
-    echo "Starting $name on 127.0.0.1:$next_port (migrations, demo company)"
+    echo "Starting $name on 127.0.0.1:$next_port (demo company)"
     wait_ready "http://127.0.0.1:$next_port" "${pids[0]}" "$name" || exit 1
   else
     echo "Starting $name on 127.0.0.1:$next_port"

@@ -81,6 +81,36 @@ public sealed class StartupTests
         Assert.Equal(["ops@example.com"], users);
     }
 
+    [Fact]
+    public async Task WithoutMigratingOnStartItRefusesADatabaseThatLacksMigrationsAndStartsOnOneThatHasThem()
+    {
+        // Production migrates with the bundle (scripts/cluster.sh runs it in ./test.sh); an instance only checks.
+        await using (var empty = new TestDatabase())
+        {
+            using var process = Process.Start(PsmProcess(empty,
+                ("Database__MigrateOnStart", "false"),
+                (DatabaseInitializer.AdminEmailVariable, "ops@example.com"),
+                (DatabaseInitializer.AdminPasswordVariable, "A-long-first-password-1")))!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(1, process.ExitCode);
+            var message = await stderr;
+            Assert.Contains("PSM cannot start", message);
+            Assert.Contains(DatabaseInitializer.MigrateOnStartSetting + " is false", message);
+            Assert.Matches(@"lacks \d+ of this version's migrations", message);
+        }
+
+        await using var migrated = new PsmServer();
+        var settings = migrated.SameDatabase();
+        settings[DatabaseInitializer.MigrateOnStartSetting] = "false";
+        await using var instance = Psm.TestSupport.PsmProcess.Start("checked", settings);
+        await instance.WaitReadyAsync();
+        using var client = new HttpClient { BaseAddress = instance.Address };
+        Assert.Contains("Sign in", await client.GetStringAsync("/account/sign-in"));
+    }
+
     internal static async Task<string> ListeningAddressAsync(Process process)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

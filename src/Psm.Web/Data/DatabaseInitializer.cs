@@ -23,6 +23,9 @@ public sealed class DatabaseInitializer(
     public const string AdminEmailVariable = "PSM_ADMIN_EMAIL";
     public const string AdminPasswordVariable = "PSM_ADMIN_PASSWORD";
 
+    /// <summary>True (the default): PSM applies its migrations as it starts. False: it only checks that they were applied.</summary>
+    public const string MigrateOnStartSetting = "Database:MigrateOnStart";
+
     public bool DemoUsersCreated { get; private set; }
 
     public async Task InitializeAsync(CancellationToken ct = default)
@@ -33,7 +36,18 @@ public sealed class DatabaseInitializer(
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         }
 
-        await db.Database.MigrateAsync(ct);
+        if (config.GetValue(MigrateOnStartSetting, true))
+        {
+            await db.Database.MigrateAsync(ct);
+        }
+        else if ((await db.Database.GetPendingMigrationsAsync(ct)).ToList() is { Count: > 0 } pending)
+        {
+            // Production applies migrations with the bundle before any instance starts (docs/operations.md): an instance never
+            // changes the schema under the others, and one built from older code cannot start on a schema it does not know.
+            throw new StartupException(
+                $"The database lacks {pending.Count} of this version's migrations (the first: {pending[0]}) and {MigrateOnStartSetting} is false. " +
+                "Apply them with the migration bundle (scripts/migrations-bundle.sh, see docs/operations.md), then start PSM again.");
+        }
 
         foreach (var role in Roles.All)
         {
