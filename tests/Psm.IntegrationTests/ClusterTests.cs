@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Psm.Web.Data;
+using Psm.Web.Features.Chat;
 using Psm.Web.Features.Customers;
 using Psm.Web.Features.ServiceDesk;
 using Psm.Web.Infrastructure.Auth;
@@ -12,7 +15,8 @@ namespace Psm.IntegrationTests;
 /// <summary>
 /// Two PSM processes behind a real HAProxy (deploy/haproxy.cfg.template) on one database, as docs/operations.md deploys
 /// them: writes survive an instance killed mid-load, periodic jobs run once across instances and move to the survivor when
-/// their holder is killed, and the public links' limits are one per client address across instances.
+/// their holder is killed, the public links' limits are one per client address across instances, and a chat's visitor and
+/// agent hear each other from different instances.
 /// </summary>
 public sealed class ClusterTests
 {
@@ -242,5 +246,111 @@ public sealed class ClusterTests
         using var limited = await office.GetAsync("/api/v1/public/surveys/no-such-link");
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.NotNull(limited.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task AChatVisitorOnOneInstanceAndItsAgentOnAnotherHearEachOtherAndAgentsGetNoMoreChatsThanTheirLimit()
+    {
+        await using var cluster = await PsmCluster.StartAsync(settings: new() { ["Sla:MonitorSeconds"] = "0" });
+        // PostgreSQL carries chat events between instances (ADR-023). SQLite is one file on one machine, and its chat runs on
+        // one instance (docs/operations.md): there the agent uses the visitor's instance.
+        var visitorSide = cluster.Instances[0];
+        var agentSide = TestProvider.IsPostgres ? cluster.Instances[1] : cluster.Instances[0];
+        const string shop = "https://shop.example.com";
+        HttpClient ClientOf(PsmProcess instance, string? key = null)
+        {
+            var client = new HttpClient { BaseAddress = instance.Address };
+            client.DefaultRequestHeaders.Add(key is null ? "Origin" : "X-Api-Key", key ?? shop);
+            return client;
+        }
+
+        using var visitor = ClientOf(visitorSide);
+        using var otherVisitor = ClientOf(agentSide);
+        using var lead = ClientOf(agentSide, await cluster.Owner.IssueKeyAsync(PsmServer.EmailOf(Roles.SupportLead)));
+        using var agent = ClientOf(agentSide, await cluster.Owner.IssueKeyAsync(PsmServer.EmailOf(Roles.SupportAgent)));
+
+        // The visitor's instance has read its (empty) list of sites; a site added on the other is known to it at once.
+        Assert.Equal(HttpStatusCode.NotFound, (await visitor.GetAsync("/api/v1/public/chat/no-such-site/")).StatusCode);
+        var site = await (await lead.PostAsJsonAsync("/api/v1/chat-sites", new { name = "Shop", allowedOrigins = new[] { shop } })).ReadAsync<ChatSiteDto>();
+        await WaitForAsync(async () => (await visitor.GetAsync($"/api/v1/public/chat/{site.SiteKey}/")).StatusCode == HttpStatusCode.OK, "the new site on the visitor's instance");
+        Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("/api/v1/chats/availability", new { available = true, maxChats = 2 })).StatusCode);
+
+        async Task<ChatStarted> StartAsync(HttpClient client, string question) =>
+            await (await client.PostAsJsonAsync($"/api/v1/public/chat/{site.SiteKey}/conversations", new { question })).ReadAsync<ChatStarted>();
+
+        Task<HttpResponseMessage> AskForAPersonAsync(HttpClient client, ChatStarted chat, string name)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/public/chat/{site.SiteKey}/conversations/{chat.Id}/person")
+            {
+                Content = JsonContent.Create(new { name, email = $"{name.Replace(' ', '.').ToLowerInvariant()}@example.org" }),
+            };
+            request.Headers.Add(ChatApi.TokenHeader, chat.Token);
+            return client.SendAsync(request);
+        }
+
+        // The visitor's widget is connected to its instance.
+        var chat = await StartAsync(visitor, "Where do I change my billing address?");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(visitorSide.Address, $"/chat/hub?site={site.SiteKey}&conversation={chat.Id}&token={Uri.EscapeDataString(chat.Token)}"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.Headers["Origin"] = shop;
+            })
+            .AddJsonProtocol(o => Psm.Web.Infrastructure.Http.InputRules.Apply(o.PayloadSerializerOptions))
+            .Build();
+        var heard = new TaskCompletionSource<ChatLine>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ended = new TaskCompletionSource<ChatVisitorView>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<ChatLine>("line", line =>
+        {
+            if (line.Author == ChatAuthor.Agent)
+            {
+                heard.TrySetResult(line);
+            }
+        });
+        hub.On<ChatVisitorView>("state", view =>
+        {
+            if (view.Status == ChatStatus.Ended)
+            {
+                ended.TrySetResult(view);
+            }
+        });
+        await hub.StartAsync();
+        var person = await (await AskForAPersonAsync(visitor, chat, "Ola Berg")).ReadAsync<ChatVisitorView>();
+        Assert.Equal((ChatStatus.Active, "Sam Support"), (person.Status, person.AgentName));
+
+        // The agent writes on the other instance: the visitor's widget hears the line; the visitor's answer reaches the agent.
+        var said = await agent.PostAsJsonAsync($"/api/v1/chats/{chat.Id}/messages", new { text = "Hello Ola: Settings, then Billing." });
+        Assert.Equal(HttpStatusCode.OK, said.StatusCode);
+        Assert.Equal("Hello Ola: Settings, then Billing.", (await heard.Task.WaitAsync(TimeSpan.FromSeconds(10))).Text);
+        Assert.Single(await hub.InvokeAsync<List<ChatLine>>("Send", "Found it, thanks!"));
+        var detail = await agent.GetFromJsonAsync<ChatDetail>($"/api/v1/chats/{chat.Id}", Json.Options);
+        Assert.Equal("Found it, thanks!", detail!.Lines.Last(l => l.Author == ChatAuthor.Visitor).Text);
+
+        // Six visitors on both instances ask for a person at once: the agent (limit two, one chat open) gets one more, not one per instance.
+        var crowd = new List<ChatStarted>();
+        for (var i = 0; i < 6; i++)
+        {
+            crowd.Add(await StartAsync(i % 2 == 0 ? visitor : otherVisitor, $"Question number {i + 1} about invoices"));
+        }
+
+        var answers = await Task.WhenAll(crowd.Select((c, i) => AskForAPersonAsync(i % 2 == 0 ? visitor : otherVisitor, c, $"Visitor {(char)('A' + i)}")));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var board = await agent.GetFromJsonAsync<ChatBoard>("/api/v1/chats", Json.Options);
+        Assert.Equal(2, board!.Active.Count);
+        Assert.Equal(5, board.Waiting.Count);
+
+        // The agent ends the chat on the other instance: the visitor's widget is told, with the satisfaction question.
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsync($"/api/v1/chats/{chat.Id}/end", null)).StatusCode);
+        Assert.NotNull((await ended.Task.WaitAsync(TimeSpan.FromSeconds(10))).Csat);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"Not within 10 s: {what}.");
+            await Task.Delay(200);
+        }
     }
 }

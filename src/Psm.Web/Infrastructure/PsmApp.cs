@@ -148,6 +148,8 @@ public static class PsmApp
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 16 * 1024).AddJsonProtocol(o => InputRules.Apply(o.PayloadSerializerOptions));
         services.AddSingleton<Features.Chat.ChatSites>();
         services.AddSingleton<Features.Chat.ChatRelay>();
+        services.AddSingleton<Features.Chat.ChatBus>();
+        services.AddHostedService<Features.Chat.ChatBusListener>();
         services.AddSingleton<Features.Chat.ChatLineWriter>();
         services.AddScoped<Features.Chat.LiveChat>();
         services.AddScoped<Features.Mail.Mailboxes>();

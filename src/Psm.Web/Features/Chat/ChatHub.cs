@@ -10,11 +10,15 @@ public sealed record ChatSignal(Guid ConversationId, ChatSignalKind Kind, string
 
 /// <summary>
 /// Carries chat events in real time: to the visitor's widget over the SignalR hub (group per conversation), and to agents'
-/// consoles (Blazor circuits in this process) as .NET events. One instance; several instances would need a SignalR
-/// backplane and a shared event bus (issue 21).
+/// consoles (Blazor circuits) as .NET events. Each event is delivered here at once and published on the <see cref="ChatBus"/>,
+/// which hands it to every other instance (PostgreSQL); there <see cref="ReceiveAsync"/> delivers it to that instance's
+/// widgets and consoles, reading a line or the visitor's view from the database only when a widget of that conversation
+/// is connected there.
 /// </summary>
-public sealed class ChatRelay(IHubContext<ChatHub> hub)
+public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites sites, IServiceScopeFactory scopes)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> visitors = new();
+
     public event Action<ChatSignal>? Signal;
 
     public static string Group(Guid conversation) => $"chat:{conversation:N}";
@@ -27,15 +31,90 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub)
         }
 
         Raise(new ChatSignal(conversation, ChatSignalKind.Line));
+        await bus.PublishAsync(new ChatBusEvent(ChatBusKind.Line, conversation, toVisitor, LineId: line.Id));
     }
 
     public async Task StateAsync(Guid conversation, ChatVisitorView view)
     {
         await hub.Clients.Group(Group(conversation)).SendAsync("state", view);
         Raise(new ChatSignal(conversation, ChatSignalKind.State));
+        await bus.PublishAsync(new ChatBusEvent(ChatBusKind.State, conversation, ToVisitor: true));
     }
 
     public async Task TypingAsync(Guid conversation, string who, bool toVisitor)
+    {
+        await TypingHereAsync(conversation, who, toVisitor);
+        await bus.PublishAsync(new ChatBusEvent(ChatBusKind.Typing, conversation, toVisitor, who));
+    }
+
+    /// <summary>A chat waits, was taken or ended, or an agent's availability changed: every console refreshes its board.</summary>
+    public async Task BoardChangedAsync()
+    {
+        Raise(new ChatSignal(Guid.Empty, ChatSignalKind.Board));
+        await bus.PublishAsync(new ChatBusEvent(ChatBusKind.Board, Guid.Empty));
+    }
+
+    /// <summary>A site was added or changed: every instance reads the sites again (allowed origins take effect at once).</summary>
+    public async Task SitesChangedAsync()
+    {
+        sites.Invalidate();
+        await bus.PublishAsync(new ChatBusEvent(ChatBusKind.Sites, Guid.Empty));
+    }
+
+    /// <summary>A widget of the conversation connected to this instance, or left it.</summary>
+    internal void VisitorConnected(Guid conversation) => visitors.AddOrUpdate(conversation, 1, (_, n) => n + 1);
+
+    internal void VisitorLeft(Guid conversation)
+    {
+        if (visitors.AddOrUpdate(conversation, 0, (_, n) => n - 1) <= 0)
+        {
+            visitors.TryRemove(new KeyValuePair<Guid, int>(conversation, 0));
+        }
+    }
+
+    /// <summary>An event another instance published: delivered to this instance's widgets and consoles.</summary>
+    internal async Task ReceiveAsync(ChatBusEvent e, CancellationToken ct)
+    {
+        var widgetHere = e.ToVisitor && visitors.ContainsKey(e.Conversation);
+        switch (e.Kind)
+        {
+            case ChatBusKind.Line:
+                if (widgetHere && e.LineId is { } lineId)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    if (await scope.ServiceProvider.GetRequiredService<LiveChat>().LineAsync(lineId, ct) is { } line)
+                    {
+                        await hub.Clients.Group(Group(e.Conversation)).SendAsync("line", line, ct);
+                    }
+                }
+
+                Raise(new ChatSignal(e.Conversation, ChatSignalKind.Line));
+                break;
+            case ChatBusKind.State:
+                if (widgetHere)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    if (await scope.ServiceProvider.GetRequiredService<LiveChat>().VisitorViewAsync(e.Conversation, ct) is { } view)
+                    {
+                        await hub.Clients.Group(Group(e.Conversation)).SendAsync("state", view, ct);
+                    }
+                }
+
+                Raise(new ChatSignal(e.Conversation, ChatSignalKind.State));
+                break;
+            case ChatBusKind.Typing:
+                await TypingHereAsync(e.Conversation, e.Who ?? "", e.ToVisitor);
+                break;
+            case ChatBusKind.Board:
+                Raise(new ChatSignal(Guid.Empty, ChatSignalKind.Board));
+                break;
+            case ChatBusKind.Sites:
+                sites.Invalidate();
+                break;
+        }
+    }
+
+    private async Task TypingHereAsync(Guid conversation, string who, bool toVisitor)
     {
         if (toVisitor)
         {
@@ -46,8 +125,6 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub)
             Raise(new ChatSignal(conversation, ChatSignalKind.Typing, who));
         }
     }
-
-    public void BoardChanged() => Raise(new ChatSignal(Guid.Empty, ChatSignalKind.Board));
 
     private void Raise(ChatSignal signal)
     {
@@ -70,7 +147,7 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub)
 /// id and its signed token; a page on an origin the site does not allow, or a wrong token, is disconnected at once. A visitor
 /// can only write to and hear their own conversation. Messages are limited per conversation and per site.
 /// </summary>
-public sealed class ChatHub(LiveChat chat, ChatSites sites) : Hub
+public sealed class ChatHub(LiveChat chat, ChatSites sites, ChatRelay relay) : Hub
 {
     private const string ConversationItem = "chat", SiteItem = "site";
 
@@ -88,7 +165,18 @@ public sealed class ChatHub(LiveChat chat, ChatSites sites) : Hub
         Context.Items[ConversationItem] = id;
         Context.Items[SiteItem] = site.Id;
         await Groups.AddToGroupAsync(Context.ConnectionId, ChatRelay.Group(id));
+        relay.VisitorConnected(id);
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(ConversationItem, out var item) && item is Guid id)
+        {
+            relay.VisitorLeft(id);
+        }
+
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>The conversation as it stands (after a reconnect).</summary>

@@ -19,8 +19,10 @@ public sealed class LiveChat(
     IDbContextFactory<PsmDb> dbs, TimeProvider time, CurrentUser user, Assistant assistant, Tickets tickets, Feedback.Surveys surveys,
     ChatRelay relay, ChatSites sites, ChatLineWriter writer)
 {
-    // One dispatcher at a time in this process, so two chats ending at once do not both hand an agent their last free place.
+    // One dispatcher at a time, so two chats ending at once do not both hand an agent their last free place: in this process
+    // the semaphore, across instances on PostgreSQL a transaction-scoped advisory lock (ExclusiveDispatchAsync).
     private static readonly SemaphoreSlim Dispatching = new(1, 1);
+    private const long DispatchLock = 0x50534D_43484154; // "PSM" "CHAT"
 
     public const string AssistantName = "Assistant";
 
@@ -152,7 +154,7 @@ public sealed class LiveChat(
         }
 
         await DispatchAsync(ct);
-        relay.BoardChanged();
+        await relay.BoardChangedAsync();
         return await VisitorViewAsync(id, ct);
     }
 
@@ -189,7 +191,7 @@ public sealed class LiveChat(
             await transaction.CommitAsync(ct);
         }
 
-        relay.BoardChanged();
+        await relay.BoardChangedAsync();
         return await VisitorViewAsync(id, ct);
     }
 
@@ -315,6 +317,13 @@ public sealed class LiveChat(
     }
 
     /// <summary>The conversation as its visitor sees it.</summary>
+    /// <summary>One line as a widget shows it (for a line another instance relays).</summary>
+    internal async Task<ChatLine?> LineAsync(Guid lineId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.ChatMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == lineId, ct) is { } line ? View(line) : null;
+    }
+
     public async Task<ChatVisitorView?> VisitorViewAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -398,7 +407,7 @@ public sealed class LiveChat(
         }
 
         await DispatchAsync(ct);
-        relay.BoardChanged();
+        await relay.BoardChangedAsync();
         await using var read = await dbs.CreateDbContextAsync(ct);
         return (await AgentsAsync(read, ct)).Single(a => a.UserId == me);
     }
@@ -411,6 +420,7 @@ public sealed class LiveChat(
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
+            await using var exclusive = await ExclusiveDispatchAsync(db, ct);
             var chat = await db.ChatConversations.SingleOrDefaultAsync(c => c.Id == id, ct);
             if (chat is null)
             {
@@ -429,13 +439,14 @@ public sealed class LiveChat(
             }
 
             await AssignAsync(db, chat, me, "took the chat", ct);
+            await (exclusive?.CommitAsync(ct) ?? Task.CompletedTask);
         }
         finally
         {
             Dispatching.Release();
         }
 
-        relay.BoardChanged();
+        await relay.BoardChangedAsync();
         await relay.StateAsync(id, (await VisitorViewAsync(id, ct))!);
         return await DetailAsync(id, ct);
     }
@@ -503,6 +514,7 @@ public sealed class LiveChat(
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
+            await using var exclusive = await ExclusiveDispatchAsync(db, ct);
             var waiting = await db.ChatConversations.Where(c => c.Status == ChatStatus.Waiting).OrderBy(c => c.HandedAt).Take(50).ToListAsync(ct);
             foreach (var chat in waiting)
             {
@@ -522,6 +534,8 @@ public sealed class LiveChat(
                 await AssignAsync(db, chat, next.UserId, "round-robin", ct);
                 changed.Add(chat.Id);
             }
+
+            await (exclusive?.CommitAsync(ct) ?? Task.CompletedTask);
         }
         finally
         {
@@ -535,8 +549,24 @@ public sealed class LiveChat(
 
         if (changed.Count > 0)
         {
-            relay.BoardChanged();
+            await relay.BoardChangedAsync();
         }
+    }
+
+    /// <summary>
+    /// On PostgreSQL, a transaction that holds the dispatch lock until it commits: another instance's dispatcher waits for it,
+    /// then counts this one's assignments. Null on SQLite, where one instance runs and the semaphore is enough.
+    /// </summary>
+    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction?> ExclusiveDispatchAsync(PsmDb db, CancellationToken ct)
+    {
+        if (db.IsSqlite)
+        {
+            return null;
+        }
+
+        var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DispatchLock})", ct);
+        return transaction;
     }
 
     private async Task AssignAsync(PsmDb db, ChatConversation chat, Guid agentId, string how, CancellationToken ct)
@@ -585,7 +615,7 @@ public sealed class LiveChat(
         await ApplyAsync(db, site, input, ct);
         db.ChatSites.Add(site);
         await db.SaveChangesAsync(ct);
-        sites.Invalidate();
+        await relay.SitesChangedAsync();
         return (await SitesAsync(publicUrl, ct)).Single(s => s.Id == site.Id);
     }
 
@@ -600,7 +630,7 @@ public sealed class LiveChat(
 
         await ApplyAsync(db, site, input, ct);
         await db.SaveChangesAsync(ct);
-        sites.Invalidate();
+        await relay.SitesChangedAsync();
         return (await SitesAsync(publicUrl, ct)).Single(s => s.Id == site.Id);
     }
 
