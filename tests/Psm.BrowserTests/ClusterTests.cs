@@ -1,9 +1,11 @@
-using Psm.Web.Infrastructure.Auth;
+using System.Net.Http.Json;
 using Psm.Web.Data.Demo;
+using Psm.Web.Features.Chat;
+using Psm.Web.Infrastructure.Auth;
 
 namespace Psm.BrowserTests;
 
-/// <summary>A person signed in through the balancer in front of two PSM processes (deploy/haproxy.cfg.template).</summary>
+/// <summary>A person signed in through the balancer in front of two PSM processes (deploy/haproxy.cfg.template), chatting with a visitor on the other instance.</summary>
 [Collection(BrowserLanes.One)]
 public sealed class ClusterTests(BrowserFixture browser)
 {
@@ -34,6 +36,36 @@ public sealed class ClusterTests(BrowserFixture browser)
             await AddCustomerAsync(page, "Juniper Travel", "hello@juniper.example");
             await page.ScreenshotAsync(new() { Path = shots + "-before.png", FullPage = true });
 
+            // Live chat across instances: this agent's console is on their instance, the visitor's widget talks to the other
+            // one, and PostgreSQL carries the chat's events between them (ADR-023). SQLite's chat runs on one instance.
+            var visitorSide = cluster.Instances.Single(i => TestProvider.IsPostgres ? i.Name != first : i.Name == first);
+            await page.GetByTestId("nav").GetByRole(AriaRole.Link, new() { Name = "Live chat", Exact = true }).ClickAsync();
+            await page.GetByText("Not taking chats").ClickAsync();
+            await Expect(page.GetByText("Available for chat")).ToBeVisibleAsync();
+            const string shop = "https://shop.example.com";
+            using var lead = new HttpClient { BaseAddress = visitorSide.Address };
+            lead.DefaultRequestHeaders.Add("X-Api-Key", await cluster.Owner.IssueKeyAsync(PsmServer.EmailOf(Roles.SupportLead)));
+            var site = await (await lead.PostAsJsonAsync("/api/v1/chat-sites", new { name = "Shop", allowedOrigins = new[] { shop } })).ReadAsync<ChatSiteDto>();
+            using var visitor = new HttpClient { BaseAddress = visitorSide.Address };
+            visitor.DefaultRequestHeaders.Add("Origin", shop);
+            var chat = await (await visitor.PostAsJsonAsync($"/api/v1/public/chat/{site.SiteKey}/conversations", new { question = "Can I move my plan to yearly billing?" })).ReadAsync<ChatStarted>();
+            async Task VisitorAsync(string path, object body)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/public/chat/{site.SiteKey}/conversations/{chat.Id}/{path}") { Content = JsonContent.Create(body) };
+                request.Headers.Add(ChatApi.TokenHeader, chat.Token);
+                (await visitor.SendAsync(request)).EnsureSuccessStatusCode();
+            }
+
+            await VisitorAsync("person", new { name = "Noor Haddad", email = "noor.haddad@example.org" });
+            await Expect(page.GetByTestId("chat-active").GetByTestId("chat-row")).ToContainTextAsync("Noor Haddad");
+            await Expect(page.GetByTestId("chat-transcript")).ToContainTextAsync("Can I move my plan to yearly billing?");
+            await VisitorAsync("messages", new { text = "It is the Team plan, with 12 seats." });
+            await Expect(page.Locator("[data-testid=chat-transcript-line][data-author=Visitor]").Last).ToContainTextAsync("It is the Team plan, with 12 seats.");
+            await page.ScreenshotAsync(new() { Path = shots + "-chat.png", FullPage = true });
+            // The chat's ticket filed its visitor under "Unassigned senders", the second account below.
+            await page.GetByTestId("nav").GetByRole(AriaRole.Link, new() { Name = "Accounts", Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–2 of 2");
+
             // The instance holding this person's circuit dies at once. The circuit cannot come back there: the browser
             // reconnects through the balancer, the other instance has no such circuit and refuses it, and the page loads
             // again from that instance, where the sign-in cookie still opens (the keys are in the database).
@@ -53,7 +85,7 @@ public sealed class ClusterTests(BrowserFixture browser)
             await Expect(page.Locator("[data-interactive='true']")).ToBeVisibleAsync();
             await Expect(page.GetByTestId("customers-table")).ToContainTextAsync("Juniper Travel");
             await AddCustomerAsync(page, "Kestrel Outfitters", "team@kestrel.example");
-            await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–2 of 2");
+            await Expect(page.GetByTestId("customers-range")).ToHaveTextAsync("1–3 of 3");
             await page.ScreenshotAsync(new() { Path = shots + "-after-kill.png", FullPage = true });
         }
         catch
