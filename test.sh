@@ -100,7 +100,8 @@ report_suite() { # project provider; adds to passed/failed
   log="$results/$name.log"
   code=$(cat "$results/$name.code" 2>/dev/null || echo 1)
   say "$(basename "$1") on $2"
-  grep -E '^\s+Failed |Error Message|^\s+Assert|Expected|Actual' "$log" | head -n 40
+  # Each failed test with the first lines of its message (an assertion's text is on the lines after "Error Message:").
+  grep -E -A6 '^\s+Failed [A-Za-z]' "$log" | grep -vE '^\s+at |^\s+Stack Trace:|^--$' | head -n 60
   summary=$(grep -E '(Passed|Failed)!\s+- Failed:' "$log" | tail -n 1)
   if [ -z "$summary" ]; then
     tail -n 30 "$log"
