@@ -133,6 +133,61 @@ public sealed class ApiReferenceTests
     }
 
     [Fact]
+    public async Task AKeyHeldByAFirstRequestThatDiedWithItsInstanceIsTakenOverByTheNextRetryAndOneStillRunningIsNot()
+    {
+        await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0" });
+        using var pm = await app.ClientFor(PsmServer.EmailOf(Roles.ProductManager));
+        Guid owner;
+        using (var scope = app.Services.CreateScope())
+        {
+            owner = (await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Psm.Web.Features.Account.PsmUser>>()
+                .FindByEmailAsync(PsmServer.EmailOf(Roles.ProductManager)))!.Id;
+        }
+
+        // Two claims as an instance leaves them while it runs the first request: one whose heartbeat stopped a minute ago
+        // (its instance was killed), one that beat a moment ago.
+        string Body(string name) => $$"""{"name":"{{name}}","email":"ops@{{name.ToLowerInvariant()}}.example","country":"FR"}""";
+        var now = DateTimeOffset.UtcNow;
+        var (dead, alive) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Psm.Web.Data.PsmDb>();
+            foreach (var (key, name, until) in new[] { (dead, "Orphaned", now.AddMinutes(-1)), (alive, "Running", now.AddSeconds(50)) })
+            {
+                db.IdempotencyRecords.Add(new Psm.Web.Infrastructure.Http.IdempotencyRecord
+                {
+                    Owner = owner.ToString(), Key = key, Method = "POST", Path = "/api/v1/customers", CreatedAt = now.AddMinutes(-2), RunningUntil = until,
+                    RequestHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Body(name)))),
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        async Task<HttpResponseMessage> SendAsync(string key, string json)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/customers") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", key);
+            return await pm.SendAsync(request);
+        }
+
+        // The dead claim: another body is still refused, the same request runs once and is then answered from its record.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(dead, Body("Other"))).StatusCode);
+        var taken = await SendAsync(dead, Body("Orphaned"));
+        Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
+        Assert.False(taken.Headers.Contains("Idempotent-Replayed"));
+        var replayed = await SendAsync(dead, Body("Orphaned"));
+        Assert.Equal("true", replayed.Headers.GetValues("Idempotent-Replayed").Single());
+        // The live claim: the retry waits for the first request's answer.
+        var waiting = await SendAsync(alive, Body("Running"));
+        Assert.Equal(HttpStatusCode.Conflict, waiting.StatusCode);
+        Assert.Contains("still running", await waiting.Content.ReadAsStringAsync());
+
+        var made = await pm.GetFromJsonAsync<JsonObject>("/api/v1/customers?limit=50");
+        Assert.Equal(["Orphaned"], ((JsonArray)made!["items"]!).Select(c => (string)c!["name"]!).Where(n => n is "Orphaned" or "Running" or "Other"));
+    }
+
+    [Fact]
     public async Task AKeyCanBeLimitedToAreasExpiresAndIsRateLimitedOnItsOwn()
     {
         await using var app = new PsmServer(new() { ["Webhooks:PollSeconds"] = "0", ["ApiKeys:RequestsPerMinute"] = "5" });

@@ -29,6 +29,12 @@ public sealed class IdempotencyRecord
     /// <summary>Null while the first request runs.</summary>
     public int? StatusCode { get; set; }
 
+    /// <summary>
+    /// While the first request runs, the instance running it pushes this forward every <see cref="Idempotency.Heartbeat"/>;
+    /// a claim left behind by an instance that died passes it, and the next retry runs the request instead of waiting.
+    /// </summary>
+    public DateTimeOffset? RunningUntil { get; set; }
+
     public string? ContentType { get; set; }
     public string? Location { get; set; }
     public string? Body { get; set; }
@@ -55,13 +61,20 @@ internal sealed class IdempotencyConfiguration : IEntityTypeConfiguration<Idempo
 /// <c>Idempotency-Key</c> on an API POST by a signed-in caller: the first request runs and its answer (below 500) is kept
 /// for 24 hours; a retry with the same key and body gets that answer again (header <c>Idempotent-Replayed: true</c>) and
 /// creates nothing; the same key with another body or path is refused (422); a retry while the first still runs gets 409.
-/// A 5xx answer is not kept, so the retry runs again.
+/// A 5xx answer is not kept, so the retry runs again. A first request whose instance died (nothing stored, no heartbeat
+/// for <see cref="Abandoned"/>) holds the key no longer: the next retry takes it over and runs.
 /// </summary>
 public static class Idempotency
 {
     public const string Header = "Idempotency-Key";
     private const int MaxStoredBody = 1024 * 1024;
     private static readonly TimeSpan KeepFor = TimeSpan.FromHours(24);
+
+    /// <summary>How often a running first request says it still runs.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(20);
+
+    /// <summary>A claim with no heartbeat for this long was left by an instance that stopped: three heartbeats missed.</summary>
+    public static readonly TimeSpan Abandoned = Heartbeat * 3;
 
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
         app.UseWhen(
@@ -105,7 +118,13 @@ public static class Idempotency
         await using (var db = await dbs.CreateDbContextAsync(http.RequestAborted))
         {
             await db.IdempotencyRecords.Where(r => r.Owner == owner && r.Key == key && r.CreatedAt < now - KeepFor).ExecuteDeleteAsync(http.RequestAborted);
-            record = new IdempotencyRecord { Owner = owner, Key = key, Method = http.Request.Method, Path = path, RequestHash = hash, CreatedAt = now };
+            // A claim whose request died with its instance, for this same request: given up, so that this retry runs it.
+            await db.IdempotencyRecords.Where(r => r.Owner == owner && r.Key == key && r.StatusCode == null && r.RunningUntil < now
+                && r.Path == path && r.Method == http.Request.Method && r.RequestHash == hash).ExecuteDeleteAsync(http.RequestAborted);
+            record = new IdempotencyRecord
+            {
+                Owner = owner, Key = key, Method = http.Request.Method, Path = path, RequestHash = hash, CreatedAt = now, RunningUntil = now + Abandoned,
+            };
             db.IdempotencyRecords.Add(record);
             try
             {
@@ -120,6 +139,9 @@ public static class Idempotency
             }
         }
 
+        using var beating = new CancellationTokenSource();
+        var heartbeat = BeatAsync(dbs, time, record.Id, beating.Token);
+
         var original = http.Response.Body;
         await using var captured = new MemoryStream();
         http.Response.Body = captured;
@@ -131,6 +153,8 @@ public static class Idempotency
         }
         finally
         {
+            await beating.CancelAsync();
+            await heartbeat;
             http.Response.Body = original;
             captured.Position = 0;
             await using var db = await dbs.CreateDbContextAsync(CancellationToken.None);
@@ -150,6 +174,31 @@ public static class Idempotency
             }
 
             await captured.CopyToAsync(original, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Pushes the claim's <see cref="IdempotencyRecord.RunningUntil"/> forward while its request runs.</summary>
+    private static async Task BeatAsync(IDbContextFactory<PsmDb> dbs, TimeProvider time, Guid id, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(Heartbeat, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await using var db = await dbs.CreateDbContextAsync(ct);
+                    var until = time.GetUtcNow() + Abandoned;
+                    await db.IdempotencyRecords.Where(r => r.Id == id && r.StatusCode == null).ExecuteUpdateAsync(s => s.SetProperty(r => r.RunningUntil, until), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A missed beat is made up by the next one; three missed let a retry run the request again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -4387,6 +4387,9 @@ namespace Psm.Web.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<DateTimeOffset?>("RunningUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int?>("StatusCode")
                         .HasColumnType("integer");
 

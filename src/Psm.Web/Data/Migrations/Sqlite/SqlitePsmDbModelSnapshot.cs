@@ -4449,6 +4449,9 @@ namespace Psm.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RunningUntil")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("StatusCode")
                         .HasColumnType("INTEGER");
 
