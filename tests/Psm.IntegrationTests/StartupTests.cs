@@ -32,19 +32,25 @@ public sealed class StartupTests
         return start;
     }
 
-    [Fact]
-    public async Task RefusesToStartOutsideDevelopmentWithoutAFirstAdmin()
+    /// <summary>Starts PSM on the database and waits for it to stop, as it must: exit code 1 and "PSM cannot start"; returns what it wrote to stderr.</summary>
+    private static async Task<string> RefusalAsync(TestDatabase database, params (string Name, string Value)[] environment)
     {
-        await using var database = new TestDatabase();
-        using var process = Process.Start(PsmProcess(database))!;
+        using var process = Process.Start(PsmProcess(database, environment))!;
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
         await process.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(1, process.ExitCode);
         var message = await stderr;
         Assert.Contains("PSM cannot start", message);
+        return message;
+    }
+
+    [Fact]
+    public async Task RefusesToStartOutsideDevelopmentWithoutAFirstAdmin()
+    {
+        await using var database = new TestDatabase();
+        var message = await RefusalAsync(database);
         Assert.Contains(DatabaseInitializer.AdminEmailVariable, message);
         Assert.Contains(DatabaseInitializer.AdminPasswordVariable, message);
     }
@@ -87,17 +93,10 @@ public sealed class StartupTests
         // Production migrates with the bundle (scripts/cluster.sh runs it in ./test.sh); an instance only checks.
         await using (var empty = new TestDatabase())
         {
-            using var process = Process.Start(PsmProcess(empty,
+            var message = await RefusalAsync(empty,
                 ("Database__MigrateOnStart", "false"),
                 (DatabaseInitializer.AdminEmailVariable, "ops@example.com"),
-                (DatabaseInitializer.AdminPasswordVariable, "A-long-first-password-1")))!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-
-            Assert.Equal(1, process.ExitCode);
-            var message = await stderr;
-            Assert.Contains("PSM cannot start", message);
+                (DatabaseInitializer.AdminPasswordVariable, "A-long-first-password-1"));
             Assert.Contains(DatabaseInitializer.MigrateOnStartSetting + " is false", message);
             Assert.Matches(@"lacks \d+ of this version's migrations", message);
         }

@@ -69,6 +69,18 @@ public sealed class TelemetryTests
         double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
+    public void AnOtlpEndpointThatIsNotAnAbsoluteUrlStopsTheStartAndSaysSo()
+    {
+        // Traces and metrics to a collector are OpenTelemetry's exporter; no collector can be installed here to receive them
+        // (none in Debian's packages), so this checks PSM's part: the setting is read, and a wrong one is named.
+        var refused = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var server = new PsmServer(new() { ["Telemetry:OtlpEndpoint"] = "the collector" });
+        });
+        Assert.Contains("Telemetry:OtlpEndpoint must be an absolute URL", refused.ToString());
+    }
+
+    [Fact]
     public async Task JsonLogsWriteOneObjectPerLine()
     {
         await using var owner = new PsmServer();

@@ -316,7 +316,6 @@ public sealed class LiveChat(
         return view;
     }
 
-    /// <summary>The conversation as its visitor sees it.</summary>
     /// <summary>One line as a widget shows it (for a line another instance relays).</summary>
     internal async Task<ChatLine?> LineAsync(Guid lineId, CancellationToken ct = default)
     {
@@ -324,6 +323,7 @@ public sealed class LiveChat(
         return await db.ChatMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == lineId, ct) is { } line ? View(line) : null;
     }
 
+    /// <summary>The conversation as its visitor sees it.</summary>
     public async Task<ChatVisitorView?> VisitorViewAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
