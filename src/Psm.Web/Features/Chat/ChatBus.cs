@@ -33,18 +33,21 @@ public sealed class ChatBus(DatabaseSettings database, PsmDbPool pool, PsmInstan
 
     internal string InstanceId => instance.Id;
 
-    public async Task PublishAsync(ChatBusEvent e)
+    public Task PublishAsync(ChatBusEvent e) => PublishAsync([e]);
+
+    /// <summary>Several events in one round trip (a batch of visitors' lines), notified in the array's order.</summary>
+    public async Task PublishAsync(IReadOnlyList<ChatBusEvent> events)
     {
-        if (!Shared)
+        if (!Shared || events.Count == 0)
         {
             return;
         }
 
-        var payload = JsonSerializer.Serialize(e with { From = instance.Id });
+        var payloads = events.Select(e => JsonSerializer.Serialize(e with { From = instance.Id })).ToArray();
         try
         {
             await using var db = pool.Lease();
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {payload})");
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, payload) FROM unnest({payloads}) AS payload");
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {

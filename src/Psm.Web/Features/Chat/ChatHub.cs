@@ -34,6 +34,17 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
         await bus.PublishAsync(new ChatBusEvent(ChatBusKind.Line, conversation, toVisitor, LineId: line.Id));
     }
 
+    /// <summary>Visitors' lines stored together (<see cref="ChatLineWriter"/>): to the consoles here, and to the other instances in one notification round trip.</summary>
+    public async Task VisitorLinesAsync(IReadOnlyList<(Guid Conversation, Guid LineId)> lines)
+    {
+        foreach (var (conversation, _) in lines)
+        {
+            Raise(new ChatSignal(conversation, ChatSignalKind.Line));
+        }
+
+        await bus.PublishAsync(lines.Select(l => new ChatBusEvent(ChatBusKind.Line, l.Conversation, LineId: l.LineId)).ToList());
+    }
+
     public async Task StateAsync(Guid conversation, ChatVisitorView view)
     {
         await hub.Clients.Group(Group(conversation)).SendAsync("state", view);

@@ -112,9 +112,9 @@ public sealed class ChatLineWriter(IServiceScopeFactory scopes, ChatRelay relay,
         await db.SaveChangesAsync();
         foreach (var (pending, line) in written)
         {
-            var view = LiveChat.View(line);
-            pending.Done.TrySetResult(view);
-            await relay.LineAsync(line.ConversationId, view, toVisitor: false);
+            pending.Done.TrySetResult(LiveChat.View(line));
         }
+
+        await relay.VisitorLinesAsync(written.Select(w => (w.Line.ConversationId, w.Line.Id)).ToList());
     }
 }
