@@ -27,7 +27,7 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
     {
         if (toVisitor)
         {
-            await hub.Clients.Group(Group(conversation)).SendAsync("line", line);
+            await ToWidgetsAsync(conversation, "line", line);
         }
 
         Raise(new ChatSignal(conversation, ChatSignalKind.Line));
@@ -47,7 +47,7 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
 
     public async Task StateAsync(Guid conversation, ChatVisitorView view)
     {
-        await hub.Clients.Group(Group(conversation)).SendAsync("state", view);
+        await ToWidgetsAsync(conversation, "state", view);
         Raise(new ChatSignal(conversation, ChatSignalKind.State));
         await bus.PublishAsync(new ChatBusEvent(ChatBusKind.State, conversation, ToVisitor: true));
     }
@@ -95,7 +95,7 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
                     await using var scope = scopes.CreateAsyncScope();
                     if (await scope.ServiceProvider.GetRequiredService<LiveChat>().LineAsync(lineId, ct) is { } line)
                     {
-                        await hub.Clients.Group(Group(e.Conversation)).SendAsync("line", line, ct);
+                        await ToWidgetsAsync(e.Conversation, "line", line, ct);
                     }
                 }
 
@@ -107,7 +107,7 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
                     await using var scope = scopes.CreateAsyncScope();
                     if (await scope.ServiceProvider.GetRequiredService<LiveChat>().VisitorViewAsync(e.Conversation, ct) is { } view)
                     {
-                        await hub.Clients.Group(Group(e.Conversation)).SendAsync("state", view, ct);
+                        await ToWidgetsAsync(e.Conversation, "state", view, ct);
                     }
                 }
 
@@ -129,13 +129,17 @@ public sealed class ChatRelay(IHubContext<ChatHub> hub, ChatBus bus, ChatSites s
     {
         if (toVisitor)
         {
-            await hub.Clients.Group(Group(conversation)).SendAsync("typing", who);
+            await ToWidgetsAsync(conversation, "typing", who);
         }
         else
         {
             Raise(new ChatSignal(conversation, ChatSignalKind.Typing, who));
         }
     }
+
+    /// <summary>To the widgets of the conversation connected to this instance (none: nothing is sent).</summary>
+    private Task ToWidgetsAsync(Guid conversation, string method, object arg, CancellationToken ct = default) =>
+        hub.Clients.Group(Group(conversation)).SendAsync(method, arg, ct);
 
     private void Raise(ChatSignal signal)
     {

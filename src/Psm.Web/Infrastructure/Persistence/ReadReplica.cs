@@ -52,7 +52,6 @@ public sealed class ReadReplica
         }
 
         var db = pool.CreateDbContext();
-
         db.CurrentUser = user;
         db.SuppressRowAudit = true;
         db.SuppressEvents = true;
